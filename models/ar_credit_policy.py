@@ -1,0 +1,130 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from . import credit_rules
+
+
+class ArCreditPolicy(models.Model):
+    _name = "ar.credit.policy"
+    _description = "Credit Policy"
+    _inherit = ["mail.thread"]
+    _order = "company_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    is_company_default = fields.Boolean(
+        string="Company Default",
+        compute="_compute_is_company_default",
+        help="This policy applies to every customer of its company that has no "
+        "policy of its own.",
+    )
+    # Rule: credit limit (Odoo's own credit_limit, Sales Credit Limit setting).
+    block_on_limit = fields.Boolean(
+        string="Block Over Credit Limit",
+        default=True,
+        tracking=True,
+        help="Hold a customer whose exposure is over its credit limit, and refuse "
+        "an order that would take it over. Only applies when the company's Sales "
+        "Credit Limit setting is on and the customer has a limit.",
+    )
+    include_draft_invoices = fields.Boolean(
+        string="Count Draft Invoices",
+        tracking=True,
+        help="Add draft customer invoices to the exposure. Draft invoices created "
+        "from a sales order are never added twice: the order already counts in "
+        "the amount to invoice.",
+    )
+    # Rule: oldest overdue item.
+    overdue_days_rule = fields.Boolean(
+        string="Hold on Overdue Days",
+        tracking=True,
+        help="Hold a customer when its oldest unpaid item is more than the given "
+        "number of days past its due date.",
+    )
+    overdue_days = fields.Integer(
+        string="Overdue Days Allowed",
+        default=30,
+        tracking=True,
+        help="Grace period in days after the due date of the oldest unpaid item.",
+    )
+    # Rule: overdue amount.
+    overdue_amount_rule = fields.Boolean(
+        string="Hold on Overdue Amount",
+        tracking=True,
+        help="Hold a customer when the total of its overdue items exceeds the "
+        "given amount.",
+    )
+    overdue_amount = fields.Monetary(
+        string="Overdue Amount Allowed",
+        currency_field="currency_id",
+        tracking=True,
+    )
+    _sql_constraints = [
+        (
+            "overdue_days_positive",
+            "CHECK(overdue_days >= 0)",
+            "The overdue days allowed cannot be negative.",
+        ),
+        (
+            "overdue_amount_positive",
+            "CHECK(overdue_amount >= 0)",
+            "The overdue amount allowed cannot be negative.",
+        ),
+    ]
+
+    def _compute_is_company_default(self):
+        for policy in self:
+            policy.is_company_default = policy.company_id.ar_policy_id == policy
+
+    @api.constrains("overdue_days", "overdue_amount")
+    def _check_thresholds(self):
+        for policy in self:
+            if policy.overdue_days < 0 or policy.overdue_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: the overdue days and amount allowed must "
+                        "be zero or more.",
+                        name=policy.display_name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_company_default(self):
+        for policy in self:
+            if policy.company_id.ar_policy_id == policy:
+                raise UserError(
+                    self.env._(
+                        "Policy %(name)s is the default policy of %(company)s. "
+                        "Choose another default in the settings first.",
+                        name=policy.display_name,
+                        company=policy.company_id.name,
+                    )
+                )
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env["res.partner"]._ar_refresh_holds_for_policies(self)
+        return res
+
+    def _rules(self):
+        """The policy as plain values for :mod:`credit_rules`."""
+        self.ensure_one()
+        return credit_rules.PolicyRules(
+            use_credit_limit=self.company_id.account_use_credit_limit,
+            block_on_limit=self.block_on_limit,
+            include_draft_invoices=self.include_draft_invoices,
+            overdue_days_rule=self.overdue_days_rule,
+            overdue_days=self.overdue_days,
+            overdue_amount_rule=self.overdue_amount_rule,
+            overdue_amount=self.overdue_amount,
+            rounding=self.currency_id.rounding,
+        )

@@ -1,0 +1,32 @@
+from odoo import api, fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    ar_policy_id = fields.Many2one(
+        "ar.credit.policy",
+        string="Default Credit Policy",
+        check_company=True,
+        help="Applies to every customer of this company without a policy of its own.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._ar_ensure_policy()
+        return companies
+
+    @api.model
+    def _ar_init_policies(self):
+        """At install: a default credit policy for every company."""
+        self.sudo().search([])._ar_ensure_policy()  # pylint: disable=no-search-all
+
+    def _ar_ensure_policy(self):
+        """Create the default credit policy of the companies that have none."""
+        Policy = self.env["ar.credit.policy"].sudo()
+        for company in self.sudo().filtered(lambda c: not c.ar_policy_id):
+            company.ar_policy_id = Policy.create(
+                {"name": self.env._("Standard Terms"), "company_id": company.id}
+            )
+        return self.mapped("ar_policy_id")

@@ -1,0 +1,535 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL, format_amount
+
+from . import credit_rules
+
+MANAGER_GROUP = "account_receivable_management.group_ar_manager"
+# Partner fields only a Credit Manager may change.
+CREDIT_FIELDS = {"credit_limit", "use_partner_credit_limit", "ar_policy_id"}
+# Stored hold state, written by the hold engine only.
+HOLD_STATE_FIELDS = {"ar_credit_hold", "ar_hold_since"}
+ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    ar_policy_id = fields.Many2one(
+        "ar.credit.policy",
+        string="Credit Policy",
+        company_dependent=True,
+        domain="[('company_id', '=', current_company_id)]",
+        help="Leave empty to follow the company's default credit policy.",
+    )
+    ar_credit_hold = fields.Boolean(
+        string="On Credit Hold",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="New sales orders of this customer cannot be confirmed in this company.",
+    )
+    ar_hold_since = fields.Datetime(
+        string="On Hold Since", company_dependent=True, readonly=True, copy=False
+    )
+    ar_hold_reason_ids = fields.Many2many(
+        "ar.hold",
+        string="Hold Reasons",
+        compute="_compute_ar_hold_reason_ids",
+    )
+    ar_hold_ids = fields.One2many(
+        "ar.hold",
+        "partner_id",
+        string="Hold History",
+        context={"active_test": False},
+    )
+    # Exposure breakdown, in the current company's currency.
+    ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
+    ar_credit_limit = fields.Monetary(
+        string="Credit Limit in Force",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_receivable = fields.Monetary(
+        string="Open Receivables",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_to_invoice = fields.Monetary(
+        string="Sales to Invoice",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_draft_invoiced = fields.Monetary(
+        string="Draft Invoices",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_exposure = fields.Monetary(
+        string="Exposure",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_credit_available = fields.Monetary(
+        string="Credit Available",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
+    ar_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)",
+        compute="_compute_ar_exposure",
+        groups=ACCOUNTING_GROUPS,
+    )
+
+    @api.depends_context("company")
+    def _compute_ar_hold_reason_ids(self):
+        holds = (
+            self.env["ar.hold"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        by_partner = holds.grouped("partner_id")
+        Hold = self.env["ar.hold"]
+        for partner in self:
+            found = by_partner.get(partner.commercial_partner_id, Hold)
+            partner.ar_hold_reason_ids = Hold.browse(found.ids)
+
+    @api.depends_context("company")
+    def _compute_ar_currency_id(self):
+        self.ar_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_ar_exposure(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id._origin
+        figures = commercial.sudo()._ar_credit_figures(company)
+        rules_of = commercial.sudo()._ar_rules(company)
+        empty = credit_rules.CreditFigures()
+        for partner in self:
+            key = partner.commercial_partner_id._origin.id
+            fig = figures.get(key, empty)
+            rules = rules_of.get(key) or credit_rules.PolicyRules()
+            total = credit_rules.exposure(fig, rules)
+            partner.ar_credit_limit = fig.credit_limit
+            partner.ar_receivable = fig.receivable
+            partner.ar_to_invoice = fig.to_invoice
+            partner.ar_draft_invoiced = (
+                fig.draft_invoiced if rules.include_draft_invoices else 0.0
+            )
+            partner.ar_exposure = total
+            partner.ar_credit_available = (
+                fig.credit_limit - total if fig.credit_limit else 0.0
+            )
+            partner.ar_overdue_amount = fig.overdue_amount
+            partner.ar_overdue_days = credit_rules.overdue_days(
+                fig, fields.Date.context_today(self)
+            )
+
+    def write(self, vals):
+        if not self.env.su:
+            if vals.keys() & HOLD_STATE_FIELDS:
+                raise AccessError(
+                    self.env._(
+                        "The credit hold state is computed. Use Place Credit Hold or "
+                        "Release Credit Hold instead of editing it."
+                    )
+                )
+            if vals.keys() & CREDIT_FIELDS and not self.env.user.has_group(
+                MANAGER_GROUP
+            ):
+                raise AccessError(
+                    self.env._(
+                        "Only a Credit Manager can change a customer's credit limit "
+                        "or credit policy."
+                    )
+                )
+        tracked = self._ar_credit_settings_before(vals)
+        res = super().write(vals)
+        if tracked:
+            self._ar_log_credit_settings(tracked)
+            self.commercial_partner_id._ar_refresh_holds(self.env.company)
+        return res
+
+    def action_ar_place_hold(self):
+        return self._ar_hold_wizard("place")
+
+    def action_ar_release_hold(self):
+        return self._ar_hold_wizard("release")
+
+    def _ar_hold_wizard(self, action):
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a Credit Manager can place or release a credit hold.")
+            )
+        names = dict(
+            self.env["ar.hold.wizard"]
+            ._fields["action"]
+            ._description_selection(self.env)
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": names[action],
+            "res_model": "ar.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.commercial_partner_id.id,
+                "default_action": action,
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Audit of credit settings
+    # ------------------------------------------------------------------
+    def _ar_credit_settings_before(self, vals):
+        if not vals.keys() & {"credit_limit", "ar_policy_id"}:
+            return {}
+        me = self.sudo()
+        return {
+            partner.id: (partner.credit_limit, partner.ar_policy_id.display_name or "")
+            for partner in me
+        }
+
+    def _ar_log_credit_settings(self, before):
+        company = self.env.company
+        for partner in self.sudo():
+            old_limit, old_policy = before[partner.id]
+            changes = []
+            if partner.credit_limit != old_limit:
+                changes.append(
+                    self.env._(
+                        "Credit limit in %(company)s: %(old)s → %(new)s",
+                        company=company.name,
+                        old=format_amount(self.env, old_limit, company.currency_id),
+                        new=format_amount(
+                            self.env, partner.credit_limit, company.currency_id
+                        ),
+                    )
+                )
+            new_policy = partner.ar_policy_id.display_name or ""
+            if new_policy != old_policy:
+                changes.append(
+                    self.env._(
+                        "Credit policy in %(company)s: %(old)s → %(new)s",
+                        company=company.name,
+                        old=old_policy or self.env._("company default"),
+                        new=new_policy or self.env._("company default"),
+                    )
+                )
+            if changes:
+                partner.message_post(body="\n".join(changes))
+
+    # ------------------------------------------------------------------
+    # Figures and rules
+    # ------------------------------------------------------------------
+    def _ar_policy(self, company):
+        """The policy that governs these (commercial) partners in ``company``."""
+        self.ensure_one()
+        own = self.sudo().with_company(company).ar_policy_id
+        return own or company.sudo().ar_policy_id or company._ar_ensure_policy()
+
+    def _ar_rules(self, company):
+        """{partner id: PolicyRules} for these commercial partners."""
+        default = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        cache = {}
+        result = {}
+        for partner in self.sudo().with_company(company):
+            policy = partner.ar_policy_id or default
+            if policy not in cache:
+                cache[policy] = policy._rules()
+            result[partner.id] = cache[policy]
+        return result
+
+    def _ar_credit_figures(self, company, today=None):
+        """{commercial partner id: CreditFigures} in ``company`` (one query).
+
+        Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
+        receivable accounts of the company and its branches); overdue items are
+        the lines with a positive residual past their due date; draft invoices
+        count only when they were not created from a sales order (those are
+        already in ``credit_to_invoice``).
+        """
+        partner_ids = [pid for pid in self.ids if pid]
+        if not partner_ids:
+            return {}
+        today = today or fields.Date.context_today(self)
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "amount_residual",
+                "balance",
+                "company_id",
+                "date_maturity",
+                "move_id",
+                "parent_state",
+                "partner_id",
+                "reconciled",
+            ]
+        )
+        self.env["account.move"].flush_model(["move_type"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH companies AS (
+                SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s
+            ), items AS (
+                SELECT aml.partner_id,
+                       aml.amount_residual AS receivable,
+                       CASE WHEN aml.date_maturity < %(today)s
+                             AND aml.amount_residual > 0
+                            THEN aml.amount_residual ELSE 0 END AS overdue,
+                       CASE WHEN aml.date_maturity < %(today)s
+                             AND aml.amount_residual > 0
+                            THEN aml.date_maturity END AS overdue_since,
+                       0 AS draft
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                 WHERE acc.account_type = 'asset_receivable'
+                   AND aml.partner_id = ANY(%(partners)s)
+                   AND aml.company_id IN (SELECT id FROM companies)
+                   AND aml.parent_state = 'posted'
+                   AND (aml.reconciled IS NULL OR aml.reconciled = false
+                        OR aml.reconciled IS NOT true)
+                UNION ALL
+                SELECT aml.partner_id, 0, 0, NULL, aml.balance
+                  FROM account_move_line aml
+                  JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                 WHERE acc.account_type = 'asset_receivable'
+                   AND aml.partner_id = ANY(%(partners)s)
+                   AND aml.company_id IN (SELECT id FROM companies)
+                   AND aml.parent_state = 'draft'
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM account_move_line src
+                         JOIN sale_order_line_invoice_rel rel
+                           ON rel.invoice_line_id = src.id
+                        WHERE src.move_id = move.id)
+            )
+            SELECT partner_id, SUM(receivable), SUM(overdue), MIN(overdue_since),
+                   SUM(draft)
+              FROM items
+          GROUP BY partner_id
+            """,
+                root_path=f"{company.root_id.parent_path}%",
+                today=today,
+                partners=partner_ids,
+            )
+        )
+        partners = self.browse(partner_ids).sudo().with_company(company)
+        partners.invalidate_recordset(["credit_to_invoice"])
+        to_invoice = {p.id: p.credit_to_invoice for p in partners}
+        limits = {p.id: p.credit_limit for p in partners}
+        found = {
+            pid: (receivable, overdue, since, draft)
+            for pid, receivable, overdue, since, draft in rows
+        }
+        result = {}
+        for pid in partner_ids:
+            receivable, overdue, since, draft = found.get(pid, (0.0, 0.0, None, 0.0))
+            result[pid] = credit_rules.CreditFigures(
+                receivable=receivable or 0.0,
+                to_invoice=to_invoice.get(pid) or 0.0,
+                draft_invoiced=draft or 0.0,
+                overdue_amount=overdue or 0.0,
+                oldest_due_date=since,
+                credit_limit=limits.get(pid) or 0.0,
+            )
+        return result
+
+    def _ar_reason_text(self, reason, company, including=""):
+        """One line that says why, with the figures, in the company currency."""
+        currency = company.currency_id
+
+        def amount(value):
+            return format_amount(self.env, value, currency)
+
+        if reason.code == credit_rules.OVER_LIMIT:
+            return self.env._(
+                "Over credit limit: exposure %(exposure)s%(including)s, limit "
+                "%(limit)s, %(over)s over.",
+                exposure=amount(reason.value),
+                including=including,
+                limit=amount(reason.threshold),
+                over=amount(reason.excess),
+            )
+        if reason.code == credit_rules.OVERDUE_DAYS:
+            return self.env._(
+                "Overdue: the oldest unpaid item is %(days)s days past due "
+                "(%(allowed)s allowed).",
+                days=int(reason.value),
+                allowed=int(reason.threshold),
+            )
+        return self.env._(
+            "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
+            overdue=amount(reason.value),
+            allowed=amount(reason.threshold),
+        )
+
+    # ------------------------------------------------------------------
+    # Hold engine
+    # ------------------------------------------------------------------
+    def _ar_refresh_holds(self, company):
+        """Recompute the automatic holds of these partners' commercial partners
+        in ``company``, and their stored hold state. Manual holds are kept."""
+        partners = self.commercial_partner_id._origin.sudo().with_company(company)
+        if not partners:
+            return
+        Hold = self.env["ar.hold"].sudo()
+        current = Hold.search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        )
+        by_key = {(hold.partner_id.id, hold.reason): hold for hold in current}
+        held_ids = set(current.partner_id.ids)
+        rules_of = partners._ar_rules(company)
+        # Partners under no active rule and with no hold need no figures.
+        to_check = partners.filtered(
+            lambda p: p.id in held_ids or rules_of[p.id].any_active
+        )
+        figures = to_check._ar_credit_figures(company)
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        to_create = []
+        to_close = Hold
+        for partner in to_check:
+            reasons = credit_rules.hold_reasons(
+                figures[partner.id], rules_of[partner.id], today
+            )
+            codes = set()
+            for reason in reasons:
+                codes.add(reason.code)
+                detail = partners._ar_reason_text(reason, company)
+                hold = by_key.get((partner.id, reason.code))
+                if not hold:
+                    to_create.append(
+                        {
+                            "partner_id": partner.id,
+                            "company_id": company.id,
+                            "reason": reason.code,
+                            "detail": detail,
+                            "date_start": now,
+                        }
+                    )
+                elif hold.detail != detail:
+                    hold.detail = detail
+            for code in credit_rules.AUTOMATIC:
+                hold = by_key.get((partner.id, code))
+                if hold and code not in codes:
+                    to_close |= hold
+        to_close.write({"active": False, "date_end": now})
+        Hold.create(to_create)
+        partners._ar_sync_hold_state(company)
+
+    def _ar_sync_hold_state(self, company):
+        """Write ar_credit_hold / ar_hold_since from the active holds, and tell
+        the partner's chatter when the state changes."""
+        groups = (
+            self.env["ar.hold"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("company_id", "=", company.id)],
+                ["partner_id"],
+                ["date_start:min", "reason:array_agg"],
+            )
+        )
+        state = {partner.id: (since, reasons) for partner, since, reasons in groups}
+        labels = dict(
+            self.env["ar.hold"]._fields["reason"]._description_selection(self.env)
+        )
+        released = self.browse()
+        for partner in self.sudo().with_company(company):
+            since, reasons = state.get(partner.id, (False, []))
+            was_held = partner.ar_credit_hold
+            if bool(since) == was_held and since == partner.ar_hold_since:
+                continue
+            if since:
+                partner.write({"ar_credit_hold": True, "ar_hold_since": since})
+                if not was_held:
+                    partner.message_post(
+                        body=self.env._(
+                            "Credit hold in %(company)s: %(reasons)s",
+                            company=company.name,
+                            reasons=", ".join(labels[r] for r in sorted(set(reasons))),
+                        )
+                    )
+            else:
+                released |= partner
+        if released:
+            released.write({"ar_credit_hold": False, "ar_hold_since": False})
+            for partner in released:
+                partner.message_post(
+                    body=self.env._(
+                        "Credit hold lifted in %(company)s.", company=company.name
+                    )
+                )
+
+    def _ar_refresh_holds_for_lines(self, lines):
+        """Refresh the holds of the customers of these journal items."""
+        receivable = lines.sudo().filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable" and line.partner_id
+            )
+        )
+        by_company = defaultdict(lambda: self.env["res.partner"])
+        for line in receivable:
+            by_company[line.company_id] |= line.partner_id
+        for company, partners in by_company.items():
+            partners._ar_refresh_holds(company)
+
+    def _ar_refresh_holds_for_policies(self, policies):
+        for company in policies.company_id:
+            self._ar_refresh_company_holds(company)
+
+    def _ar_refresh_company_holds(self, company):
+        """Every customer of ``company`` that owes it something or is held."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT aml.partner_id
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+             WHERE acc.account_type = 'asset_receivable'
+               AND aml.company_id = %(company)s
+               AND aml.partner_id IS NOT NULL
+               AND aml.parent_state = 'posted'
+               AND (aml.reconciled IS NULL OR aml.reconciled = false
+                    OR aml.reconciled IS NOT true)
+            UNION
+            SELECT partner_id FROM ar_hold WHERE active AND company_id = %(company)s
+            UNION
+            SELECT so.partner_invoice_id FROM sale_order so
+             WHERE so.company_id = %(company)s AND so.state = 'sale'
+               AND so.invoice_status = 'to invoice'
+            """,
+                company=company.id,
+            )
+        )
+        self.browse([pid for (pid,) in rows])._ar_refresh_holds(company)
+
+    @api.model
+    def _cron_refresh_credit_holds(self):
+        # A handful of companies: every one is evaluated.
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        for company in companies:
+            self._ar_refresh_company_holds(company)

@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..models import credit_rules
+from ..models.res_partner import MANAGER_GROUP
+
+
+class ArHoldWizard(models.TransientModel):
+    _name = "ar.hold.wizard"
+    _description = "Place or Release a Credit Hold"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    action = fields.Selection(
+        [("place", "Place Credit Hold"), ("release", "Release Credit Hold")],
+        required=True,
+        default="place",
+    )
+    reason = fields.Text()
+
+    @api.constrains("reason")
+    def _check_reason(self):
+        for wizard in self:
+            if not (wizard.reason or "").strip():
+                raise ValidationError(self.env._("Say why: a reason is required."))
+
+    def action_confirm(self):
+        self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a Credit Manager can place or release a credit hold.")
+            )
+        self._check_reason()
+        partner = self.partner_id.commercial_partner_id.sudo()
+        Hold = self.env["ar.hold"].sudo()
+        manual = Hold.search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", self.company_id.id),
+                ("reason", "=", credit_rules.MANUAL),
+            ]
+        )
+        reason = self.reason.strip()
+        if self.action == "place":
+            if manual:
+                raise UserError(
+                    self.env._(
+                        "%(customer)s is already on a manual credit hold in "
+                        "%(company)s.",
+                        customer=partner.name,
+                        company=self.company_id.name,
+                    )
+                )
+            Hold.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.company_id.id,
+                    "reason": credit_rules.MANUAL,
+                    "note": reason,
+                    "user_id": self.env.uid,
+                }
+            )
+            body = self.env._(
+                "Manual credit hold placed in %(company)s: %(reason)s",
+                company=self.company_id.name,
+                reason=reason,
+            )
+        else:
+            if not manual:
+                raise UserError(
+                    self.env._(
+                        "%(customer)s has no manual credit hold in %(company)s. "
+                        "Automatic holds lift by themselves when the customer pays; "
+                        "approve a credit override to confirm one order.",
+                        customer=partner.name,
+                        company=self.company_id.name,
+                    )
+                )
+            manual.write(
+                {
+                    "active": False,
+                    "date_end": fields.Datetime.now(),
+                    "release_user_id": self.env.uid,
+                    "release_note": reason,
+                }
+            )
+            body = self.env._(
+                "Manual credit hold released in %(company)s: %(reason)s",
+                company=self.company_id.name,
+                reason=reason,
+            )
+        partner.message_post(body=body)
+        partner._ar_refresh_holds(self.company_id)
+        return {"type": "ir.actions.act_window_close"}
