@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
@@ -95,6 +95,10 @@ class ResPartner(models.Model):
         groups=ACCOUNTING_GROUPS,
     )
 
+    @api.depends(
+        "commercial_partner_id.ar_hold_ids.active",
+        "commercial_partner_id.ar_hold_ids.company_id",
+    )
     @api.depends_context("company")
     def _compute_ar_hold_reason_ids(self):
         holds = (
@@ -143,6 +147,18 @@ class ResPartner(models.Model):
             partner.ar_overdue_days = credit_rules.overdue_days(
                 fig, fields.Date.context_today(self)
             )
+
+    @api.constrains("credit_limit")
+    def _check_credit_limit(self):
+        for partner in self.sudo():
+            if partner.credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The credit limit of %(name)s cannot be negative. Enter 0 for "
+                        "no limit.",
+                        name=partner.display_name,
+                    )
+                )
 
     def write(self, vals):
         if not self.env.su:

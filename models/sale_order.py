@@ -96,7 +96,7 @@ class SaleOrder(models.Model):
     # Credit check
     # ------------------------------------------------------------------
     def _ar_check_override_access(self, keys):
-        if keys & OVERRIDE_FIELDS and not self.env.su:
+        if OVERRIDE_FIELDS.intersection(keys) and not self.env.su:
             raise AccessError(
                 self.env._(
                     "A credit override is recorded through Approve Credit Override, "

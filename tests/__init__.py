@@ -1,0 +1,1 @@
+from . import test_credit_hold, test_credit_override, test_credit_rules, test_exposure

@@ -25,6 +25,13 @@ class ArCreditOverrideWizard(models.TransientModel):
 
     def action_approve(self):
         """Approve this order at its current total, then confirm it."""
+        self.action_record()
+        self.order_id.action_confirm()
+        return {"type": "ir.actions.act_window_close"}
+
+    def action_record(self):
+        """Approve this order at its current total; anyone may then confirm it
+        as long as its total does not grow."""
         self.ensure_one()
         if not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(
@@ -55,5 +62,4 @@ class ArCreditOverrideWizard(models.TransientModel):
         )
         order.message_post(body=body)
         order.partner_id.commercial_partner_id.sudo().message_post(body=body)
-        order.action_confirm()
         return {"type": "ir.actions.act_window_close"}

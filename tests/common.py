@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import new_test_user
+
+
+class ArCommon(AccountTestInvoicingCommon):
+    """A company with Sales Credit Limit on, its default policy, a customer with
+    a contact, and the users of the access matrix."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.company.account_use_credit_limit = True
+        cls.policy = cls.company.ar_policy_id
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Acme Retail", "is_company": True, "credit_limit": 1000.0}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Ann Buyer", "parent_id": cls.customer.id}
+        )
+        cls.product = cls._create_product(
+            name="Widget", lst_price=100.0, taxes_id=[Command.clear()]
+        )
+        company_ids = [Command.set(cls.company.ids)]
+        cls.salesman = new_test_user(
+            cls.env,
+            login="ar_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=company_ids,
+        )
+        cls.collector = new_test_user(
+            cls.env,
+            login="ar_collector",
+            groups="sales_team.group_sale_salesman,"
+            "account_receivable_management.group_ar_collector",
+            company_id=cls.company.id,
+            company_ids=company_ids,
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="ar_manager",
+            groups="sales_team.group_sale_salesman_all_leads,base.group_partner_manager,"
+            "account_receivable_management.group_ar_manager",
+            company_id=cls.company.id,
+            company_ids=company_ids,
+        )
+
+    # ------------------------------------------------------------------
+    # Builders
+    # ------------------------------------------------------------------
+    @classmethod
+    def _invoice(cls, partner, amount, days_old=0, term_days=30, post=True, **vals):
+        """A customer invoice of ``amount`` (no tax) issued ``days_old`` days ago,
+        due ``term_days`` after."""
+        invoice_date = cls.today - timedelta(days=days_old)
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": invoice_date + timedelta(days=term_days),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Goods",
+                            "quantity": 1,
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+                **vals,
+            }
+        )
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _order(cls, partner, amount, company=None):
+        """A quotation of ``amount`` (no tax) for ``partner``."""
+        company = company or cls.company
+        return (
+            cls.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "user_id": cls.salesman.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": cls.product.id,
+                                "product_uom_qty": 1,
+                                "price_unit": amount,
+                                "tax_id": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+
+    @classmethod
+    def _pay(cls, invoices, amount=None):
+        """Register a payment on ``invoices`` (in full by default)."""
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"amount": amount} if amount is not None else {})
+        )
+        return wizard._create_payments()
+
+    def _approve(self, order, reason, user=None, confirm=False):
+        wizard = (
+            self.env["ar.credit.override.wizard"]
+            .with_user(user or self.manager)
+            .create({"order_id": order.id, "reason": reason})
+        )
+        return wizard.action_approve() if confirm else wizard.action_record()
+
+    def _hold_wizard(self, partner, action, reason, user=None):
+        return (
+            self.env["ar.hold.wizard"]
+            .with_user(user or self.manager)
+            .create({"partner_id": partner.id, "action": action, "reason": reason})
+            .action_confirm()
+        )
+
+    def assertHeld(self, partner, *reasons, company=None):
+        partner = partner.with_company(company or self.company)
+        self.assertTrue(partner.ar_credit_hold, f"{partner.name} should be on hold")
+        self.assertEqual(set(partner.ar_hold_reason_ids.mapped("reason")), set(reasons))
+
+    def assertNotHeld(self, partner, company=None):
+        partner = partner.with_company(company or self.company)
+        self.assertFalse(
+            partner.ar_credit_hold, f"{partner.name} should not be on hold"
+        )
+        self.assertFalse(partner.ar_hold_reason_ids)

@@ -1,0 +1,204 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import ArCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditHold(ArCommon):
+    def test_confirm_blocked_over_limit(self):
+        self._invoice(self.customer, 800.0)
+        order = self._order(self.customer, 300.0)
+        with self.assertRaises(UserError) as caught:
+            order.action_confirm()
+        message = str(caught.exception)
+        self.assertIn("Acme Retail", message)
+        self.assertIn("Over credit limit", message)
+        # limit 1,000, exposure 800 + 300 = 1,100, 100 over
+        self.assertIn("1,100.00", message)
+        self.assertIn("1,000.00", message)
+        self.assertIn("100.00 over", message)
+        self.assertRecordValues(order, [{"state": "draft"}])
+
+    def test_confirm_within_limit(self):
+        self._invoice(self.customer, 700.0)
+        order = self._order(self.customer, 300.0)  # exactly at the limit
+        order.action_confirm()
+        self.assertRecordValues(order, [{"state": "sale"}])
+        self.assertNotHeld(self.customer)
+
+    def test_confirm_blocked_as_salesperson(self):
+        self._invoice(self.customer, 1200.0)
+        self.assertHeld(self.customer, "over_limit")
+        order = self._order(self.customer, 10.0).with_user(self.salesman)
+        with self.assertRaisesRegex(UserError, "credit limit"):
+            order.action_confirm()
+        # Writing the state directly is the same confirmation.
+        with self.assertRaisesRegex(UserError, "credit limit"):
+            order.write({"state": "sale"})
+        self.assertRecordValues(order, [{"state": "draft"}])
+
+    def test_confirm_blocked_overdue(self):
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 30})
+        self.customer.credit_limit = 0.0
+        self._invoice(self.customer, 100.0, days_old=75, term_days=30)  # 45 days late
+        self.assertHeld(self.customer, "overdue_days")
+        order = self._order(self.customer, 50.0)
+        with self.assertRaisesRegex(UserError, "45 days past due"):
+            order.with_user(self.salesman).action_confirm()
+        self.assertRecordValues(order, [{"state": "draft"}])
+
+    def test_overdue_within_grace_is_not_held(self):
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 30})
+        self._invoice(self.customer, 100.0, days_old=50, term_days=30)  # 20 days late
+        self.assertNotHeld(self.customer)
+        self._order(self.customer, 50.0).action_confirm()
+
+    def test_overdue_amount_rule(self):
+        self.policy.write({"overdue_amount_rule": True, "overdue_amount": 150.0})
+        self.customer.credit_limit = 0.0
+        self._invoice(self.customer, 100.0, days_old=40)
+        self.assertNotHeld(self.customer)
+        self._invoice(self.customer, 100.0, days_old=35)
+        self.assertHeld(self.customer, "overdue_amount")
+
+    def test_child_contact_counts_against_company(self):
+        self._invoice(self.contact, 900.0)
+        self.assertEqual(self.customer.ar_receivable, 900.0)
+        order = self._order(self.contact, 200.0)
+        with self.assertRaisesRegex(UserError, "Acme Retail"):
+            order.action_confirm()
+        self.assertRecordValues(order, [{"state": "draft"}])
+
+    def test_orders_confirmed_together_add_up(self):
+        orders = self._order(self.customer, 600.0) | self._order(self.customer, 600.0)
+        with self.assertRaisesRegex(UserError, "credit limit"):
+            orders.action_confirm()
+        self.assertEqual(set(orders.mapped("state")), {"draft"})
+
+    def test_paying_lifts_automatic_hold(self):
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 10})
+        invoice = self._invoice(self.customer, 400.0, days_old=60)
+        self.assertHeld(self.customer, "overdue_days")
+        hold = self.customer.ar_hold_reason_ids
+        self._pay(invoice)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertNotHeld(self.customer)
+        self.assertRecordValues(hold, [{"active": False}])
+        self.assertTrue(hold.date_end)
+        order = self._order(self.customer, 100.0)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
+    def test_reversal_lifts_hold(self):
+        invoice = self._invoice(self.customer, 1500.0)
+        self.assertHeld(self.customer, "over_limit")
+        invoice._reverse_moves(cancel=True)
+        self.assertNotHeld(self.customer)
+
+    def test_manual_hold_stays_until_released(self):
+        invoice = self._invoice(self.customer, 100.0)
+        self._hold_wizard(self.customer, "place", "Disputed ownership")
+        self.assertHeld(self.customer, "manual")
+        self._pay(invoice)
+        self.assertHeld(self.customer, "manual")
+        order = self._order(self.customer, 10.0)
+        with self.assertRaisesRegex(UserError, "Disputed ownership"):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
+        with self.assertRaises(ValidationError):
+            self._hold_wizard(self.customer, "release", "   ")
+        self.assertHeld(self.customer, "manual")
+        self._hold_wizard(self.customer, "release", "New directors signed")
+        self.assertNotHeld(self.customer)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        manual = self.customer.with_context(active_test=False).ar_hold_ids
+        self.assertRecordValues(
+            manual,
+            [
+                {
+                    "reason": "manual",
+                    "active": False,
+                    "note": "Disputed ownership",
+                    "user_id": self.manager.id,
+                    "release_note": "New directors signed",
+                    "release_user_id": self.manager.id,
+                }
+            ],
+        )
+        bodies = "\n".join(self.customer.message_ids.mapped("body"))
+        self.assertIn("Manual credit hold placed", bodies)
+        self.assertIn("Manual credit hold released", bodies)
+
+    def test_manual_hold_needs_manager(self):
+        for user in (self.salesman, self.collector):
+            with self.assertRaises(AccessError):
+                self._hold_wizard(self.customer, "place", "No", user=user)
+            with self.assertRaises(AccessError):
+                self.customer.with_user(user).action_ar_place_hold()
+        self.assertNotHeld(self.customer)
+
+    def test_hold_state_cannot_be_written(self):
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.manager).write({"ar_credit_hold": True})
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.collector).write({"credit_limit": 99999.0})
+        self.assertEqual(self.customer.credit_limit, 1000.0)
+
+    def test_plain_odoo_when_disabled(self):
+        self.company.account_use_credit_limit = False
+        self._invoice(self.customer, 5000.0, days_old=200)
+        self.assertNotHeld(self.customer)
+        order = self._order(self.customer, 5000.0)
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertFalse(
+            self.env["ar.hold"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertFalse(order.ar_credit_block_message)
+
+    def test_bad_input(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
+            self.customer.credit_limit = -1.0
+        with self.assertRaises(ValidationError):
+            self.policy.overdue_days = -5
+        with self.assertRaises(ValidationError):
+            self.policy.overdue_amount = -0.01
+
+    def test_limit_per_company(self):
+        other = self.setup_other_company(name="Company B")["company"]
+        other.account_use_credit_limit = True
+        self._invoice(self.customer, 1500.0)
+        self.assertHeld(self.customer, "over_limit")
+        self.assertNotHeld(self.customer, company=other)
+        self.env.user.company_ids |= other
+        order_b = self._order(self.customer, 800.0, company=other)
+        order_b.action_confirm()
+        self.assertEqual(order_b.state, "sale")
+        order_a = self._order(self.customer, 10.0)
+        with self.assertRaisesRegex(UserError, "credit limit"):
+            order_a.action_confirm()
+
+    def test_nightly_cron_catches_invoices_turning_overdue(self):
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 5})
+        self._invoice(self.customer, 100.0, days_old=20, term_days=30)
+        self.env["res.partner"]._cron_refresh_credit_holds()
+        self.assertNotHeld(self.customer)
+        # Nothing is posted or paid; time alone makes the invoice overdue.
+        with freeze_time(self.today + timedelta(days=20)):
+            self.env["res.partner"]._cron_refresh_credit_holds()
+            self.assertHeld(self.customer, "overdue_days")
+
+    def test_partner_form_shows_policy_for_manager(self):
+        form = Form(self.customer.with_user(self.manager))
+        form.ar_policy_id = self.env["ar.credit.policy"].create(
+            {"name": "Lenient", "company_id": self.company.id}
+        )
+        form.save()
+        self.assertEqual(self.customer.ar_policy_id.name, "Lenient")
+        self.assertIn("Credit policy", self.customer.message_ids[0].body)
