@@ -1,4 +1,5 @@
-from . import models, wizards
+from . import models
+from . import wizards
 
 
 def post_init_hook(env):

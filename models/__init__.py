@@ -1,11 +1,10 @@
-from . import (
-    account_move,
-    account_partial_reconcile,
-    ar_credit_policy,
-    ar_hold,
-    credit_rules,
-    res_company,
-    res_config_settings,
-    res_partner,
-    sale_order,
-)
+from . import credit_rules
+from . import ar_credit_policy
+from . import ar_hold
+from . import ar_promise
+from . import res_company
+from . import res_config_settings
+from . import res_partner
+from . import sale_order
+from . import account_move
+from . import account_partial_reconcile

@@ -17,7 +17,8 @@ class AccountPartialReconcile(models.Model):
         return res
 
     def _ar_refresh_holds(self):
-        """A payment, credit note or reversal changed what customers owe."""
-        self.env["res.partner"]._ar_refresh_holds_for_lines(
-            self.debit_move_id | self.credit_move_id
-        )
+        """A payment, credit note or reversal changed what customers owe: judge
+        the promises it may keep, then the holds."""
+        lines = self.debit_move_id | self.credit_move_id
+        self.env["ar.promise"]._ar_evaluate_for_lines(lines)
+        self.env["res.partner"]._ar_refresh_holds_for_lines(lines)

@@ -68,6 +68,34 @@ class ArCreditPolicy(models.Model):
         currency_field="currency_id",
         tracking=True,
     )
+    # Commitments (promises to pay).
+    promise_grace_days = fields.Integer(
+        string="Promise Grace Days",
+        default=3,
+        tracking=True,
+        help="Days after the promised date within which a payment still keeps "
+        "the promise.",
+    )
+    commitments_suspend_overdue = fields.Boolean(
+        string="Commitments Suspend Overdue Rules",
+        default=True,
+        tracking=True,
+        help="While an open promise to pay covers an invoice, that invoice does not "
+        "count in the overdue rules: the customer has made a commitment.",
+    )
+    broken_promise_rule = fields.Boolean(
+        string="Hold on Broken Promises",
+        tracking=True,
+        help="Hold a customer that broke the given number of promises within the "
+        "given number of days.",
+    )
+    broken_promise_count = fields.Integer(
+        string="Broken Promises Allowed", default=2, tracking=True
+    )
+    broken_promise_days = fields.Integer(
+        string="Within (days)", default=90, tracking=True
+    )
+
     _sql_constraints = [
         (
             "overdue_days_positive",
@@ -85,14 +113,29 @@ class ArCreditPolicy(models.Model):
         for policy in self:
             policy.is_company_default = policy.company_id.ar_policy_id == policy
 
-    @api.constrains("overdue_days", "overdue_amount")
+    @api.constrains(
+        "overdue_days",
+        "overdue_amount",
+        "promise_grace_days",
+        "broken_promise_count",
+        "broken_promise_days",
+    )
     def _check_thresholds(self):
         for policy in self:
-            if policy.overdue_days < 0 or policy.overdue_amount < 0:
+            if (
+                min(
+                    policy.overdue_days,
+                    policy.overdue_amount,
+                    policy.promise_grace_days,
+                    policy.broken_promise_days,
+                )
+                < 0
+                or policy.broken_promise_count < 1
+            ):
                 raise ValidationError(
                     self.env._(
-                        "Policy %(name)s: the overdue days and amount allowed must "
-                        "be zero or more.",
+                        "Policy %(name)s: days and amounts must be zero or more, and "
+                        "the number of broken promises at least 1.",
                         name=policy.display_name,
                     )
                 )
@@ -126,5 +169,9 @@ class ArCreditPolicy(models.Model):
             overdue_days=self.overdue_days,
             overdue_amount_rule=self.overdue_amount_rule,
             overdue_amount=self.overdue_amount,
+            commitments_suspend_overdue=self.commitments_suspend_overdue,
+            broken_promise_rule=self.broken_promise_rule,
+            broken_promise_count=self.broken_promise_count,
+            broken_promise_days=self.broken_promise_days,
             rounding=self.currency_id.rounding,
         )

@@ -8,6 +8,7 @@ HOLD_REASONS = [
     (credit_rules.OVER_LIMIT, "Over credit limit"),
     (credit_rules.OVERDUE_DAYS, "Overdue days"),
     (credit_rules.OVERDUE_AMOUNT, "Overdue amount"),
+    (credit_rules.BROKEN_PROMISES, "Broken promises"),
     (credit_rules.MANUAL, "Manual hold"),
 ]
 
@@ -32,7 +33,6 @@ class ArHold(models.Model):
         required=True,
         index=True,
         ondelete="cascade",
-        domain="[('is_company', '=', True)]",
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")

@@ -18,8 +18,9 @@ from odoo.tools.float_utils import float_compare
 OVER_LIMIT = "over_limit"
 OVERDUE_DAYS = "overdue_days"
 OVERDUE_AMOUNT = "overdue_amount"
+BROKEN_PROMISES = "broken_promises"
 MANUAL = "manual"
-AUTOMATIC = (OVER_LIMIT, OVERDUE_DAYS, OVERDUE_AMOUNT)
+AUTOMATIC = (OVER_LIMIT, OVERDUE_DAYS, OVERDUE_AMOUNT, BROKEN_PROMISES)
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class CreditFigures:
     overdue_amount: float = 0.0  # positive residual past its due date
     oldest_due_date: date | None = None  # due date of the oldest overdue item
     credit_limit: float = 0.0  # 0 means no limit
+    # The same two overdue figures without the invoices an open commitment
+    # (a promise to pay) covers.
+    uncommitted_overdue_amount: float = 0.0
+    uncommitted_oldest_due_date: date | None = None
+    broken_promise_dates: tuple = ()  # dates promises were judged broken
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,10 @@ class PolicyRules:
     overdue_days: int = 0
     overdue_amount_rule: bool = False
     overdue_amount: float = 0.0
+    commitments_suspend_overdue: bool = False
+    broken_promise_rule: bool = False
+    broken_promise_count: int = 2
+    broken_promise_days: int = 90
     rounding: float = 0.01
 
     @property
@@ -54,6 +64,7 @@ class PolicyRules:
             (self.use_credit_limit and self.block_on_limit)
             or self.overdue_days_rule
             or self.overdue_amount_rule
+            or self.broken_promise_rule
         )
 
 
@@ -78,11 +89,24 @@ def exposure(figures, rules, extra=0.0):
     return total
 
 
+def overdue(figures, rules):
+    """(overdue amount, oldest due date) the overdue rules look at: without the
+    invoices under an open commitment when the policy says so."""
+    if rules.commitments_suspend_overdue:
+        return figures.uncommitted_overdue_amount, figures.uncommitted_oldest_due_date
+    return figures.overdue_amount, figures.oldest_due_date
+
+
+def days_past(due_date, today):
+    """Days ``due_date`` is behind ``today`` (0 when not past)."""
+    if not due_date or due_date >= today:
+        return 0
+    return (today - due_date).days
+
+
 def overdue_days(figures, today):
     """Days the oldest overdue item is past its due date (0 when none)."""
-    if not figures.oldest_due_date or figures.oldest_due_date >= today:
-        return 0
-    return (today - figures.oldest_due_date).days
+    return days_past(figures.oldest_due_date, today)
 
 
 def rule_over_limit(figures, rules, today, extra):
@@ -102,12 +126,10 @@ def rule_over_limit(figures, rules, today, extra):
 def rule_overdue_days(figures, rules, today, extra):
     if not rules.overdue_days_rule:
         return None
-    if (
-        float_compare(figures.overdue_amount, 0.0, precision_rounding=rules.rounding)
-        <= 0
-    ):
+    amount, oldest = overdue(figures, rules)
+    if float_compare(amount, 0.0, precision_rounding=rules.rounding) <= 0:
         return None
-    days = overdue_days(figures, today)
+    days = days_past(oldest, today)
     if days > rules.overdue_days:
         return Reason(OVERDUE_DAYS, days, rules.overdue_days)
     return None
@@ -116,19 +138,30 @@ def rule_overdue_days(figures, rules, today, extra):
 def rule_overdue_amount(figures, rules, today, extra):
     if not rules.overdue_amount_rule:
         return None
+    amount, _oldest = overdue(figures, rules)
     if (
-        float_compare(
-            figures.overdue_amount,
-            rules.overdue_amount,
-            precision_rounding=rules.rounding,
-        )
+        float_compare(amount, rules.overdue_amount, precision_rounding=rules.rounding)
         > 0
     ):
-        return Reason(OVERDUE_AMOUNT, figures.overdue_amount, rules.overdue_amount)
+        return Reason(OVERDUE_AMOUNT, amount, rules.overdue_amount)
     return None
 
 
-RULES = (rule_over_limit, rule_overdue_days, rule_overdue_amount)
+def rule_broken_promises(figures, rules, today, extra):
+    """N broken promises within the last M days."""
+    if not rules.broken_promise_rule:
+        return None
+    recent = sum(
+        1
+        for broken in figures.broken_promise_dates
+        if 0 <= (today - broken).days <= rules.broken_promise_days
+    )
+    if recent >= rules.broken_promise_count:
+        return Reason(BROKEN_PROMISES, recent, rules.broken_promise_count)
+    return None
+
+
+RULES = (rule_over_limit, rule_overdue_days, rule_overdue_amount, rule_broken_promises)
 
 
 def hold_reasons(figures, rules, today, extra=0.0):

@@ -10,8 +10,24 @@ MANAGER_GROUP = "account_receivable_management.group_ar_manager"
 # Partner fields only a Credit Manager may change.
 CREDIT_FIELDS = {"credit_limit", "use_partner_credit_limit", "ar_policy_id"}
 # Stored hold state, written by the hold engine only.
-HOLD_STATE_FIELDS = {"ar_credit_hold", "ar_hold_since"}
+HOLD_STATE_FIELDS = {
+    "ar_credit_hold",
+    "ar_hold_since",
+    "ar_promise_kept_count",
+    "ar_promise_broken_count",
+    "ar_last_broken_promise_date",
+}
 ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+
+
+def _exposure_amount(string):
+    """A figure of the exposure breakdown, in the current company's currency."""
+    return fields.Monetary(
+        string=string,
+        compute="_compute_ar_exposure",
+        currency_field="ar_currency_id",
+        groups=ACCOUNTING_GROUPS,
+    )
 
 
 class ResPartner(models.Model):
@@ -45,50 +61,28 @@ class ResPartner(models.Model):
         string="Hold History",
         context={"active_test": False},
     )
+    # Promises to pay, per company (written when promises are judged).
+    ar_promise_kept_count = fields.Integer(
+        string="Promises Kept", company_dependent=True, readonly=True, copy=False
+    )
+    ar_promise_broken_count = fields.Integer(
+        string="Promises Broken", company_dependent=True, readonly=True, copy=False
+    )
+    ar_last_broken_promise_date = fields.Date(
+        string="Last Broken Promise", company_dependent=True, readonly=True, copy=False
+    )
+    ar_promise_open_count = fields.Integer(
+        string="Open Promises", compute="_compute_ar_promise_open_count"
+    )
     # Exposure breakdown, in the current company's currency.
     ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
-    ar_credit_limit = fields.Monetary(
-        string="Credit Limit in Force",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_receivable = fields.Monetary(
-        string="Open Receivables",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_to_invoice = fields.Monetary(
-        string="Sales to Invoice",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_draft_invoiced = fields.Monetary(
-        string="Draft Invoices",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_exposure = fields.Monetary(
-        string="Exposure",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_credit_available = fields.Monetary(
-        string="Credit Available",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
-    ar_overdue_amount = fields.Monetary(
-        string="Overdue Amount",
-        compute="_compute_ar_exposure",
-        currency_field="ar_currency_id",
-        groups=ACCOUNTING_GROUPS,
-    )
+    ar_credit_limit = _exposure_amount("Credit Limit in Force")
+    ar_receivable = _exposure_amount("Open Receivables")
+    ar_to_invoice = _exposure_amount("Sales to Invoice")
+    ar_draft_invoiced = _exposure_amount("Draft Invoices")
+    ar_exposure = _exposure_amount("Exposure")
+    ar_credit_available = _exposure_amount("Credit Available")
+    ar_overdue_amount = _exposure_amount("Overdue Amount")
     ar_overdue_days = fields.Integer(
         string="Oldest Overdue (days)",
         compute="_compute_ar_exposure",
@@ -116,6 +110,23 @@ class ResPartner(models.Model):
         for partner in self:
             found = by_partner.get(partner.commercial_partner_id, Hold)
             partner.ar_hold_reason_ids = Hold.browse(found.ids)
+
+    @api.depends_context("company")
+    def _compute_ar_promise_open_count(self):
+        groups = self.env["ar.promise"]._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "open"),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ar_promise_open_count = counts.get(
+                partner.commercial_partner_id.id, 0
+            )
 
     @api.depends_context("company")
     def _compute_ar_currency_id(self):
@@ -184,6 +195,15 @@ class ResPartner(models.Model):
             self._ar_log_credit_settings(tracked)
             self.commercial_partner_id._ar_refresh_holds(self.env.company)
         return res
+
+    def action_ar_view_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_receivable_management.ar_promise_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
 
     def action_ar_place_hold(self):
         return self._ar_hold_wizard("place")
@@ -259,18 +279,17 @@ class ResPartner(models.Model):
     # Figures and rules
     # ------------------------------------------------------------------
     def _ar_policy(self, company):
-        """The policy that governs these (commercial) partners in ``company``."""
+        """The policy that governs this commercial partner in ``company``."""
         self.ensure_one()
         own = self.sudo().with_company(company).ar_policy_id
         return own or company.sudo().ar_policy_id or company._ar_ensure_policy()
 
     def _ar_rules(self, company):
         """{partner id: PolicyRules} for these commercial partners."""
-        default = company.sudo().ar_policy_id or company._ar_ensure_policy()
         cache = {}
         result = {}
         for partner in self.sudo().with_company(company):
-            policy = partner.ar_policy_id or default
+            policy = partner._ar_policy(company)
             if policy not in cache:
                 cache[policy] = policy._rules()
             result[partner.id] = cache[policy]
@@ -303,21 +322,26 @@ class ResPartner(models.Model):
             ]
         )
         self.env["account.move"].flush_model(["move_type"])
+        self.env["ar.promise"].flush_model(["state", "partner_id", "invoice_ids"])
         rows = self.env.execute_query(
             SQL(
                 """
             WITH companies AS (
                 SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s
-            ), items AS (
+            ), committed AS (
+                -- invoices under an open commitment of these customers
+                SELECT rel.move_id
+                  FROM ar_promise promise
+                  JOIN ar_promise_invoice_rel rel ON rel.promise_id = promise.id
+                 WHERE promise.state = 'open'
+                   AND promise.partner_id = ANY(%(partners)s)
+            ), open_items AS (
                 SELECT aml.partner_id,
-                       aml.amount_residual AS receivable,
-                       CASE WHEN aml.date_maturity < %(today)s
-                             AND aml.amount_residual > 0
-                            THEN aml.amount_residual ELSE 0 END AS overdue,
-                       CASE WHEN aml.date_maturity < %(today)s
-                             AND aml.amount_residual > 0
-                            THEN aml.date_maturity END AS overdue_since,
-                       0 AS draft
+                       aml.amount_residual AS residual,
+                       aml.date_maturity,
+                       aml.date_maturity < %(today)s
+                           AND aml.amount_residual > 0 AS overdue,
+                       aml.move_id IN (SELECT move_id FROM committed) AS committed
                   FROM account_move_line aml
                   JOIN account_account acc ON acc.id = aml.account_id
                  WHERE acc.account_type = 'asset_receivable'
@@ -326,8 +350,19 @@ class ResPartner(models.Model):
                    AND aml.parent_state = 'posted'
                    AND (aml.reconciled IS NULL OR aml.reconciled = false
                         OR aml.reconciled IS NOT true)
-                UNION ALL
-                SELECT aml.partner_id, 0, 0, NULL, aml.balance
+            ), totals AS (
+                SELECT partner_id,
+                       SUM(residual) AS receivable,
+                       SUM(residual) FILTER (WHERE overdue) AS overdue,
+                       MIN(date_maturity) FILTER (WHERE overdue) AS oldest,
+                       SUM(residual) FILTER (WHERE overdue AND NOT committed)
+                           AS free_overdue,
+                       MIN(date_maturity) FILTER (WHERE overdue AND NOT committed)
+                           AS free_oldest
+                  FROM open_items
+              GROUP BY partner_id
+            ), drafts AS (
+                SELECT aml.partner_id, SUM(aml.balance) AS draft
                   FROM account_move_line aml
                   JOIN account_account acc ON acc.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
@@ -342,11 +377,13 @@ class ResPartner(models.Model):
                          JOIN sale_order_line_invoice_rel rel
                            ON rel.invoice_line_id = src.id
                         WHERE src.move_id = move.id)
+              GROUP BY aml.partner_id
             )
-            SELECT partner_id, SUM(receivable), SUM(overdue), MIN(overdue_since),
-                   SUM(draft)
-              FROM items
-          GROUP BY partner_id
+            SELECT COALESCE(totals.partner_id, drafts.partner_id),
+                   totals.receivable, totals.overdue, totals.oldest,
+                   totals.free_overdue, totals.free_oldest, drafts.draft
+              FROM totals
+              FULL OUTER JOIN drafts ON drafts.partner_id = totals.partner_id
             """,
                 root_path=f"{company.root_id.parent_path}%",
                 today=today,
@@ -357,22 +394,42 @@ class ResPartner(models.Model):
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
         limits = {p.id: p.credit_limit for p in partners}
-        found = {
-            pid: (receivable, overdue, since, draft)
-            for pid, receivable, overdue, since, draft in rows
-        }
+        found = {row[0]: row[1:] for row in rows}
+        broken = self._ar_broken_promise_dates(company, partner_ids)
         result = {}
         for pid in partner_ids:
-            receivable, overdue, since, draft = found.get(pid, (0.0, 0.0, None, 0.0))
+            receivable, overdue, oldest, free_overdue, free_oldest, draft = found.get(
+                pid, (0.0, 0.0, None, 0.0, None, 0.0)
+            )
             result[pid] = credit_rules.CreditFigures(
                 receivable=receivable or 0.0,
                 to_invoice=to_invoice.get(pid) or 0.0,
                 draft_invoiced=draft or 0.0,
                 overdue_amount=overdue or 0.0,
-                oldest_due_date=since,
+                oldest_due_date=oldest,
                 credit_limit=limits.get(pid) or 0.0,
+                uncommitted_overdue_amount=free_overdue or 0.0,
+                uncommitted_oldest_due_date=free_oldest,
+                broken_promise_dates=tuple(broken.get(pid, ())),
             )
         return result
+
+    def _ar_broken_promise_dates(self, company, partner_ids):
+        """{partner id: [dates promises were judged broken]} in ``company``."""
+        groups = (
+            self.env["ar.promise"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partner_ids),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "broken"),
+                ],
+                ["partner_id"],
+                ["date_judged:array_agg"],
+            )
+        )
+        return {partner.id: dates for partner, dates in groups}
 
     def _ar_reason_text(self, reason, company, including=""):
         """One line that says why, with the figures, in the company currency."""
@@ -396,6 +453,12 @@ class ResPartner(models.Model):
                 "(%(allowed)s allowed).",
                 days=int(reason.value),
                 allowed=int(reason.threshold),
+            )
+        if reason.code == credit_rules.BROKEN_PROMISES:
+            return self.env._(
+                "%(count)s promises to pay broken recently (%(allowed)s allowed).",
+                count=int(reason.value),
+                allowed=int(reason.threshold) - 1,
             )
         return self.env._(
             "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
@@ -499,6 +562,37 @@ class ResPartner(models.Model):
                         "Credit hold lifted in %(company)s.", company=company.name
                     )
                 )
+
+    def _ar_update_promise_stats(self, company):
+        """Store the kept and broken counts of these customers in ``company``,
+        then let the broken-promises rule look at them."""
+        partners = self.commercial_partner_id._origin
+        groups = (
+            self.env["ar.promise"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("kept", "broken")),
+                ],
+                ["partner_id", "state"],
+                ["__count", "date_judged:max"],
+            )
+        )
+        stats = {}
+        for partner, state, count, last in groups:
+            stats.setdefault(partner.id, {})[state] = (count, last)
+        for partner in partners.sudo().with_company(company):
+            mine = stats.get(partner.id, {})
+            vals = {
+                "ar_promise_kept_count": mine.get("kept", (0, False))[0],
+                "ar_promise_broken_count": mine.get("broken", (0, False))[0],
+                "ar_last_broken_promise_date": mine.get("broken", (0, False))[1],
+            }
+            if any(partner[field] != value for field, value in vals.items()):
+                partner.write(vals)
+        partners._ar_refresh_holds(company)
 
     def _ar_refresh_holds_for_lines(self, lines):
         """Refresh the holds of the customers of these journal items."""

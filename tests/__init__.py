@@ -1,1 +1,5 @@
-from . import test_credit_hold, test_credit_override, test_credit_rules, test_exposure
+from . import test_credit_rules
+from . import test_credit_hold
+from . import test_credit_override
+from . import test_exposure
+from . import test_promise

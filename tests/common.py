@@ -25,29 +25,25 @@ class ArCommon(AccountTestInvoicingCommon):
         cls.product = cls._create_product(
             name="Widget", lst_price=100.0, taxes_id=[Command.clear()]
         )
-        company_ids = [Command.set(cls.company.ids)]
-        cls.salesman = new_test_user(
-            cls.env,
-            login="ar_salesman",
-            groups="sales_team.group_sale_salesman",
-            company_id=cls.company.id,
-            company_ids=company_ids,
+        cls.salesman = cls._user("ar_salesman", "sales_team.group_sale_salesman")
+        cls.collector = cls._user(
+            "ar_collector",
+            "sales_team.group_sale_salesman,account_receivable_management.group_ar_collector",
         )
-        cls.collector = new_test_user(
-            cls.env,
-            login="ar_collector",
-            groups="sales_team.group_sale_salesman,"
-            "account_receivable_management.group_ar_collector",
-            company_id=cls.company.id,
-            company_ids=company_ids,
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="ar_manager",
-            groups="sales_team.group_sale_salesman_all_leads,base.group_partner_manager,"
+        cls.manager = cls._user(
+            "ar_manager",
+            "sales_team.group_sale_salesman_all_leads,base.group_partner_manager,"
             "account_receivable_management.group_ar_manager",
+        )
+
+    @classmethod
+    def _user(cls, login, groups):
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
             company_id=cls.company.id,
-            company_ids=company_ids,
+            company_ids=[Command.set(cls.company.ids)],
         )
 
     # ------------------------------------------------------------------

@@ -1,1 +1,2 @@
-from . import ar_credit_override_wizard, ar_hold_wizard
+from . import ar_hold_wizard
+from . import ar_credit_override_wizard

@@ -1,0 +1,35 @@
+"""Open Odoo databases in this process for the benchmarks (not an Odoo module)."""
+
+import contextlib
+import statistics
+import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+
+
+def setup_odoo(conf):
+    odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+
+
+@contextlib.contextmanager
+def environment(db, commit=False):
+    registry = odoo.modules.registry.Registry(db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        yield env
+        if commit:
+            cr.commit()
+        else:
+            cr.rollback()
+
+
+def timed(func):
+    """Wall time of func() in milliseconds, and its result."""
+    start = time.perf_counter()
+    result = func()
+    return (time.perf_counter() - start) * 1000.0, result
+
+
+def median(values):
+    return statistics.median(values) if values else float("nan")
