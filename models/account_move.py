@@ -22,22 +22,7 @@ class AccountMove(models.Model):
 
     def action_ar_record_promise(self):
         """Record a promise to pay covering the selected invoices."""
-        invoices = self.filtered(
-            lambda m: (
-                m.move_type == "out_invoice"
-                and m.state == "posted"
-                and m.payment_state in ("not_paid", "partial")
-            )
-        )
-        partners = invoices.commercial_partner_id
-        if not invoices or len(partners) != 1 or len(invoices.company_id) != 1:
-            raise UserError(
-                self.env._(
-                    "Select open customer invoices of one customer and one company to "
-                    "record a promise to pay."
-                )
-            )
-        currency = invoices[:1].currency_id
+        invoices = self._ar_open_selection(self.env._("record a promise to pay"))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Record Promise to Pay"),
@@ -45,15 +30,52 @@ class AccountMove(models.Model):
             "view_mode": "form",
             "target": "new",
             "context": {
-                "default_partner_id": partners.id,
-                "default_company_id": invoices.company_id.id,
-                "default_invoice_ids": invoices.filtered(
-                    lambda m: m.currency_id == currency
-                ).ids,
-                "default_amount": sum(
-                    invoices.filtered(lambda m: m.currency_id == currency).mapped(
-                        "amount_residual"
-                    )
-                ),
+                **invoices._ar_commitment_defaults(),
+                "default_amount": sum(invoices.mapped("amount_residual")),
             },
+        }
+
+    def action_ar_create_plan(self):
+        """Agree a payment plan over the selected invoices; the form previews the
+        schedule as the terms are entered."""
+        invoices = self._ar_open_selection(self.env._("create a payment plan"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Create Payment Plan"),
+            "res_model": "ar.payment.plan",
+            "view_mode": "form",
+            "target": "current",
+            "context": invoices._ar_commitment_defaults(),
+        }
+
+    def _ar_open_selection(self, purpose):
+        """The selected open customer invoices, all of one customer, one company
+        and one currency, or a UserError that says what to select."""
+        invoices = self.filtered(
+            lambda m: (
+                m.move_type == "out_invoice"
+                and m.state == "posted"
+                and m.payment_state in ("not_paid", "partial")
+            )
+        )
+        if (
+            not invoices
+            or len(invoices.commercial_partner_id) != 1
+            or len(invoices.company_id) != 1
+            or len(invoices.currency_id) != 1
+        ):
+            raise UserError(
+                self.env._(
+                    "Select open customer invoices of one customer, one company and "
+                    "one currency to %(purpose)s.",
+                    purpose=purpose,
+                )
+            )
+        return invoices
+
+    def _ar_commitment_defaults(self):
+        return {
+            "default_partner_id": self.commercial_partner_id.id,
+            "default_company_id": self.company_id.id,
+            "default_invoice_ids": self.ids,
         }

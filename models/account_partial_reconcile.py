@@ -21,4 +21,5 @@ class AccountPartialReconcile(models.Model):
         the promises it may keep, then the holds."""
         lines = self.debit_move_id | self.credit_move_id
         self.env["ar.promise"]._ar_evaluate_for_lines(lines)
+        self.env["ar.payment.plan"]._ar_evaluate_for_lines(lines)
         self.env["res.partner"]._ar_refresh_holds_for_lines(lines)

@@ -96,6 +96,31 @@ class ArCreditPolicy(models.Model):
         string="Within (days)", default=90, tracking=True
     )
 
+    # Payment plans.
+    plan_grace_days = fields.Integer(
+        string="Installment Grace Days",
+        default=5,
+        tracking=True,
+        help="A plan defaults when an installment is still unpaid this many days "
+        "after its due date.",
+    )
+    plan_recovery_amount = fields.Monetary(
+        string="Recovery Answers Above",
+        currency_field="currency_id",
+        default=5000.0,
+        tracking=True,
+        help="Plans above this total need the customer's answers (funding, overhead "
+        "cuts, business changes) before a Credit Manager can activate them. 0 asks "
+        "for them on every plan.",
+    )
+    defaulted_plan_rule = fields.Boolean(
+        string="Hold on Defaulted Plan",
+        default=True,
+        tracking=True,
+        help="Hold a customer while one of its payment plans is defaulted and not "
+        "paid off.",
+    )
+
     _sql_constraints = [
         (
             "overdue_days_positive",
@@ -119,6 +144,8 @@ class ArCreditPolicy(models.Model):
         "promise_grace_days",
         "broken_promise_count",
         "broken_promise_days",
+        "plan_grace_days",
+        "plan_recovery_amount",
     )
     def _check_thresholds(self):
         for policy in self:
@@ -128,6 +155,8 @@ class ArCreditPolicy(models.Model):
                     policy.overdue_amount,
                     policy.promise_grace_days,
                     policy.broken_promise_days,
+                    policy.plan_grace_days,
+                    policy.plan_recovery_amount,
                 )
                 < 0
                 or policy.broken_promise_count < 1
@@ -173,5 +202,6 @@ class ArCreditPolicy(models.Model):
             broken_promise_rule=self.broken_promise_rule,
             broken_promise_count=self.broken_promise_count,
             broken_promise_days=self.broken_promise_days,
+            defaulted_plan_rule=self.defaulted_plan_rule,
             rounding=self.currency_id.rounding,
         )

@@ -19,8 +19,9 @@ OVER_LIMIT = "over_limit"
 OVERDUE_DAYS = "overdue_days"
 OVERDUE_AMOUNT = "overdue_amount"
 BROKEN_PROMISES = "broken_promises"
+DEFAULTED_PLAN = "defaulted_plan"
 MANUAL = "manual"
-AUTOMATIC = (OVER_LIMIT, OVERDUE_DAYS, OVERDUE_AMOUNT, BROKEN_PROMISES)
+AUTOMATIC = (OVER_LIMIT, OVERDUE_DAYS, OVERDUE_AMOUNT, BROKEN_PROMISES, DEFAULTED_PLAN)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class CreditFigures:
     uncommitted_overdue_amount: float = 0.0
     uncommitted_oldest_due_date: date | None = None
     broken_promise_dates: tuple = ()  # dates promises were judged broken
+    defaulted_plans: int = 0  # defaulted payment plans not paid off
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class PolicyRules:
     broken_promise_rule: bool = False
     broken_promise_count: int = 2
     broken_promise_days: int = 90
+    defaulted_plan_rule: bool = False
     rounding: float = 0.01
 
     @property
@@ -65,6 +68,7 @@ class PolicyRules:
             or self.overdue_days_rule
             or self.overdue_amount_rule
             or self.broken_promise_rule
+            or self.defaulted_plan_rule
         )
 
 
@@ -161,7 +165,19 @@ def rule_broken_promises(figures, rules, today, extra):
     return None
 
 
-RULES = (rule_over_limit, rule_overdue_days, rule_overdue_amount, rule_broken_promises)
+def rule_defaulted_plan(figures, rules, today, extra):
+    if rules.defaulted_plan_rule and figures.defaulted_plans:
+        return Reason(DEFAULTED_PLAN, figures.defaulted_plans, 0)
+    return None
+
+
+RULES = (
+    rule_over_limit,
+    rule_overdue_days,
+    rule_overdue_amount,
+    rule_broken_promises,
+    rule_defaulted_plan,
+)
 
 
 def hold_reasons(figures, rules, today, extra=0.0):

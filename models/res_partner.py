@@ -193,7 +193,9 @@ class ResPartner(models.Model):
         res = super().write(vals)
         if tracked:
             self._ar_log_credit_settings(tracked)
-            self.commercial_partner_id._ar_refresh_holds(self.env.company)
+            self.commercial_partner_id._ar_refresh_holds(
+                self.env.company, recompute=False
+            )
         return res
 
     def action_ar_view_promises(self):
@@ -295,19 +297,70 @@ class ResPartner(models.Model):
             result[partner.id] = cache[policy]
         return result
 
-    def _ar_credit_figures(self, company, today=None):
-        """{commercial partner id: CreditFigures} in ``company`` (one query).
+    def _ar_credit_figures(self, company, today=None, recompute=False):
+        """{commercial partner id: CreditFigures} in ``company``.
 
-        Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
-        receivable accounts of the company and its branches); overdue items are
-        the lines with a positive residual past their due date; draft invoices
-        count only when they were not created from a sales order (those are
-        already in ``credit_to_invoice``).
+        The open-items part comes from ``ar.partner.exposure`` when it was
+        computed today (exact: every event that changes open items recomputes
+        it), else from one aggregate query; ``recompute`` forces the query.
         """
         partner_ids = [pid for pid in self.ids if pid]
         if not partner_ids:
             return {}
         today = today or fields.Date.context_today(self)
+        Exposure = self.env["ar.partner.exposure"].sudo()
+        found = {} if recompute else Exposure._fetch(company, today, partner_ids)
+        missing = [pid for pid in partner_ids if pid not in found]
+        if missing:
+            computed = self._ar_open_items(company, today, missing)
+            Exposure._store(company, today, list(computed.values()))
+            found.update(computed)
+        partners = self.browse(partner_ids).sudo().with_company(company)
+        partners.invalidate_recordset(["credit_to_invoice"])
+        to_invoice = {p.id: p.credit_to_invoice for p in partners}
+        limits = {p.id: p.credit_limit for p in partners}
+        broken = self._ar_broken_promise_dates(company, partner_ids)
+        defaulted = dict(
+            self.env["ar.payment.plan"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", partner_ids),
+                    ("company_id", "=", company.id),
+                    ("state", "=", "defaulted"),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        drafts = self._ar_draft_invoiced(company, partner_ids)
+        result = {}
+        for pid in partner_ids:
+            _pid, receivable, overdue, oldest, free_overdue, free_oldest = found[pid]
+            draft = drafts.get(pid, 0.0)
+            result[pid] = credit_rules.CreditFigures(
+                receivable=receivable or 0.0,
+                to_invoice=to_invoice.get(pid) or 0.0,
+                draft_invoiced=draft or 0.0,
+                overdue_amount=overdue or 0.0,
+                oldest_due_date=oldest,
+                credit_limit=limits.get(pid) or 0.0,
+                uncommitted_overdue_amount=free_overdue or 0.0,
+                uncommitted_oldest_due_date=free_oldest,
+                broken_promise_dates=tuple(broken.get(pid, ())),
+                defaulted_plans=defaulted.get(self.browse(pid), 0),
+            )
+        return result
+
+    def _ar_open_items(self, company, today, partner_ids):
+        """{partner id: (partner id, receivable, overdue, oldest due date,
+        uncommitted overdue, uncommitted oldest due date)}, one query.
+
+        Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
+        receivable accounts of the company and its branches); overdue items are
+        the lines with a positive residual past their due date; "uncommitted"
+        leaves out the invoices under an open promise or an active payment plan.
+        """
         self.env["account.move.line"].flush_model(
             [
                 "account_id",
@@ -323,6 +376,7 @@ class ResPartner(models.Model):
         )
         self.env["account.move"].flush_model(["move_type"])
         self.env["ar.promise"].flush_model(["state", "partner_id", "invoice_ids"])
+        self.env["ar.payment.plan"].flush_model(["state", "partner_id", "invoice_ids"])
         rows = self.env.execute_query(
             SQL(
                 """
@@ -335,6 +389,13 @@ class ResPartner(models.Model):
                   JOIN ar_promise_invoice_rel rel ON rel.promise_id = promise.id
                  WHERE promise.state = 'open'
                    AND promise.partner_id = ANY(%(partners)s)
+                UNION ALL
+                -- and of their active (not defaulted) payment plans
+                SELECT rel.move_id
+                  FROM ar_payment_plan plan
+                  JOIN ar_payment_plan_invoice_rel rel ON rel.plan_id = plan.id
+                 WHERE plan.state = 'active'
+                   AND plan.partner_id = ANY(%(partners)s)
             ), open_items AS (
                 SELECT aml.partner_id,
                        aml.amount_residual AS residual,
@@ -361,58 +422,56 @@ class ResPartner(models.Model):
                            AS free_oldest
                   FROM open_items
               GROUP BY partner_id
-            ), drafts AS (
-                SELECT aml.partner_id, SUM(aml.balance) AS draft
-                  FROM account_move_line aml
-                  JOIN account_account acc ON acc.id = aml.account_id
-                  JOIN account_move move ON move.id = aml.move_id
-                 WHERE acc.account_type = 'asset_receivable'
-                   AND aml.partner_id = ANY(%(partners)s)
-                   AND aml.company_id IN (SELECT id FROM companies)
-                   AND aml.parent_state = 'draft'
-                   AND move.move_type IN ('out_invoice', 'out_refund')
-                   AND NOT EXISTS (
-                       SELECT 1
-                         FROM account_move_line src
-                         JOIN sale_order_line_invoice_rel rel
-                           ON rel.invoice_line_id = src.id
-                        WHERE src.move_id = move.id)
-              GROUP BY aml.partner_id
             )
-            SELECT COALESCE(totals.partner_id, drafts.partner_id),
-                   totals.receivable, totals.overdue, totals.oldest,
-                   totals.free_overdue, totals.free_oldest, drafts.draft
+            SELECT partner_id, receivable, overdue, oldest, free_overdue, free_oldest
               FROM totals
-              FULL OUTER JOIN drafts ON drafts.partner_id = totals.partner_id
             """,
                 root_path=f"{company.root_id.parent_path}%",
                 today=today,
                 partners=partner_ids,
             )
         )
-        partners = self.browse(partner_ids).sudo().with_company(company)
-        partners.invalidate_recordset(["credit_to_invoice"])
-        to_invoice = {p.id: p.credit_to_invoice for p in partners}
-        limits = {p.id: p.credit_limit for p in partners}
-        found = {row[0]: row[1:] for row in rows}
-        broken = self._ar_broken_promise_dates(company, partner_ids)
-        result = {}
-        for pid in partner_ids:
-            receivable, overdue, oldest, free_overdue, free_oldest, draft = found.get(
-                pid, (0.0, 0.0, None, 0.0, None, 0.0)
+        found = {row[0]: tuple(row) for row in rows}
+        empty = (0.0, 0.0, None, 0.0, None)
+        return {pid: found.get(pid, (pid, *empty)) for pid in partner_ids}
+
+    def _ar_draft_invoiced(self, company, partner_ids):
+        """{partner id: draft customer invoices and refunds not created from a
+        sales order (those already count in ``credit_to_invoice``)}, for the
+        partners whose policy counts drafts."""
+        rules_of = self.browse(partner_ids)._ar_rules(company)
+        wanted = [
+            pid for pid, rules in rules_of.items() if rules.include_draft_invoices
+        ]
+        if not wanted:
+            return {}
+        self.env["account.move"].flush_model(["move_type", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT aml.partner_id, SUM(aml.balance)
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+              JOIN account_move move ON move.id = aml.move_id
+             WHERE acc.account_type = 'asset_receivable'
+               AND aml.partner_id = ANY(%(partners)s)
+               AND aml.company_id IN (
+                   SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
+               AND aml.parent_state = 'draft'
+               AND move.move_type IN ('out_invoice', 'out_refund')
+               AND NOT EXISTS (
+                   SELECT 1
+                     FROM account_move_line src
+                     JOIN sale_order_line_invoice_rel rel
+                       ON rel.invoice_line_id = src.id
+                    WHERE src.move_id = move.id)
+          GROUP BY aml.partner_id
+            """,
+                partners=wanted,
+                root_path=f"{company.root_id.parent_path}%",
             )
-            result[pid] = credit_rules.CreditFigures(
-                receivable=receivable or 0.0,
-                to_invoice=to_invoice.get(pid) or 0.0,
-                draft_invoiced=draft or 0.0,
-                overdue_amount=overdue or 0.0,
-                oldest_due_date=oldest,
-                credit_limit=limits.get(pid) or 0.0,
-                uncommitted_overdue_amount=free_overdue or 0.0,
-                uncommitted_oldest_due_date=free_oldest,
-                broken_promise_dates=tuple(broken.get(pid, ())),
-            )
-        return result
+        )
+        return dict(rows)
 
     def _ar_broken_promise_dates(self, company, partner_ids):
         """{partner id: [dates promises were judged broken]} in ``company``."""
@@ -460,6 +519,11 @@ class ResPartner(models.Model):
                 count=int(reason.value),
                 allowed=int(reason.threshold) - 1,
             )
+        if reason.code == credit_rules.DEFAULTED_PLAN:
+            return self.env._(
+                "%(count)s payment plan(s) defaulted and not paid off.",
+                count=int(reason.value),
+            )
         return self.env._(
             "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
             overdue=amount(reason.value),
@@ -469,9 +533,11 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Hold engine
     # ------------------------------------------------------------------
-    def _ar_refresh_holds(self, company):
+    def _ar_refresh_holds(self, company, recompute=True):
         """Recompute the automatic holds of these partners' commercial partners
-        in ``company``, and their stored hold state. Manual holds are kept."""
+        in ``company``, and their stored hold state. Manual holds are kept.
+        ``recompute=False`` trusts today's stored open-items figures: for
+        changes that do not touch open items (limits, policies, orders)."""
         partners = self.commercial_partner_id._origin.sudo().with_company(company)
         if not partners:
             return
@@ -486,7 +552,7 @@ class ResPartner(models.Model):
         to_check = partners.filtered(
             lambda p: p.id in held_ids or rules_of[p.id].any_active
         )
-        figures = to_check._ar_credit_figures(company)
+        figures = to_check._ar_credit_figures(company, recompute=recompute)
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         to_create = []
@@ -609,9 +675,9 @@ class ResPartner(models.Model):
 
     def _ar_refresh_holds_for_policies(self, policies):
         for company in policies.company_id:
-            self._ar_refresh_company_holds(company)
+            self._ar_refresh_company_holds(company, recompute=False)
 
-    def _ar_refresh_company_holds(self, company):
+    def _ar_refresh_company_holds(self, company, recompute=True):
         """Every customer of ``company`` that owes it something or is held."""
         rows = self.env.execute_query(
             SQL(
@@ -635,7 +701,7 @@ class ResPartner(models.Model):
                 company=company.id,
             )
         )
-        self.browse([pid for (pid,) in rows])._ar_refresh_holds(company)
+        self.browse([pid for (pid,) in rows])._ar_refresh_holds(company, recompute)
 
     @api.model
     def _cron_refresh_credit_holds(self):

@@ -62,19 +62,18 @@ class SaleOrder(models.Model):
         orders = super().create(vals_list)
         confirmed = orders.filtered(lambda o: o.state == "sale")
         if confirmed:
-            confirmed._ar_check_credit()
-            confirmed._ar_refresh_partner_holds()
+            confirmed._ar_check_credit()._ar_refresh_partner_holds()
         return orders
 
     def write(self, vals):
         self._ar_check_override_access(vals)
-        confirming = self.browse()
+        to_refresh = self.browse()
         if vals.get("state") == "sale":
             confirming = self.filtered(lambda o: o.state in ("draft", "sent"))
-            confirming._ar_check_credit()
+            to_refresh = confirming._ar_check_credit()
         res = super().write(vals)
-        if confirming:
-            confirming._ar_refresh_partner_holds()
+        if to_refresh:
+            to_refresh._ar_refresh_partner_holds()
         return res
 
     def action_ar_open_override(self):
@@ -212,13 +211,23 @@ class SaleOrder(models.Model):
 
     def _ar_check_credit(self):
         """Refuse to confirm orders of held customers, or orders that would take
-        their customer over its credit limit."""
-        for _key, orders in self.grouped(
+        their customer over its credit limit.
+
+        Returns the orders whose customer's holds must be recomputed once they
+        are confirmed: those of customers already held, and approved orders
+        (which may take their customer over its limit). For the others the check
+        has just shown that the confirmed order changes no hold."""
+        to_refresh = self.browse()
+        for (partner, company), orders in self.grouped(
             lambda o: (o.partner_id.commercial_partner_id, o.company_id)
         ).items():
             problem = orders._ar_credit_problem(lock=True)
             if problem:
                 raise UserError(problem)
+            held = partner.sudo().with_company(company).ar_credit_hold
+            if held or any(order._ar_override_valid() for order in orders):
+                to_refresh |= orders
+        return to_refresh
 
     def _ar_lock_partner(self, partner):
         """Serialise confirmations of one customer: the second transaction waits,
@@ -232,4 +241,4 @@ class SaleOrder(models.Model):
 
     def _ar_refresh_partner_holds(self):
         for company, orders in self.grouped("company_id").items():
-            orders.partner_id._ar_refresh_holds(company)
+            orders.partner_id._ar_refresh_holds(company, recompute=False)

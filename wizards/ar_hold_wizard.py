@@ -92,5 +92,5 @@ class ArHoldWizard(models.TransientModel):
                 reason=reason,
             )
         partner.message_post(body=body)
-        partner._ar_refresh_holds(self.company_id)
+        partner._ar_refresh_holds(self.company_id, recompute=False)
         return {"type": "ir.actions.act_window_close"}

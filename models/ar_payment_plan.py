@@ -1,0 +1,512 @@
+from itertools import pairwise
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from . import plan_schedule
+from .res_partner import MANAGER_GROUP
+
+FREQUENCIES = [
+    ("weekly", "Weekly"),
+    ("biweekly", "Every Two Weeks"),
+    ("monthly", "Monthly"),
+    ("quarterly", "Quarterly"),
+]
+SCHEDULE_FIELDS = (
+    "amount_total",
+    "down_payment",
+    "down_payment_date",
+    "installment_count",
+    "frequency",
+    "first_date",
+)
+
+
+class ArPaymentPlan(models.Model):
+    _name = "ar.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default="/"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    invoice_ids = fields.Many2many(
+        "account.move",
+        "ar_payment_plan_invoice_rel",
+        "plan_id",
+        "move_id",
+        string="Invoices",
+        required=True,
+        check_company=True,
+        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+        " ('payment_state', 'in', ('not_paid', 'partial')),"
+        " ('commercial_partner_id', '=', partner_id)]",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
+    )
+    amount_invoices = fields.Monetary(
+        string="Invoices Open",
+        compute="_compute_amount_invoices",
+        store=True,
+        help="What the invoices owed when the plan was made (frozen at activation).",
+    )
+    fee = fields.Monetary(tracking=True, help="Invoiced to the customer on activation.")
+    amount_total = fields.Monetary(
+        string="Plan Total", compute="_compute_amount_total", store=True, tracking=True
+    )
+    down_payment = fields.Monetary(tracking=True)
+    down_payment_date = fields.Date(default=fields.Date.context_today)
+    installment_count = fields.Integer(string="Installments", default=3, tracking=True)
+    frequency = fields.Selection(FREQUENCIES, required=True, default="monthly")
+    first_date = fields.Date(string="First Installment", required=True)
+    line_ids = fields.One2many(
+        "ar.payment.plan.line",
+        "plan_id",
+        string="Schedule",
+        compute="_compute_line_ids",
+        store=True,
+        readonly=False,
+        copy=False,
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("completed", "Completed"),
+            ("defaulted", "Defaulted"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    # Recovery plan: how the customer will raise the money.
+    funding_source = fields.Text(
+        string="How Payments Are Funded",
+        help="Where the money for the installments comes from.",
+    )
+    overhead_cuts = fields.Text(
+        string="Overhead Being Cut", help="Which costs the customer is cutting."
+    )
+    business_changes = fields.Text(
+        string="Business Model Changes",
+        help="What the customer changes in how it runs its business.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    activated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
+    date_activated = fields.Date(readonly=True, copy=False)
+    fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
+    amount_paid = fields.Monetary(compute="_compute_amount_paid")
+    amount_residual = fields.Monetary(
+        string="Left to Pay", compute="_compute_amount_paid"
+    )
+    note = fields.Text()
+
+    _sql_constraints = [
+        ("fee_positive", "CHECK(fee >= 0)", "A plan fee cannot be negative."),
+        (
+            "down_payment_positive",
+            "CHECK(down_payment >= 0)",
+            "A down payment cannot be negative.",
+        ),
+    ]
+
+    @api.depends("invoice_ids")
+    def _compute_currency_id(self):
+        for plan in self:
+            plan.currency_id = (
+                plan.invoice_ids[:1].currency_id
+                or plan.currency_id
+                or plan.company_id.currency_id
+            )
+
+    @api.depends("invoice_ids.amount_residual", "state")
+    def _compute_amount_invoices(self):
+        for plan in self:
+            if plan.state == "draft" or not plan.amount_invoices:
+                plan.amount_invoices = sum(plan.invoice_ids.mapped("amount_residual"))
+
+    @api.depends("amount_invoices", "fee")
+    def _compute_amount_total(self):
+        for plan in self:
+            plan.amount_total = plan.amount_invoices + plan.fee
+
+    @api.depends(*SCHEDULE_FIELDS)
+    def _compute_line_ids(self):
+        for plan in self:
+            if plan.state != "draft":
+                continue
+            lines = plan._schedule()
+            plan.line_ids = [Command.clear()] + [
+                Command.create({"sequence": seq, "date_due": day, "amount": amount})
+                for seq, (day, amount) in enumerate(lines, start=1)
+            ]
+
+    @api.depends("line_ids.amount", "line_ids.amount_paid")
+    def _compute_amount_paid(self):
+        for plan in self:
+            plan.amount_paid = sum(plan.line_ids.mapped("amount_paid"))
+            plan.amount_residual = plan.amount_total - plan.amount_paid
+
+    @api.constrains("installment_count")
+    def _check_installment_count(self):
+        for plan in self:
+            if plan.installment_count < 1:
+                raise ValidationError(
+                    self.env._("A payment plan needs at least one installment.")
+                )
+
+    @api.constrains("partner_id", "invoice_ids", "state")
+    def _check_invoices(self):
+        for plan in self.filtered(lambda p: p.state in ("draft", "active")):
+            if plan.partner_id != plan.partner_id.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "Make the plan for the company %(company)s, not its contact.",
+                        company=plan.partner_id.commercial_partner_id.name,
+                    )
+                )
+            if plan.state != "draft":
+                continue
+            for invoice in plan.invoice_ids:
+                if (
+                    invoice.move_type != "out_invoice"
+                    or invoice.state != "posted"
+                    or invoice.commercial_partner_id != plan.partner_id
+                    or invoice.company_id != plan.company_id
+                    or invoice.currency_id != plan.currency_id
+                    or invoice.currency_id.is_zero(invoice.amount_residual)
+                ):
+                    raise ValidationError(
+                        self.env._(
+                            "Invoice %(invoice)s cannot be in this plan: a plan "
+                            "settles open posted invoices of %(customer)s, in one "
+                            "company and one currency.",
+                            invoice=invoice.name,
+                            customer=plan.partner_id.name,
+                        )
+                    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = (
+                    self.env["ir.sequence"].next_by_code("ar.payment.plan") or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft(self):
+        if self.filtered(lambda p: p.state not in ("draft", "cancelled")):
+            raise UserError(self.env._("Only draft or cancelled plans can be deleted."))
+
+    def action_activate(self):
+        """A Credit Manager agrees the plan: the schedule becomes binding and the
+        invoices stop counting for the overdue rules while it is kept."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a Credit Manager can activate a payment plan.")
+            )
+        for plan in self:
+            plan._check_can_activate()
+        for plan in self:
+            if not plan.currency_id.is_zero(plan.fee):
+                plan._invoice_fee()
+            plan.write(
+                {
+                    "state": "active",
+                    "activated_by_id": self.env.uid,
+                    "date_activated": fields.Date.context_today(self),
+                }
+            )
+            plan.partner_id.message_post(
+                body=self.env._(
+                    "Payment plan %(name)s activated: %(amount)s in %(count)s "
+                    "installments.",
+                    name=plan.name,
+                    amount=plan.currency_id.format(plan.amount_total),
+                    count=plan.installment_count,
+                )
+            )
+        self._ar_refresh_partner_holds()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda p: p.state in ("draft", "active")).write(
+            {"state": "cancelled"}
+        )
+        self._ar_refresh_partner_holds()
+        return True
+
+    def action_send_schedule(self):
+        self.ensure_one()
+        template = self.env.ref(
+            "account_receivable_management.mail_template_ar_payment_plan"
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "force_email": True,
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+    def _schedule(self):
+        """The generated schedule, or [] while the inputs cannot make one."""
+        self.ensure_one()
+        if not (self.first_date and self.installment_count > 0 and self.frequency):
+            return []
+        try:
+            return plan_schedule.schedule(
+                self.amount_total,
+                self.installment_count,
+                self.frequency,
+                self.first_date,
+                down_payment=self.down_payment,
+                down_payment_date=self.down_payment_date,
+                digits=self.currency_id.decimal_places,
+            )
+        except ValueError:
+            return []
+
+    def _check_can_activate(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(self.env._("Plan %(name)s is not a draft.", name=self.name))
+        self._check_invoices()
+        if not self.line_ids:
+            raise ValidationError(
+                self.env._(
+                    "Plan %(name)s has no schedule: check the first date, the "
+                    "installments and a down payment below the total, dated before the "
+                    "first installment.",
+                    name=self.name,
+                )
+            )
+        scheduled = sum(self.line_ids.mapped("amount"))
+        if self.currency_id.compare_amounts(scheduled, self.amount_total):
+            raise ValidationError(
+                self.env._(
+                    "The schedule of %(name)s sums to %(scheduled)s but the plan total "
+                    "is %(total)s. Correct the lines.",
+                    name=self.name,
+                    scheduled=self.currency_id.format(scheduled),
+                    total=self.currency_id.format(self.amount_total),
+                )
+            )
+        dates = self.line_ids.sorted("sequence").mapped("date_due")
+        if any(later <= earlier for earlier, later in pairwise(dates)):
+            raise ValidationError(
+                self.env._("The due dates of %(name)s must increase.", name=self.name)
+            )
+        policy = self.partner_id._ar_policy(self.company_id)
+        threshold = policy.plan_recovery_amount
+        if (
+            threshold
+            and self.currency_id.compare_amounts(self.amount_total, threshold) > 0
+        ):
+            missing = [
+                self._fields[name].string
+                for name in ("funding_source", "overhead_cuts", "business_changes")
+                if not (self[name] or "").strip()
+            ]
+            if missing:
+                raise ValidationError(
+                    self.env._(
+                        "Plan %(name)s is over %(threshold)s: before activating, ask "
+                        "the customer how they will raise the money and fill in: "
+                        "%(missing)s.",
+                        name=self.name,
+                        threshold=self.currency_id.format(threshold),
+                        missing=", ".join(missing),
+                    )
+                )
+
+    def _invoice_fee(self):
+        """Invoice the plan fee and add it to the plan's invoices."""
+        self.ensure_one()
+        journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        if not journal.default_account_id:
+            raise UserError(
+                self.env._(
+                    "No sales journal with an income account in %(company)s to invoice "
+                    "the plan fee.",
+                    company=self.company_id.name,
+                )
+            )
+        fee_invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_id.id,
+                "company_id": self.company_id.id,
+                "journal_id": journal.id,
+                "currency_id": self.currency_id.id,
+                "invoice_date": fields.Date.context_today(self),
+                "invoice_date_due": self.line_ids.sorted("date_due")[-1:].date_due,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": self.env._(
+                                "Payment plan fee %(name)s", name=self.name
+                            ),
+                            "quantity": 1,
+                            "price_unit": self.fee,
+                            "account_id": journal.default_account_id.id,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        fee_invoice.action_post()
+        self.write(
+            {
+                "fee_invoice_id": fee_invoice.id,
+                "invoice_ids": [Command.link(fee_invoice.id)],
+            }
+        )
+
+    def _ar_paid_totals(self):
+        """{plan id: what was reconciled with its invoices since activation}."""
+        if not self:
+            return {}
+        self.env["account.partial.reconcile"].flush_model()
+        self.flush_recordset(["date_activated", "invoice_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT plan.id, COALESCE(SUM(part.debit_amount_currency), 0)
+              FROM ar_payment_plan plan
+              JOIN ar_payment_plan_invoice_rel rel ON rel.plan_id = plan.id
+              JOIN account_move_line inv_line ON inv_line.move_id = rel.move_id
+              JOIN account_account acc ON acc.id = inv_line.account_id
+                                       AND acc.account_type = 'asset_receivable'
+              JOIN account_partial_reconcile part ON part.debit_move_id = inv_line.id
+             WHERE plan.id = ANY(%s)
+               AND part.max_date >= plan.date_activated
+          GROUP BY plan.id
+            """,
+                self.ids,
+            )
+        )
+        return dict(rows)
+
+    def _ar_evaluate(self, today=None):
+        """Apply what was paid to the installments in due order; complete the
+        plans paid in full, default those with an installment unpaid more than
+        the grace days after its date."""
+        today = today or fields.Date.context_today(self)
+        plans = self._ar_lock_running()
+        if not plans:
+            return
+        paid = plans._ar_paid_totals()
+        defaulted = self.browse()
+        changed = self.browse()
+        for plan in plans:
+            lines = plan.line_ids.sorted(lambda line: (line.date_due, line.sequence))
+            digits = plan.currency_id.decimal_places
+            amounts = lines.mapped("amount")
+            covered = plan_schedule.allocate(amounts, paid.get(plan.id, 0.0), digits)
+            for line, amount_paid in zip(lines, covered, strict=True):
+                if plan.currency_id.compare_amounts(line.amount_paid, amount_paid):
+                    line.amount_paid = amount_paid
+            grace = plan.partner_id._ar_policy(plan.company_id).plan_grace_days
+            if all(line.is_paid for line in lines):
+                state = "completed"
+            elif plan.state == "active" and plan_schedule.first_late(
+                lines.mapped("date_due"), amounts, covered, today, grace, digits
+            ):
+                state = "defaulted"
+            else:
+                continue
+            plan.state = state
+            changed |= plan
+            if state == "defaulted":
+                defaulted |= plan
+        defaulted._ar_notify_defaulted()
+        changed._ar_refresh_partner_holds()
+
+    def _ar_lock_running(self):
+        if not self.ids:
+            return self.browse()
+        self.flush_recordset(["state"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM ar_payment_plan WHERE id = ANY(%s)"
+                " AND state IN ('active', 'defaulted')"
+                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                self.ids,
+            )
+        )
+        return self.browse([row[0] for row in rows]).sudo()
+
+    def _ar_notify_defaulted(self):
+        for plan in self:
+            summary = self.env._("Payment plan %(name)s defaulted", name=plan.name)
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(plan.user_id or self.env.user).id,
+                summary=summary,
+            )
+            plan.partner_id.message_post(body=summary)
+
+    def _ar_refresh_partner_holds(self):
+        for company, plans in self.grouped("company_id").items():
+            plans.partner_id._ar_refresh_holds(company)
+
+    @api.model
+    def _cron_evaluate_plans(self):
+        self.search([("state", "in", ("active", "defaulted"))])._ar_evaluate()
+
+    def _ar_evaluate_for_lines(self, lines):
+        moves = lines.move_id.filtered(lambda m: m.move_type == "out_invoice")
+        if moves:
+            self.sudo().search(
+                [
+                    ("state", "in", ("active", "defaulted")),
+                    ("invoice_ids", "in", moves.ids),
+                ]
+            )._ar_evaluate()

@@ -1,0 +1,40 @@
+from odoo import api, fields, models
+
+
+class ArPaymentPlanLine(models.Model):
+    _name = "ar.payment.plan.line"
+    _description = "Payment Plan Installment"
+    _order = "plan_id, date_due, sequence, id"
+
+    plan_id = fields.Many2one(
+        "ar.payment.plan", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    sequence = fields.Integer(default=10)
+    date_due = fields.Date(string="Due Date", required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(string="Paid", readonly=True, copy=False)
+    amount_open = fields.Monetary(string="Open", compute="_compute_status")
+    is_paid = fields.Boolean(string="Paid in Full", compute="_compute_status")
+    is_late = fields.Boolean(string="Late", compute="_compute_status")
+
+    _sql_constraints = [
+        (
+            "amount_positive",
+            "CHECK(amount > 0)",
+            "An installment must be a positive amount.",
+        ),
+    ]
+
+    @api.depends("amount", "amount_paid", "date_due")
+    def _compute_status(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            line.amount_open = line.amount - line.amount_paid
+            line.is_paid = line.currency_id.is_zero(line.amount_open) or (
+                line.amount_open < 0
+            )
+            line.is_late = (
+                not line.is_paid and bool(line.date_due) and line.date_due < today
+            )
