@@ -29,6 +29,6 @@
         "wizards/ar_credit_override_wizard_views.xml",
         "views/ar_menus.xml",
     ],
-    "demo": ["demo/ar_demo.xml"],
+    "demo": ["demo/ar_demo.xml", "demo/ar_commitments_demo.xml"],
     "post_init_hook": "post_init_hook",
 }

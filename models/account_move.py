@@ -73,6 +73,23 @@ class AccountMove(models.Model):
             )
         return invoices
 
+    def _ar_register_payment(self, amount=None, payment_date=None, journal=None):
+        """Register one payment for these invoices through Odoo's own wizard
+        (in full when no amount is given) and reconcile it with them."""
+        values = {}
+        if amount is not None:
+            values["amount"] = amount
+        if payment_date:
+            values["payment_date"] = payment_date
+        if journal:
+            values["journal_id"] = journal.id
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=self.ids)
+            .create(values)
+        )
+        return wizard._create_payments()
+
     def _ar_commitment_defaults(self):
         return {
             "default_partner_id": self.commercial_partner_id.id,

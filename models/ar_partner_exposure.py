@@ -26,6 +26,8 @@ class ArPartnerExposure(models.Model):
     oldest_due_date = fields.Date()
     uncommitted_overdue_amount = fields.Float()
     uncommitted_oldest_due_date = fields.Date()
+    broken_promise_dates = fields.Char(help="Dates promises were judged broken.")
+    defaulted_plans = fields.Integer()
 
     _sql_constraints = [
         (
@@ -51,8 +53,8 @@ class ArPartnerExposure(models.Model):
         )
 
     def _store(self, company, today, rows):
-        """Upsert rows of (partner id, receivable, overdue, oldest, free overdue,
-        free oldest) computed for ``company`` on ``today``."""
+        """Upsert rows, as ``res.partner._ar_open_items`` makes them, computed for
+        ``company`` on ``today``."""
         if not rows:
             return
         columns = list(zip(*rows, strict=True))
@@ -62,18 +64,21 @@ class ArPartnerExposure(models.Model):
             INSERT INTO ar_partner_exposure AS e
                    (partner_id, company_id, date, receivable, overdue_amount,
                     oldest_due_date, uncommitted_overdue_amount,
-                    uncommitted_oldest_due_date)
-            SELECT p, %(company)s, %(today)s, r, o, od, fo, fod
+                    uncommitted_oldest_due_date, broken_promise_dates, defaulted_plans)
+            SELECT p, %(company)s, %(today)s, r, o, od, fo, fod, b, dp
               FROM unnest(%(p)s::int[], %(r)s::float8[], %(o)s::float8[],
-                          %(od)s::date[], %(fo)s::float8[], %(fod)s::date[])
-                AS t(p, r, o, od, fo, fod)
+                          %(od)s::date[], %(fo)s::float8[], %(fod)s::date[],
+                          %(b)s::varchar[], %(dp)s::int[])
+                AS t(p, r, o, od, fo, fod, b, dp)
                 ON CONFLICT (partner_id, company_id) DO UPDATE
                SET date = EXCLUDED.date,
                    receivable = EXCLUDED.receivable,
                    overdue_amount = EXCLUDED.overdue_amount,
                    oldest_due_date = EXCLUDED.oldest_due_date,
                    uncommitted_overdue_amount = EXCLUDED.uncommitted_overdue_amount,
-                   uncommitted_oldest_due_date = EXCLUDED.uncommitted_oldest_due_date
+                   uncommitted_oldest_due_date = EXCLUDED.uncommitted_oldest_due_date,
+                   broken_promise_dates = EXCLUDED.broken_promise_dates,
+                   defaulted_plans = EXCLUDED.defaulted_plans
             """,
                 company=company.id,
                 today=today,
@@ -83,6 +88,8 @@ class ArPartnerExposure(models.Model):
                 od=list(columns[3]),
                 fo=list(columns[4]),
                 fod=list(columns[5]),
+                b=list(columns[6]),
+                dp=list(columns[7]),
             )
         )
         self.invalidate_model()
@@ -93,7 +100,8 @@ class ArPartnerExposure(models.Model):
             SQL(
                 """
             SELECT partner_id, receivable, overdue_amount, oldest_due_date,
-                   uncommitted_overdue_amount, uncommitted_oldest_due_date
+                   uncommitted_overdue_amount, uncommitted_oldest_due_date,
+                   broken_promise_dates, defaulted_plans
               FROM ar_partner_exposure
              WHERE company_id = %s AND date = %s AND partner_id = ANY(%s)
             """,

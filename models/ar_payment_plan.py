@@ -147,11 +147,12 @@ class ArPaymentPlan(models.Model):
                 or plan.company_id.currency_id
             )
 
-    @api.depends("invoice_ids.amount_residual", "state")
+    @api.depends("invoice_ids.amount_residual", "fee_invoice_id", "state")
     def _compute_amount_invoices(self):
         for plan in self:
-            if plan.state == "draft" or not plan.amount_invoices:
-                plan.amount_invoices = sum(plan.invoice_ids.mapped("amount_residual"))
+            if plan.state == "draft":
+                invoices = plan.invoice_ids - plan.fee_invoice_id
+                plan.amount_invoices = sum(invoices.mapped("amount_residual"))
 
     @api.depends("amount_invoices", "fee")
     def _compute_amount_total(self):

@@ -319,24 +319,19 @@ class ResPartner(models.Model):
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
         limits = {p.id: p.credit_limit for p in partners}
-        broken = self._ar_broken_promise_dates(company, partner_ids)
-        defaulted = dict(
-            self.env["ar.payment.plan"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", partner_ids),
-                    ("company_id", "=", company.id),
-                    ("state", "=", "defaulted"),
-                ],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
         drafts = self._ar_draft_invoiced(company, partner_ids)
         result = {}
         for pid in partner_ids:
-            _pid, receivable, overdue, oldest, free_overdue, free_oldest = found[pid]
+            (
+                _pid,
+                receivable,
+                overdue,
+                oldest,
+                free_overdue,
+                free_oldest,
+                broken,
+                plans,
+            ) = found[pid]
             draft = drafts.get(pid, 0.0)
             result[pid] = credit_rules.CreditFigures(
                 receivable=receivable or 0.0,
@@ -347,14 +342,17 @@ class ResPartner(models.Model):
                 credit_limit=limits.get(pid) or 0.0,
                 uncommitted_overdue_amount=free_overdue or 0.0,
                 uncommitted_oldest_due_date=free_oldest,
-                broken_promise_dates=tuple(broken.get(pid, ())),
-                defaulted_plans=defaulted.get(self.browse(pid), 0),
+                broken_promise_dates=tuple(
+                    fields.Date.to_date(day) for day in broken.split(",") if day
+                ),
+                defaulted_plans=plans,
             )
         return result
 
     def _ar_open_items(self, company, today, partner_ids):
         """{partner id: (partner id, receivable, overdue, oldest due date,
-        uncommitted overdue, uncommitted oldest due date)}, one query.
+        uncommitted overdue, uncommitted oldest due date, broken promise dates as
+        "YYYY-MM-DD,...", defaulted plans)}, in one query.
 
         Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
         receivable accounts of the company and its branches); overdue items are
@@ -375,8 +373,11 @@ class ResPartner(models.Model):
             ]
         )
         self.env["account.move"].flush_model(["move_type"])
-        self.env["ar.promise"].flush_model(["state", "partner_id", "invoice_ids"])
-        self.env["ar.payment.plan"].flush_model(["state", "partner_id", "invoice_ids"])
+        for model in ("ar.promise", "ar.payment.plan"):
+            self.env[model].flush_model(
+                ["state", "partner_id", "company_id", "invoice_ids"]
+            )
+        self.env["ar.promise"].flush_model(["date_judged"])
         rows = self.env.execute_query(
             SQL(
                 """
@@ -422,18 +423,34 @@ class ResPartner(models.Model):
                            AS free_oldest
                   FROM open_items
               GROUP BY partner_id
+            ), broken AS (
+                SELECT partner_id, string_agg(date_judged::text, ',') AS dates
+                  FROM ar_promise
+                 WHERE state = 'broken' AND company_id = %(company)s
+                   AND partner_id = ANY(%(partners)s)
+              GROUP BY partner_id
+            ), defaulted AS (
+                SELECT partner_id, COUNT(*) AS plans
+                  FROM ar_payment_plan
+                 WHERE state = 'defaulted' AND company_id = %(company)s
+                   AND partner_id = ANY(%(partners)s)
+              GROUP BY partner_id
             )
-            SELECT partner_id, receivable, overdue, oldest, free_overdue, free_oldest
-              FROM totals
+            SELECT p.id, COALESCE(totals.receivable, 0), COALESCE(totals.overdue, 0),
+                   totals.oldest, COALESCE(totals.free_overdue, 0), totals.free_oldest,
+                   COALESCE(broken.dates, ''), COALESCE(defaulted.plans, 0)
+              FROM unnest(%(partners)s::int[]) AS p(id)
+              LEFT JOIN totals ON totals.partner_id = p.id
+              LEFT JOIN broken ON broken.partner_id = p.id
+              LEFT JOIN defaulted ON defaulted.partner_id = p.id
             """,
                 root_path=f"{company.root_id.parent_path}%",
                 today=today,
                 partners=partner_ids,
+                company=company.id,
             )
         )
-        found = {row[0]: tuple(row) for row in rows}
-        empty = (0.0, 0.0, None, 0.0, None)
-        return {pid: found.get(pid, (pid, *empty)) for pid in partner_ids}
+        return {row[0]: tuple(row) for row in rows}
 
     def _ar_draft_invoiced(self, company, partner_ids):
         """{partner id: draft customer invoices and refunds not created from a
@@ -472,23 +489,6 @@ class ResPartner(models.Model):
             )
         )
         return dict(rows)
-
-    def _ar_broken_promise_dates(self, company, partner_ids):
-        """{partner id: [dates promises were judged broken]} in ``company``."""
-        groups = (
-            self.env["ar.promise"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", partner_ids),
-                    ("company_id", "=", company.id),
-                    ("state", "=", "broken"),
-                ],
-                ["partner_id"],
-                ["date_judged:array_agg"],
-            )
-        )
-        return {partner.id: dates for partner, dates in groups}
 
     def _ar_reason_text(self, reason, company, including=""):
         """One line that says why, with the figures, in the company currency."""

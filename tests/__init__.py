@@ -3,3 +3,5 @@ from . import test_credit_hold
 from . import test_credit_override
 from . import test_exposure
 from . import test_promise
+from . import test_plan_schedule
+from . import test_payment_plan

@@ -106,12 +106,7 @@ class ArCommon(AccountTestInvoicingCommon):
     @classmethod
     def _pay(cls, invoices, amount=None):
         """Register a payment on ``invoices`` (in full by default)."""
-        wizard = (
-            cls.env["account.payment.register"]
-            .with_context(active_model="account.move", active_ids=invoices.ids)
-            .create({"amount": amount} if amount is not None else {})
-        )
-        return wizard._create_payments()
+        return invoices._ar_register_payment(amount)
 
     def _approve(self, order, reason, user=None, confirm=False):
         wizard = (

@@ -1,0 +1,170 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common import ArCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentPlan(ArCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.credit_limit = 0.0
+        cls.policy.write({"plan_grace_days": 5, "plan_recovery_amount": 5000.0})
+        cls.inv1 = cls._invoice(cls.customer, 600.0, days_old=60)
+        cls.inv2 = cls._invoice(cls.customer, 300.0, days_old=45)
+
+    def _plan(self, invoices=None, user=None, **vals):
+        with Form(
+            self.env["ar.payment.plan"].with_user(user or self.collector)
+        ) as form:
+            form.partner_id = self.customer
+            for invoice in invoices or (self.inv1 | self.inv2):
+                form.invoice_ids.add(invoice)
+            form.installment_count = vals.pop("installment_count", 3)
+            form.frequency = vals.pop("frequency", "monthly")
+            form.first_date = vals.pop("first_date", self.today + timedelta(days=30))
+            for name, value in vals.items():
+                setattr(form, name, value)
+        return form.record
+
+    def test_schedule_previewed_and_activated(self):
+        plan = self._plan(fee=30.0)
+        self.assertEqual(plan.amount_invoices, 900.0)
+        self.assertEqual(plan.amount_total, 930.0)
+        self.assertEqual(plan.line_ids.mapped("amount"), [310.0, 310.0, 310.0])
+        plan.with_user(self.manager).action_activate()
+        self.assertRecordValues(
+            plan, [{"state": "active", "activated_by_id": self.manager.id}]
+        )
+        # The fee is invoiced and joins the plan.
+        self.assertEqual(plan.fee_invoice_id.amount_total, 30.0)
+        self.assertEqual(plan.fee_invoice_id.state, "posted")
+        self.assertIn(plan.fee_invoice_id, plan.invoice_ids)
+        self.assertEqual(self.customer.credit, 930.0)
+
+    def test_installments_paid_default_complete(self):
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 10})
+        self.env["res.partner"]._cron_refresh_credit_holds()
+        self.assertHeld(self.customer, "overdue_days")
+        plan = self._plan()
+        plan.with_user(self.manager).action_activate()
+        # An active, current plan takes its invoices out of the overdue rule.
+        self.assertNotHeld(self.customer)
+        first, second, third = plan.line_ids
+        self._pay(self.inv1, 300.0)
+        self.assertRecordValues(
+            first | second,
+            [
+                {"amount_paid": 300.0, "is_paid": True},
+                {"amount_paid": 0.0, "is_paid": False},
+            ],
+        )
+        # Second installment unpaid past the grace days: the plan defaults.
+        with freeze_time(second.date_due + timedelta(days=5)):
+            self.env["ar.payment.plan"]._cron_evaluate_plans()
+            self.assertEqual(plan.state, "active")
+        with freeze_time(second.date_due + timedelta(days=6)):
+            self.env["ar.payment.plan"]._cron_evaluate_plans()
+            self.env["ar.payment.plan"]._cron_evaluate_plans()
+            self.assertEqual(plan.state, "defaulted")
+            self.assertHeld(self.customer, "defaulted_plan", "overdue_days")
+            activities = self.env["mail.activity"].search(
+                [("res_model", "=", "ar.payment.plan"), ("res_id", "=", plan.id)]
+            )
+            self.assertEqual(len(activities), 1)
+            order = self._order(self.customer, 10.0)
+            with self.assertRaisesRegex(UserError, "payment plan"):
+                order.action_confirm()
+            # Paying the whole rest completes it and lifts the hold.
+            self._pay(self.inv1 | self.inv2)
+            self.assertEqual(plan.state, "completed")
+            self.assertTrue(all(plan.line_ids.mapped("is_paid")))
+            self.assertNotHeld(self.customer)
+        self.assertEqual(third.amount_paid, 300.0)
+
+    def test_paid_in_full_completes(self):
+        plan = self._plan()
+        plan.with_user(self.manager).action_activate()
+        self._pay(self.inv1 | self.inv2)
+        self.assertEqual(plan.state, "completed")
+        self.assertEqual(plan.amount_residual, 0.0)
+
+    def test_edited_lines_must_sum(self):
+        plan = self._plan()
+        with Form(plan) as form, form.line_ids.edit(0) as line:
+            line.amount = 250.0
+        with self.assertRaisesRegex(ValidationError, "sums to"):
+            plan.with_user(self.manager).action_activate()
+        self.assertEqual(plan.state, "draft")
+        with Form(plan) as form, form.line_ids.edit(1) as line:
+            line.amount = 350.0
+        plan.with_user(self.manager).action_activate()
+        self.assertEqual(plan.state, "active")
+
+    def test_bad_input(self):
+        with self.assertRaises(ValidationError):
+            self._plan(installment_count=0)
+        paid = self._invoice(self.customer, 100.0)
+        self._pay(paid)
+        with self.assertRaises(ValidationError) as caught:
+            self._plan(invoices=paid)
+        self.assertIn("cannot be in this plan", str(caught.exception))
+        self.assertFalse(
+            self.env["ar.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    def test_activation_rights_and_recovery_answers(self):
+        plan = self._plan()
+        with self.assertRaises(AccessError):
+            plan.with_user(self.collector).action_activate()
+        self.assertEqual(plan.state, "draft")
+        big = self._invoice(self.customer, 6000.0)
+        large = self._plan(invoices=big)
+        with self.assertRaisesRegex(ValidationError, "How Payments Are Funded"):
+            large.with_user(self.manager).action_activate()
+        self.assertEqual(large.state, "draft")
+        large.write(
+            {
+                "funding_source": "Sale of a warehouse in May",
+                "overhead_cuts": "Two leased trucks returned",
+                "business_changes": "Cash on delivery for new customers",
+            }
+        )
+        large.with_user(self.manager).action_activate()
+        self.assertEqual(large.state, "active")
+
+    def test_pdf_has_schedule(self):
+        plan = self._plan(fee=30.0)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_receivable_management.ar_payment_plan_document", plan.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn(plan.name, html)
+        self.assertIn("o_ar_plan_schedule", html)
+        self.assertEqual(html.count("310.00"), 3)
+        self.assertIn("930.00", html)
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(
+                "account_receivable_management.ar_payment_plan_report_action", plan.ids
+            )
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_create_from_invoice_list(self):
+        action = (
+            (self.inv1 | self.inv2).with_user(self.collector).action_ar_create_plan()
+        )
+        self.assertEqual(
+            action["context"]["default_invoice_ids"], (self.inv1 | self.inv2).ids
+        )
