@@ -70,7 +70,6 @@ class ArCreditPolicy(models.Model):
     )
     # Commitments (promises to pay).
     promise_grace_days = fields.Integer(
-        string="Promise Grace Days",
         default=3,
         tracking=True,
         help="Days after the promised date within which a payment still keeps "

@@ -347,7 +347,9 @@ class ArPromise(models.Model):
                 summary=summary,
                 note=note,
             )
-            promise.partner_id.message_post(body=f"{summary}: {note}")
+            promise.partner_id.message_post(
+                body=self.env._("%(summary)s: %(note)s", summary=summary, note=note)
+            )
 
     @api.model
     def _cron_evaluate_promises(self):

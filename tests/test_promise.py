@@ -168,7 +168,7 @@ class TestPromise(ArCommon):
         form = Form(
             self.env["ar.promise"]
             .with_user(self.collector)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         self.assertEqual(form.amount, 1000.0)
         form.amount = 600.0
