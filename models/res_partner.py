@@ -74,6 +74,9 @@ class ResPartner(models.Model):
     ar_promise_open_count = fields.Integer(
         string="Open Promises", compute="_compute_ar_promise_open_count"
     )
+    ar_plan_count = fields.Integer(
+        string="Payment Plans", compute="_compute_ar_plan_count"
+    )
     # Exposure breakdown, in the current company's currency.
     ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
     ar_credit_limit = _exposure_amount("Credit Limit in Force")
@@ -127,6 +130,20 @@ class ResPartner(models.Model):
             partner.ar_promise_open_count = counts.get(
                 partner.commercial_partner_id.id, 0
             )
+
+    @api.depends_context("company")
+    def _compute_ar_plan_count(self):
+        groups = self.env["ar.payment.plan"]._read_group(
+            [
+                ("partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ar_plan_count = counts.get(partner.commercial_partner_id.id, 0)
 
     @api.depends_context("company")
     def _compute_ar_currency_id(self):
@@ -199,10 +216,19 @@ class ResPartner(models.Model):
         return res
 
     def action_ar_view_promises(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        return self._ar_commitments_action(
             "account_receivable_management.ar_promise_action"
         )
+
+    def action_ar_view_plans(self):
+        return self._ar_commitments_action(
+            "account_receivable_management.ar_payment_plan_action"
+        )
+
+    def _ar_commitments_action(self, xml_id):
+        """The customer's promises or plans; new ones are for this customer."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xml_id)
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action

@@ -168,3 +168,19 @@ class TestPaymentPlan(ArCommon):
         self.assertEqual(
             action["context"]["default_invoice_ids"], (self.inv1 | self.inv2).ids
         )
+
+    def test_create_from_partner(self):
+        action = self.contact.with_user(self.collector).action_ar_view_plans()
+        self.assertEqual(action["domain"], [("partner_id", "=", self.customer.id)])
+        env = self.env(user=self.collector, context=action["context"])
+        with Form(env["ar.payment.plan"]) as form:
+            self.assertEqual(form.partner_id, self.customer)
+            form.invoice_ids.add(self.inv2)
+            form.installment_count = 2
+            form.frequency = "weekly"
+            form.first_date = self.today + timedelta(days=7)
+            # The schedule is previewed before the plan is saved.
+            self.assertEqual(len(form.line_ids), 2)
+        plan = form.record
+        self.assertEqual(plan.line_ids.mapped("amount"), [150.0, 150.0])
+        self.assertEqual(self.contact.ar_plan_count, 1)
