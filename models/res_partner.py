@@ -323,12 +323,14 @@ class ResPartner(models.Model):
             result[partner.id] = cache[policy]
         return result
 
-    def _ar_credit_figures(self, company, today=None, recompute=False):
+    def _ar_credit_figures(self, company, today=None, recompute=False, for_rules=False):
         """{commercial partner id: CreditFigures} in ``company``.
 
         The open-items part comes from ``ar.partner.exposure`` when it was
         computed today (exact: every event that changes open items recomputes
         it), else from one aggregate query; ``recompute`` forces the query.
+        ``for_rules`` leaves out the amount to invoice (Odoo's ``credit_to_invoice``,
+        which loops over the open orders) where the limit rule cannot apply.
         """
         partner_ids = [pid for pid in self.ids if pid]
         if not partner_ids:
@@ -342,9 +344,18 @@ class ResPartner(models.Model):
             Exposure._store(company, today, list(computed.values()))
             found.update(computed)
         partners = self.browse(partner_ids).sudo().with_company(company)
+        limits = {p.id: p.credit_limit for p in partners}
+        if for_rules:
+            rules_of = partners._ar_rules(company)
+            partners = partners.filtered(
+                lambda p: (
+                    limits[p.id] > 0
+                    and rules_of[p.id].use_credit_limit
+                    and rules_of[p.id].block_on_limit
+                )
+            )
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
-        limits = {p.id: p.credit_limit for p in partners}
         drafts = self._ar_draft_invoiced(company, partner_ids)
         result = {}
         for pid in partner_ids:
@@ -578,7 +589,9 @@ class ResPartner(models.Model):
         to_check = partners.filtered(
             lambda p: p.id in held_ids or rules_of[p.id].any_active
         )
-        figures = to_check._ar_credit_figures(company, recompute=recompute)
+        figures = to_check._ar_credit_figures(
+            company, recompute=recompute, for_rules=True
+        )
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         to_create = []

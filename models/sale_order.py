@@ -174,7 +174,7 @@ class SaleOrder(models.Model):
         if lock:
             self._ar_lock_partner(partner)
         extra = sum(order._ar_amount_company() for order in at_risk)
-        figures = partner._ar_credit_figures(company)[partner.id]
+        figures = partner._ar_credit_figures(company, for_rules=True)[partner.id]
         today = fields.Date.context_today(self)
         reasons = credit_rules.hold_reasons(figures, rules, today, extra=extra)
         if not (reasons or manual):
