@@ -2,6 +2,7 @@ from . import credit_rules
 from . import ar_credit_policy
 from . import ar_hold
 from . import ar_partner_exposure
+from . import ar_commitment_mixin
 from . import ar_promise
 from . import plan_schedule
 from . import ar_payment_plan

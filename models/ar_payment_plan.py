@@ -2,7 +2,6 @@ from itertools import pairwise
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
 
 from . import plan_schedule
 from .res_partner import MANAGER_GROUP
@@ -26,24 +25,11 @@ SCHEDULE_FIELDS = (
 class ArPaymentPlan(models.Model):
     _name = "ar.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["ar.commitment.mixin"]
     _order = "id desc"
-    _check_company_auto = True
+    _ar_sequence_code = "ar.payment.plan"
+    _ar_running_states = ("active", "defaulted")
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        check_company=True,
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
     invoice_ids = fields.Many2many(
         "account.move",
         "ar_payment_plan_invoice_rel",
@@ -55,14 +41,6 @@ class ArPaymentPlan(models.Model):
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
         " ('payment_state', 'in', ('not_paid', 'partial')),"
         " ('commercial_partner_id', '=', partner_id)]",
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        store=True,
-        precompute=True,
-        readonly=False,
-        required=True,
     )
     amount_invoices = fields.Monetary(
         string="Invoices Open",
@@ -114,12 +92,6 @@ class ArPaymentPlan(models.Model):
         string="Business Model Changes",
         help="What the customer changes in how it runs its business.",
     )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Collector",
-        default=lambda self: self.env.user,
-        tracking=True,
-    )
     activated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_activated = fields.Date(readonly=True, copy=False)
     fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
@@ -137,15 +109,6 @@ class ArPaymentPlan(models.Model):
             "A down payment cannot be negative.",
         ),
     ]
-
-    @api.depends("invoice_ids")
-    def _compute_currency_id(self):
-        for plan in self:
-            plan.currency_id = (
-                plan.invoice_ids[:1].currency_id
-                or plan.currency_id
-                or plan.company_id.currency_id
-            )
 
     @api.depends("invoice_ids.amount_residual", "fee_invoice_id", "state")
     def _compute_amount_invoices(self):
@@ -186,43 +149,8 @@ class ArPaymentPlan(models.Model):
 
     @api.constrains("partner_id", "invoice_ids", "state")
     def _check_invoices(self):
-        for plan in self.filtered(lambda p: p.state in ("draft", "active")):
-            if plan.partner_id != plan.partner_id.commercial_partner_id:
-                raise ValidationError(
-                    self.env._(
-                        "Make the plan for the company %(company)s, not its contact.",
-                        company=plan.partner_id.commercial_partner_id.name,
-                    )
-                )
-            if plan.state != "draft":
-                continue
-            for invoice in plan.invoice_ids:
-                if (
-                    invoice.move_type != "out_invoice"
-                    or invoice.state != "posted"
-                    or invoice.commercial_partner_id != plan.partner_id
-                    or invoice.company_id != plan.company_id
-                    or invoice.currency_id != plan.currency_id
-                    or invoice.currency_id.is_zero(invoice.amount_residual)
-                ):
-                    raise ValidationError(
-                        self.env._(
-                            "Invoice %(invoice)s cannot be in this plan: a plan "
-                            "settles open posted invoices of %(customer)s, in one "
-                            "company and one currency.",
-                            invoice=invoice.name,
-                            customer=plan.partner_id.name,
-                        )
-                    )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code("ar.payment.plan") or "/"
-                )
-        return super().create(vals_list)
+        for plan in self.filtered(lambda p: p.state == "draft"):
+            plan._ar_check_customer_invoices()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_draft(self):
@@ -410,31 +338,6 @@ class ArPaymentPlan(models.Model):
             }
         )
 
-    def _ar_paid_totals(self):
-        """{plan id: what was reconciled with its invoices since activation}."""
-        if not self:
-            return {}
-        self.env["account.partial.reconcile"].flush_model()
-        self.flush_recordset(["date_activated", "invoice_ids"])
-        rows = self.env.execute_query(
-            SQL(
-                """
-            SELECT plan.id, COALESCE(SUM(part.debit_amount_currency), 0)
-              FROM ar_payment_plan plan
-              JOIN ar_payment_plan_invoice_rel rel ON rel.plan_id = plan.id
-              JOIN account_move_line inv_line ON inv_line.move_id = rel.move_id
-              JOIN account_account acc ON acc.id = inv_line.account_id
-                                       AND acc.account_type = 'asset_receivable'
-              JOIN account_partial_reconcile part ON part.debit_move_id = inv_line.id
-             WHERE plan.id = ANY(%s)
-               AND part.max_date >= plan.date_activated
-          GROUP BY plan.id
-            """,
-                self.ids,
-            )
-        )
-        return dict(rows)
-
     def _ar_evaluate(self, today=None):
         """Apply what was paid to the installments in due order; complete the
         plans paid in full, default those with an installment unpaid more than
@@ -443,7 +346,7 @@ class ArPaymentPlan(models.Model):
         plans = self._ar_lock_running()
         if not plans:
             return
-        paid = plans._ar_paid_totals()
+        paid = plans._ar_reconciled_amounts("date_activated")
         defaulted = self.browse()
         changed = self.browse()
         for plan in plans:
@@ -470,20 +373,6 @@ class ArPaymentPlan(models.Model):
         defaulted._ar_notify_defaulted()
         changed._ar_refresh_partner_holds()
 
-    def _ar_lock_running(self):
-        if not self.ids:
-            return self.browse()
-        self.flush_recordset(["state"])
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id FROM ar_payment_plan WHERE id = ANY(%s)"
-                " AND state IN ('active', 'defaulted')"
-                " ORDER BY id FOR UPDATE SKIP LOCKED",
-                self.ids,
-            )
-        )
-        return self.browse([row[0] for row in rows]).sudo()
-
     def _ar_notify_defaulted(self):
         for plan in self:
             summary = self.env._("Payment plan %(name)s defaulted", name=plan.name)
@@ -501,13 +390,3 @@ class ArPaymentPlan(models.Model):
     @api.model
     def _cron_evaluate_plans(self):
         self.search([("state", "in", ("active", "defaulted"))])._ar_evaluate()
-
-    def _ar_evaluate_for_lines(self, lines):
-        moves = lines.move_id.filtered(lambda m: m.move_type == "out_invoice")
-        if moves:
-            self.sudo().search(
-                [
-                    ("state", "in", ("active", "defaulted")),
-                    ("invoice_ids", "in", moves.ids),
-                ]
-            )._ar_evaluate()

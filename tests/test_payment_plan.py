@@ -113,7 +113,7 @@ class TestPaymentPlan(ArCommon):
         self._pay(paid)
         with self.assertRaises(ValidationError) as caught:
             self._plan(invoices=paid)
-        self.assertIn("cannot be in this plan", str(caught.exception))
+        self.assertIn("is already paid", str(caught.exception))
         self.assertFalse(
             self.env["ar.payment.plan"].search([("partner_id", "=", self.customer.id)])
         )
