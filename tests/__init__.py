@@ -5,3 +5,4 @@ from . import test_exposure
 from . import test_promise
 from . import test_plan_schedule
 from . import test_payment_plan
+from . import test_concurrency
