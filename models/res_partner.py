@@ -314,16 +314,19 @@ class ResPartner(models.Model):
 
     def _ar_rules(self, company):
         """{partner id: PolicyRules} for these commercial partners."""
+        default = company.sudo().ar_policy_id or company._ar_ensure_policy()
         cache = {}
         result = {}
         for partner in self.sudo().with_company(company):
-            policy = partner._ar_policy(company)
+            policy = partner.ar_policy_id or default
             if policy not in cache:
                 cache[policy] = policy._rules()
             result[partner.id] = cache[policy]
         return result
 
-    def _ar_credit_figures(self, company, today=None, recompute=False, for_rules=False):
+    def _ar_credit_figures(
+        self, company, today=None, recompute=False, for_rules=False, rules_of=None
+    ):
         """{commercial partner id: CreditFigures} in ``company``.
 
         The open-items part comes from ``ar.partner.exposure`` when it was
@@ -331,6 +334,7 @@ class ResPartner(models.Model):
         it), else from one aggregate query; ``recompute`` forces the query.
         ``for_rules`` leaves out the amount to invoice (Odoo's ``credit_to_invoice``,
         which loops over the open orders) where the limit rule cannot apply.
+        ``rules_of`` are the partners' rules when the caller has them already.
         """
         partner_ids = [pid for pid in self.ids if pid]
         if not partner_ids:
@@ -346,7 +350,7 @@ class ResPartner(models.Model):
         partners = self.browse(partner_ids).sudo().with_company(company)
         limits = {p.id: p.credit_limit for p in partners}
         if for_rules:
-            rules_of = partners._ar_rules(company)
+            rules_of = rules_of or partners._ar_rules(company)
             partners = partners.filtered(
                 lambda p: (
                     limits[p.id] > 0
@@ -356,7 +360,7 @@ class ResPartner(models.Model):
             )
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
-        drafts = self._ar_draft_invoiced(company, partner_ids)
+        drafts = self._ar_draft_invoiced(company, partner_ids, rules_of)
         result = {}
         for pid in partner_ids:
             (
@@ -489,11 +493,11 @@ class ResPartner(models.Model):
         )
         return {row[0]: tuple(row) for row in rows}
 
-    def _ar_draft_invoiced(self, company, partner_ids):
+    def _ar_draft_invoiced(self, company, partner_ids, rules_of=None):
         """{partner id: draft customer invoices and refunds not created from a
         sales order (those already count in ``credit_to_invoice``)}, for the
         partners whose policy counts drafts."""
-        rules_of = self.browse(partner_ids)._ar_rules(company)
+        rules_of = rules_of or self.browse(partner_ids)._ar_rules(company)
         wanted = [
             pid for pid, rules in rules_of.items() if rules.include_draft_invoices
         ]
@@ -590,7 +594,7 @@ class ResPartner(models.Model):
             lambda p: p.id in held_ids or rules_of[p.id].any_active
         )
         figures = to_check._ar_credit_figures(
-            company, recompute=recompute, for_rules=True
+            company, recompute=recompute, for_rules=True, rules_of=rules_of
         )
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()

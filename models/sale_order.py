@@ -156,7 +156,8 @@ class SaleOrder(models.Model):
         blocked = at_risk.filtered(lambda o: not o._ar_override_valid())
         if not blocked:
             return None
-        rules = partner._ar_rules(company)[partner.id]
+        rules_of = partner._ar_rules(company)
+        rules = rules_of[partner.id]
         manual = (
             self.env["ar.hold"]
             .sudo()
@@ -171,10 +172,13 @@ class SaleOrder(models.Model):
         )
         if not (rules.any_active or manual):
             return None
-        if lock:
+        if lock and rules.use_credit_limit and rules.block_on_limit:
+            # Only the limit rule depends on what other confirmations add.
             self._ar_lock_partner(partner)
         extra = sum(order._ar_amount_company() for order in at_risk)
-        figures = partner._ar_credit_figures(company, for_rules=True)[partner.id]
+        figures = partner._ar_credit_figures(
+            company, for_rules=True, rules_of=rules_of
+        )[partner.id]
         today = fields.Date.context_today(self)
         reasons = credit_rules.hold_reasons(figures, rules, today, extra=extra)
         if not (reasons or manual):
