@@ -138,13 +138,14 @@ class SaleOrder(models.Model):
             <= 0
         )
 
-    def _ar_credit_problem(self, lock=False):
+    def _ar_credit_problem(self, lock=False, growing=False):
         """Why these orders (one customer, one company) cannot be confirmed,
         as a message, or None when they can.
 
         Paid and approved orders pass; the amounts of every order of the set that
         is not paid online count in the exposure, as they would one after the
-        other.
+        other. With ``growing``, the orders are confirmed already and have just
+        grown: they count in the exposure through ``credit_to_invoice``.
         """
         if not self:
             return None
@@ -175,7 +176,7 @@ class SaleOrder(models.Model):
         if lock and rules.use_credit_limit and rules.block_on_limit:
             # Only the limit rule depends on what other confirmations add.
             self._ar_lock_partner(partner)
-        extra = sum(order._ar_amount_company() for order in at_risk)
+        extra = 0.0 if growing else sum(o._ar_amount_company() for o in at_risk)
         figures = partner._ar_credit_figures(
             company, for_rules=True, rules_of=rules_of
         )[partner.id]
@@ -199,19 +200,53 @@ class SaleOrder(models.Model):
                     note=manual.note or "",
                 )
             )
+        values = {
+            "orders": ", ".join(blocked.mapped("name")),
+            "customer": partner.name,
+            "company": company.name,
+            "limit": format_amount(self.env, figures.credit_limit, company.currency_id)
+            if figures.credit_limit
+            else self.env._("none"),
+            "reasons": "\n".join(f"- {line}" for line in lines),
+        }
+        if growing:
+            return self.env._(
+                "%(orders)s for %(customer)s cannot grow in %(company)s "
+                "(credit limit %(limit)s):\n%(reasons)s\n"
+                "Ask a Credit Manager to approve the new total, "
+                "or collect payment first.",
+                **values,
+            )
         return self.env._(
             "%(orders)s for %(customer)s cannot be confirmed in %(company)s "
             "(credit limit %(limit)s):\n%(reasons)s\n"
             "Ask a Credit Manager to approve a credit override, "
             "or collect payment first.",
-            orders=", ".join(blocked.mapped("name")),
-            customer=partner.name,
-            company=company.name,
-            limit=format_amount(self.env, figures.credit_limit, company.currency_id)
-            if figures.credit_limit
-            else self.env._("none"),
-            reasons="\n".join(f"- {line}" for line in lines),
+            **values,
         )
+
+    def _ar_growth_guard(self):
+        """Call before changing the lines of confirmed orders; call what it
+        returns after. Orders whose total grew are checked again, as if the new
+        total were being confirmed: a Credit Manager's approval covers the amount
+        approved, not more."""
+        confirmed = self.filtered(lambda o: o.state == "sale")
+        before = {order.id: order.amount_total for order in confirmed}
+
+        def check():
+            grown = confirmed.filtered(
+                lambda o: (
+                    o.currency_id.compare_amounts(o.amount_total, before[o.id]) > 0
+                )
+            )
+            for _key, orders in grown.grouped(
+                lambda o: (o.partner_id.commercial_partner_id, o.company_id)
+            ).items():
+                problem = orders._ar_credit_problem(lock=True, growing=True)
+                if problem:
+                    raise UserError(problem)
+
+        return check
 
     def _ar_check_credit(self):
         """Refuse to confirm orders of held customers, or orders that would take

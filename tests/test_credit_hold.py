@@ -74,6 +74,17 @@ class TestCreditHold(ArCommon):
             order.action_confirm()
         self.assertRecordValues(order, [{"state": "draft"}])
 
+    def test_confirmed_order_may_grow_within_the_limit(self):
+        order = self._order(self.customer, 300.0)
+        order.action_confirm()
+        order.order_line.write({"price_unit": 900.0})  # exposure 900 of 1,000
+        self.assertEqual(order.amount_total, 900.0)
+        with self.assertRaises(UserError) as caught:
+            order.order_line.write({"price_unit": 1200.0})
+        self.assertIn("cannot grow", str(caught.exception))
+        self.assertEqual(order.amount_total, 900.0)
+        self.assertNotHeld(self.customer)
+
     def test_orders_confirmed_together_add_up(self):
         orders = self._order(self.customer, 600.0) | self._order(self.customer, 600.0)
         with self.assertRaisesRegex(UserError, "credit limit"):

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -110,3 +111,32 @@ class TestCreditOverride(ArCommon):
         )
         order.action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_confirmed_order_growing_is_checked_again(self):
+        order = self._order(self.customer, 300.0)
+        self._approve(order, "One-off", confirm=True)
+        self.assertEqual(order.state, "sale")
+        # The approval covered 300: more is checked again, however it comes.
+        with self.assertRaises(UserError) as caught:
+            order.order_line.with_user(self.salesman).write({"price_unit": 400.0})
+        self.assertIn("cannot grow", str(caught.exception))
+        self.assertEqual(order.amount_total, 300.0)
+        with self.assertRaises(UserError) as caught:
+            order.with_user(self.salesman).write(
+                {
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product.id,
+                                "price_unit": 5.0,
+                                "tax_id": [Command.clear()],
+                            }
+                        )
+                    ]
+                }
+            )
+        self.assertIn("cannot grow", str(caught.exception))
+        self.assertEqual(len(order.order_line), 1)
+        # Less is fine.
+        order.order_line.with_user(self.salesman).write({"price_unit": 250.0})
+        self.assertEqual(order.amount_total, 250.0)
