@@ -2,6 +2,16 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+# The invoices a commitment covers: each model declares its own relation table.
+INVOICES_FIELD = {
+    "string": "Invoices",
+    "required": True,
+    "check_company": True,
+    "domain": "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
+    " ('payment_state', 'in', ('not_paid', 'partial')),"
+    " ('commercial_partner_id', '=', partner_id)]",
+}
+
 
 class ArCommitmentMixin(models.AbstractModel):
     """What a customer commits to about some of its open invoices: a promise to

@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from . import plan_schedule
+from .ar_commitment_mixin import INVOICES_FIELD
 from .res_partner import MANAGER_GROUP
 
 FREQUENCIES = [
@@ -35,12 +36,7 @@ class ArPaymentPlan(models.Model):
         "ar_payment_plan_invoice_rel",
         "plan_id",
         "move_id",
-        string="Invoices",
-        required=True,
-        check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial')),"
-        " ('commercial_partner_id', '=', partner_id)]",
+        **INVOICES_FIELD,
     )
     amount_invoices = fields.Monetary(
         string="Invoices Open",

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .ar_commitment_mixin import INVOICES_FIELD
+
 CHANNELS = [
     ("phone", "Phone"),
     ("email", "Email"),
@@ -32,12 +34,7 @@ class ArPromise(models.Model):
         "ar_promise_invoice_rel",
         "promise_id",
         "move_id",
-        string="Invoices",
-        required=True,
-        check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial')),"
-        " ('commercial_partner_id', '=', partner_id)]",
+        **INVOICES_FIELD,
     )
     amount = fields.Monetary(string="Promised Amount", required=True, tracking=True)
     amount_open = fields.Monetary(
