@@ -345,7 +345,9 @@ class ResPartner(models.Model):
         missing = [pid for pid in partner_ids if pid not in found]
         if missing:
             computed = self._ar_open_items(company, today, missing)
-            Exposure._store(company, today, list(computed.values()))
+            if not self.env.cr.readonly:
+                # Odoo 18 serves reads on read-only cursors: no cache fill there.
+                Exposure._store(company, today, list(computed.values()))
             found.update(computed)
         partners = self.browse(partner_ids).sudo().with_company(company)
         limits = {p.id: p.credit_limit for p in partners}
@@ -712,7 +714,10 @@ class ResPartner(models.Model):
         )
         by_company = defaultdict(lambda: self.env["res.partner"])
         for line in receivable:
-            by_company[line.company_id] |= line.partner_id
+            # A company's figures include its branches' items: refresh the
+            # company of the line and every company above it.
+            for company in line.company_id.parent_ids:
+                by_company[company] |= line.partner_id
         for company, partners in by_company.items():
             partners._ar_refresh_holds(company)
 

@@ -1,3 +1,5 @@
+from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ArCommon
@@ -57,3 +59,54 @@ class TestExposure(ArCommon):
         other = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         self._invoice(self.customer, 1000.0, currency_id=other.id)
         self.assertEqual(self.customer.ar_receivable, 500.0)
+
+    def test_read_only_cursor_computes_without_storing(self):
+        """Odoo 18 serves reads (a partner form) on read-only cursors when a
+        replica is configured: the figures are computed there, not cached."""
+        with self.registry.cursor() as cr:
+            # A connection in read-only mode, as a replica's is; only committed
+            # records are visible to it.
+            cr._cnx.set_session(readonly=True)
+            try:
+                self.assertTrue(cr.readonly)
+                cr.execute(
+                    "SELECT COALESCE(MAX(date), CURRENT_DATE) + 1"
+                    " FROM ar_partner_exposure"
+                )
+                (day_without_row,) = cr.fetchone()
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                partner = env.ref("base.partner_admin")
+                company = env.ref("base.main_company")
+                figures = partner._ar_credit_figures(company, today=day_without_row)
+                self.assertIn(partner.id, figures)
+            finally:
+                cr.rollback()
+                cr._cnx.set_session(readonly=False)
+
+    def test_branch_items_refresh_the_parent_company(self):
+        self.company.write({"child_ids": [Command.create({"name": "Branch A"})]})
+        self.env.cr.precommit.run()  # load the chart of accounts
+        branch = self.company.child_ids
+        self.env.user.company_ids |= branch
+        self.assertNotHeld(self.customer)  # figures cached for the company
+        self._invoice(self.customer, 1500.0, company_id=branch.id)
+        # The company's figures include its branch's items, at once.
+        self.assertEqual(self.customer.ar_receivable, 1500.0)
+        self.assertHeld(self.customer, "over_limit")
+
+    def test_order_in_foreign_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "EUR", "currency_id": eur.id}
+        )
+        order = self._order(self.customer, 1500.0)  # 1,500 EUR = 750
+        order.pricelist_id = pricelist
+        order.order_line.price_unit = 1500.0
+        self.assertEqual(order.currency_id, eur)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        second = self._order(self.customer, 600.0)  # 600 EUR = 300: 1,050 in all
+        second.pricelist_id = pricelist
+        second.order_line.price_unit = 600.0
+        with self.assertRaisesRegex(UserError, "1,050.00"):
+            second.action_confirm()
