@@ -3,6 +3,21 @@ from odoo.exceptions import UserError, ValidationError
 
 from . import credit_rules
 
+# The fields _rules() reads: changing one can put customers on hold or release them.
+RULE_FIELDS = {
+    "block_on_limit",
+    "include_draft_invoices",
+    "overdue_days_rule",
+    "overdue_days",
+    "overdue_amount_rule",
+    "overdue_amount",
+    "commitments_suspend_overdue",
+    "broken_promise_rule",
+    "broken_promise_count",
+    "broken_promise_days",
+    "defaulted_plan_rule",
+}
+
 
 class ArCreditPolicy(models.Model):
     _name = "ar.credit.policy"
@@ -183,7 +198,8 @@ class ArCreditPolicy(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        self.env["res.partner"]._ar_refresh_holds_for_policies(self)
+        if vals.keys() & RULE_FIELDS:
+            self.env["res.partner"]._ar_refresh_holds_for_policies(self)
         return res
 
     def _rules(self):

@@ -263,10 +263,14 @@ class ArPaymentPlan(models.Model):
             )
         policy = self.partner_id._ar_policy(self.company_id)
         threshold = policy.plan_recovery_amount
-        if (
-            threshold
-            and self.currency_id.compare_amounts(self.amount_total, threshold) > 0
-        ):
+        company_currency = self.company_id.currency_id
+        total = self.currency_id._convert(
+            self.amount_total,
+            company_currency,
+            self.company_id,
+            fields.Date.context_today(self),
+        )
+        if threshold and company_currency.compare_amounts(total, threshold) > 0:
             missing = [
                 self._fields[name].string
                 for name in ("funding_source", "overhead_cuts", "business_changes")
@@ -279,7 +283,7 @@ class ArPaymentPlan(models.Model):
                         "the customer how they will raise the money and fill in: "
                         "%(missing)s.",
                         name=self.name,
-                        threshold=self.currency_id.format(threshold),
+                        threshold=company_currency.format(threshold),
                         missing=", ".join(missing),
                     )
                 )

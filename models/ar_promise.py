@@ -97,9 +97,7 @@ class ArPromise(models.Model):
                 days=policy.promise_grace_days
             )
 
-    @api.constrains(
-        "partner_id", "invoice_ids", "amount", "promised_date", "currency_id"
-    )
+    @api.constrains("partner_id", "invoice_ids", "amount", "currency_id")
     def _check_promise(self):
         for promise in self.filtered(lambda p: p.state == "open"):
             promise._ar_check_customer_invoices()
@@ -116,6 +114,10 @@ class ArPromise(models.Model):
                         open=promise.currency_id.format(promise.amount_open),
                     )
                 )
+
+    @api.constrains("promised_date")
+    def _check_promised_date(self):
+        for promise in self:
             if promise.promised_date < promise.date_recorded:
                 raise ValidationError(
                     self.env._(
@@ -142,7 +144,7 @@ class ArPromise(models.Model):
                 self.env._("A judged or cancelled promise cannot be changed.")
             )
         res = super().write(vals)
-        if vals.keys() & {"invoice_ids", "partner_id", "state"}:
+        if vals.keys() & {"invoice_ids", "partner_id"}:
             self._ar_after_change()
         return res
 
@@ -156,6 +158,7 @@ class ArPromise(models.Model):
     def action_cancel(self):
         open_promises = self.filtered(lambda p: p.state == "open")
         open_promises.write({"state": "cancelled"})
+        open_promises._ar_after_change()
         return True
 
     # ------------------------------------------------------------------

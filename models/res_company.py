@@ -22,6 +22,16 @@ class ResCompany(models.Model):
         """At install: a default credit policy for every company."""
         self.sudo().search([])._ar_ensure_policy()  # pylint: disable=no-search-all
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "account_use_credit_limit" in vals:
+            # The limit rule starts or stops applying to every customer.
+            for company in self:
+                self.env["res.partner"]._ar_refresh_company_holds(
+                    company, recompute=False
+                )
+        return res
+
     def _ar_ensure_policy(self):
         """Create the default credit policy of the companies that have none."""
         Policy = self.env["ar.credit.policy"].sudo()

@@ -173,6 +173,14 @@ class TestCreditHold(ArCommon):
         )
         self.assertFalse(order.ar_credit_block_message)
 
+    def test_switching_sales_credit_limit_off_lifts_limit_holds(self):
+        self._invoice(self.customer, 1500.0)
+        self.assertHeld(self.customer, "over_limit")
+        self.company.account_use_credit_limit = False
+        self.assertNotHeld(self.customer)
+        self.company.account_use_credit_limit = True
+        self.assertHeld(self.customer, "over_limit")
+
     def test_bad_input(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.customer.credit_limit = -1.0

@@ -138,6 +138,14 @@ class TestPaymentPlan(ArCommon):
         large.with_user(self.manager).action_activate()
         self.assertEqual(large.state, "active")
 
+    def test_recovery_threshold_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        invoice = self._invoice(self.customer, 6000.0, currency_id=eur.id)
+        plan = self._plan(invoices=invoice)  # 6,000 EUR = 3,000, under 5,000
+        self.assertEqual(plan.currency_id, eur)
+        plan.with_user(self.manager).action_activate()
+        self.assertEqual(plan.state, "active")
+
     def test_pdf_has_schedule(self):
         plan = self._plan(fee=30.0)
         html = (

@@ -132,6 +132,11 @@ class TestPromise(ArCommon):
         self.assertHeld(self.customer, "overdue_days")
         self.policy.commitments_suspend_overdue = True
         self.assertNotHeld(self.customer)
+        # Cancelling the promise ends the commitment at once.
+        promise.action_cancel()
+        self.assertHeld(self.customer, "overdue_days")
+        promise = self._promise(800.0)
+        self.assertNotHeld(self.customer)
         # Once broken, the invoice is overdue again.
         self._judge(promise.deadline + timedelta(days=1))
         self.assertEqual(promise.state, "broken")
@@ -180,6 +185,14 @@ class TestPromise(ArCommon):
         other = self._invoice(self.env["res.partner"].create({"name": "Zed"}), 10.0)
         with self.assertRaisesRegex(UserError, "one customer"):
             (self.invoice | other).action_ar_record_promise()
+
+    def test_postpone_a_partly_paid_promise(self):
+        promise = self._promise(800.0)
+        self._pay(self.invoice, 300.0)
+        promise.promised_date = promise.promised_date + timedelta(days=5)
+        self.assertRecordValues(promise, [{"state": "open", "paid_amount": 300.0}])
+        with self.assertRaises(ValidationError):
+            promise.promised_date = self.today - timedelta(days=1)
 
     def test_salesperson_cannot_record(self):
         with self.assertRaises(AccessError):
