@@ -1,7 +1,7 @@
 {
     "name": "Accounts Receivable Management",
     "summary": "Credit limits, exposure and automatic credit holds that block sales "
-    "orders, with a server-checked override.",
+    "orders; promises, payment plans, settlements, returns and barters.",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
@@ -21,6 +21,10 @@
         "views/ar_promise_views.xml",
         "views/ar_payment_plan_views.xml",
         "reports/ar_payment_plan_report.xml",
+        "reports/ar_instrument_reports.xml",
+        "views/ar_settlement_views.xml",
+        "views/ar_return_views.xml",
+        "views/ar_barter_views.xml",
         "data/mail_template_data.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
@@ -29,6 +33,10 @@
         "wizards/ar_credit_override_wizard_views.xml",
         "views/ar_menus.xml",
     ],
-    "demo": ["demo/ar_demo.xml", "demo/ar_commitments_demo.xml"],
+    "demo": [
+        "demo/ar_demo.xml",
+        "demo/ar_commitments_demo.xml",
+        "demo/ar_instruments_demo.xml",
+    ],
     "post_init_hook": "post_init_hook",
 }

@@ -7,6 +7,12 @@ from . import ar_promise
 from . import plan_schedule
 from . import ar_payment_plan
 from . import ar_payment_plan_line
+from . import settlement_math
+from . import ar_instrument_mixin
+from . import ar_settlement
+from . import ar_return
+from . import ar_barter
+from . import stock
 from . import res_company
 from . import res_config_settings
 from . import res_partner

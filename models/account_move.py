@@ -1,9 +1,24 @@
-from odoo import models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+
+    # The settlement instrument that posted this entry.
+    ar_settlement_id = fields.Many2one(
+        "ar.settlement", string="Settlement", readonly=True, copy=False, index="btree_not_null"
+    )
+    ar_return_id = fields.Many2one(
+        "ar.return",
+        string="Return Authorization",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    ar_barter_id = fields.Many2one(
+        "ar.barter", string="Barter", readonly=True, copy=False, index="btree_not_null"
+    )
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -48,6 +63,18 @@ class AccountMove(models.Model):
             "context": invoices._ar_commitment_defaults(),
         }
 
+    def action_ar_negotiate_settlement(self):
+        """Negotiate a settlement of the selected invoices."""
+        invoices = self._ar_open_selection(self.env._("negotiate a settlement"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Negotiate Settlement"),
+            "res_model": "ar.settlement",
+            "view_mode": "form",
+            "target": "current",
+            "context": invoices._ar_commitment_defaults(),
+        }
+
     def _ar_open_selection(self, purpose):
         """The selected open customer invoices, all of one customer, one company
         and one currency, or a UserError that says what to select."""
@@ -73,12 +100,29 @@ class AccountMove(models.Model):
             )
         return invoices
 
-    def _ar_register_payment(self, amount=None, payment_date=None, journal=None):
+    def _ar_register_payment(
+        self,
+        amount=None,
+        payment_date=None,
+        journal=None,
+        writeoff_account=None,
+        writeoff_label=None,
+    ):
         """Register one payment for these invoices through Odoo's own wizard
-        (in full when no amount is given) and reconcile it with them."""
+        (in full when no amount is given) and reconcile it with them. With a
+        ``writeoff_account``, what the amount leaves open is written off there,
+        so the invoices end paid."""
         values = {}
         if amount is not None:
             values["amount"] = amount
+            if len(self) > 1:
+                values["group_payment"] = True
+        if writeoff_account:
+            values.update(
+                payment_difference_handling="reconcile",
+                writeoff_account_id=writeoff_account.id,
+                writeoff_label=writeoff_label or writeoff_account.name,
+            )
         if payment_date:
             values["payment_date"] = payment_date
         if journal:
@@ -89,6 +133,30 @@ class AccountMove(models.Model):
             .create(values)
         )
         return wizard._create_payments()
+
+    def _ar_oldest_first(self):
+        return self.sorted(
+            lambda m: (m.invoice_date_due or m.date, m.invoice_date or m.date, m.id)
+        )
+
+    def _ar_apply_credit(self, credit_lines):
+        """Reconcile the open receivable ``credit_lines`` (a credit note's, a
+        netting entry's) with these invoices, one invoice after the other in
+        this order, until the credit is used up; what is left stays open as the
+        customer's credit."""
+        for invoice in self:
+            credit = credit_lines.filtered(lambda line: not line.reconciled)
+            if not credit:
+                break
+            debit = invoice.line_ids.filtered(
+                lambda line, accounts=credit.account_id: (
+                    line.account_id in accounts and not line.reconciled
+                )
+            )
+            for account in debit.account_id:
+                (credit + debit).filtered(
+                    lambda line, account=account: line.account_id == account
+                ).reconcile()
 
     def _ar_commitment_defaults(self):
         return {

@@ -135,6 +135,53 @@ class ArCreditPolicy(models.Model):
         "paid off.",
     )
 
+    # Settlement instruments: negotiated discounts, returns and barters.
+    instrument_approval_amount = fields.Monetary(
+        string="Manager Approval Above",
+        currency_field="currency_id",
+        default=1000.0,
+        tracking=True,
+        help="Settlements, returns and barters worth more than this, in the company "
+        "currency, need a Credit Manager's approval; a Credit Controller approves "
+        "the smaller ones. 0 sends every one to a Credit Manager. A settlement is "
+        "worth what it forgives, a return what it credits, a barter its value.",
+    )
+    settlement_account_id = fields.Many2one(
+        "account.account",
+        string="Settlement Discount Account",
+        check_company=True,
+        tracking=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost', "
+        "'income_other'))]",
+        help="Where a settlement booked as a write-off puts the forgiven amount, "
+        "and where a credit-note settlement puts the cent of rounding the taxes "
+        "can leave. Empty: the company's cash discount loss account.",
+    )
+    restocking_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Restocking Fee Account",
+        check_company=True,
+        tracking=True,
+        help="Income account of the restocking fee kept on a return. Empty: the fee "
+        "reduces the credit on the returned goods' own income account.",
+    )
+    freight_account_id = fields.Many2one(
+        "account.account",
+        string="Return Freight Account",
+        check_company=True,
+        tracking=True,
+        help="Expense account of the return freight the company pays.",
+    )
+    netting_journal_id = fields.Many2one(
+        "account.journal",
+        string="Netting Journal",
+        check_company=True,
+        tracking=True,
+        domain="[('type', '=', 'general')]",
+        help="Journal of the entries that offset a barter's vendor bill against the "
+        "customer's invoices. Empty: the company's miscellaneous journal.",
+    )
+
     _sql_constraints = [
         (
             "overdue_days_positive",
@@ -160,6 +207,7 @@ class ArCreditPolicy(models.Model):
         "broken_promise_days",
         "plan_grace_days",
         "plan_recovery_amount",
+        "instrument_approval_amount",
     )
     def _check_thresholds(self):
         for policy in self:
@@ -171,6 +219,7 @@ class ArCreditPolicy(models.Model):
                     policy.broken_promise_days,
                     policy.plan_grace_days,
                     policy.plan_recovery_amount,
+                    policy.instrument_approval_amount,
                 )
                 < 0
                 or policy.broken_promise_count < 1
@@ -220,3 +269,40 @@ class ArCreditPolicy(models.Model):
             defaulted_plan_rule=self.defaulted_plan_rule,
             rounding=self.currency_id.rounding,
         )
+
+    def _settlement_account(self):
+        """The account of forgiven amounts, or a UserError that says where to set
+        it."""
+        self.ensure_one()
+        account = (
+            self.settlement_account_id
+            or self.company_id.account_journal_early_pay_discount_loss_account_id
+        )
+        if not account:
+            raise UserError(
+                self.env._(
+                    "Set a Settlement Discount Account on the credit policy "
+                    "%(policy)s: forgiven amounts need an account.",
+                    policy=self.display_name,
+                )
+            )
+        return account
+
+    def _netting_journal(self):
+        self.ensure_one()
+        journal = self.netting_journal_id or self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", "general"),
+            ],
+            limit=1,
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Set a Netting Journal on the credit policy %(policy)s: barters "
+                    "offset bills against invoices in it.",
+                    policy=self.display_name,
+                )
+            )
+        return journal

@@ -17,6 +17,13 @@ HOLD_STATE_FIELDS = {
     "ar_promise_broken_count",
     "ar_last_broken_promise_date",
 }
+# Partner counter field -> the customer documents it counts.
+DOCUMENT_COUNTS = {
+    "ar_plan_count": "ar.payment.plan",
+    "ar_settlement_count": "ar.settlement",
+    "ar_return_count": "ar.return",
+    "ar_barter_count": "ar.barter",
+}
 ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
@@ -75,7 +82,16 @@ class ResPartner(models.Model):
         string="Open Promises", compute="_compute_ar_promise_open_count"
     )
     ar_plan_count = fields.Integer(
-        string="Payment Plans", compute="_compute_ar_plan_count"
+        string="Payment Plans", compute="_compute_ar_document_counts"
+    )
+    ar_settlement_count = fields.Integer(
+        string="Settlements", compute="_compute_ar_document_counts"
+    )
+    ar_return_count = fields.Integer(
+        string="Returns", compute="_compute_ar_document_counts"
+    )
+    ar_barter_count = fields.Integer(
+        string="Barters", compute="_compute_ar_document_counts"
     )
     # Exposure breakdown, in the current company's currency.
     ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
@@ -132,18 +148,21 @@ class ResPartner(models.Model):
             )
 
     @api.depends_context("company")
-    def _compute_ar_plan_count(self):
-        groups = self.env["ar.payment.plan"]._read_group(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-            ],
-            ["partner_id"],
-            ["__count"],
-        )
-        counts = {partner.id: count for partner, count in groups}
-        for partner in self:
-            partner.ar_plan_count = counts.get(partner.commercial_partner_id.id, 0)
+    def _compute_ar_document_counts(self):
+        """How many plans, settlements, returns and barters the customer has in
+        the current company: one grouped query per model."""
+        for field, model in DOCUMENT_COUNTS.items():
+            groups = self.env[model]._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+            counts = {partner.id: count for partner, count in groups}
+            for partner in self:
+                partner[field] = counts.get(partner.commercial_partner_id.id, 0)
 
     @api.depends_context("company")
     def _compute_ar_currency_id(self):
@@ -225,6 +244,21 @@ class ResPartner(models.Model):
             "account_receivable_management.ar_payment_plan_action"
         )
 
+    def action_ar_view_settlements(self):
+        return self._ar_commitments_action(
+            "account_receivable_management.ar_settlement_action"
+        )
+
+    def action_ar_view_returns(self):
+        return self._ar_commitments_action(
+            "account_receivable_management.ar_return_action"
+        )
+
+    def action_ar_view_barters(self):
+        return self._ar_commitments_action(
+            "account_receivable_management.ar_barter_action"
+        )
+
     def _ar_commitments_action(self, xml_id):
         """The customer's promises or plans; new ones are for this customer."""
         self.ensure_one()
@@ -261,6 +295,84 @@ class ResPartner(models.Model):
                 "default_action": action,
             },
         }
+
+    def _ar_open_invoices(self, company, currency):
+        """This commercial partner's open posted invoices in ``company`` and
+        ``currency``, oldest due first."""
+        self.ensure_one()
+        return (
+            self.env["account.move"]
+            .search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("currency_id", "=", currency.id),
+                ]
+            )
+            ._ar_oldest_first()
+        )
+
+    def _ar_open_balance(self, company, currency):
+        """What this commercial partner owes in ``company`` on its open receivable
+        items in ``currency`` (unapplied payments and credit notes deducted)."""
+        self.ensure_one()
+        [(balance,)] = self.env["account.move.line"]._read_group(
+            [
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("move_id.commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+                ("currency_id", "=", currency.id),
+            ],
+            aggregates=["amount_residual_currency:sum"],
+        )
+        return balance or 0.0
+
+    def _ar_manual_hold(self, company):
+        """The active manual hold of this commercial partner in ``company``."""
+        self.ensure_one()
+        return (
+            self.env["ar.hold"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.commercial_partner_id.id),
+                    ("company_id", "=", company.id),
+                    ("reason", "=", credit_rules.MANUAL),
+                ]
+            )
+        )
+
+    def _ar_place_manual_hold(self, company, note):
+        """Put this commercial partner on a manual hold in ``company`` for
+        ``note`` (kept when one is already in place), and say so in its chatter.
+        The caller checks the rights."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo()
+        hold = partner._ar_manual_hold(company)
+        if not hold:
+            hold = hold.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "reason": credit_rules.MANUAL,
+                    "note": note,
+                    "user_id": self.env.uid,
+                }
+            )
+            partner.message_post(
+                body=self.env._(
+                    "Manual credit hold placed in %(company)s: %(reason)s",
+                    company=company.name,
+                    reason=note,
+                )
+            )
+            partner._ar_refresh_holds(company, recompute=False)
+        return hold
 
     # ------------------------------------------------------------------
     # Audit of credit settings

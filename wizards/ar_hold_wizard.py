@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..models import credit_rules
 from ..models.res_partner import MANAGER_GROUP
 
 
@@ -34,14 +33,7 @@ class ArHoldWizard(models.TransientModel):
             )
         self._check_reason()
         partner = self.partner_id.commercial_partner_id.sudo()
-        Hold = self.env["ar.hold"].sudo()
-        manual = Hold.search(
-            [
-                ("partner_id", "=", partner.id),
-                ("company_id", "=", self.company_id.id),
-                ("reason", "=", credit_rules.MANUAL),
-            ]
-        )
+        manual = partner._ar_manual_hold(self.company_id)
         reason = self.reason.strip()
         if self.action == "place":
             if manual:
@@ -53,44 +45,32 @@ class ArHoldWizard(models.TransientModel):
                         company=self.company_id.name,
                     )
                 )
-            Hold.create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": self.company_id.id,
-                    "reason": credit_rules.MANUAL,
-                    "note": reason,
-                    "user_id": self.env.uid,
-                }
-            )
-            body = self.env._(
-                "Manual credit hold placed in %(company)s: %(reason)s",
-                company=self.company_id.name,
-                reason=reason,
-            )
-        else:
-            if not manual:
-                raise UserError(
-                    self.env._(
-                        "%(customer)s has no manual credit hold in %(company)s. "
-                        "Automatic holds lift by themselves when the customer pays; "
-                        "approve a credit override to confirm one order.",
-                        customer=partner.name,
-                        company=self.company_id.name,
-                    )
+            partner._ar_place_manual_hold(self.company_id, reason)
+            return {"type": "ir.actions.act_window_close"}
+        if not manual:
+            raise UserError(
+                self.env._(
+                    "%(customer)s has no manual credit hold in %(company)s. "
+                    "Automatic holds lift by themselves when the customer pays; "
+                    "approve a credit override to confirm one order.",
+                    customer=partner.name,
+                    company=self.company_id.name,
                 )
-            manual.write(
-                {
-                    "active": False,
-                    "date_end": fields.Datetime.now(),
-                    "release_user_id": self.env.uid,
-                    "release_note": reason,
-                }
             )
-            body = self.env._(
+        manual.write(
+            {
+                "active": False,
+                "date_end": fields.Datetime.now(),
+                "release_user_id": self.env.uid,
+                "release_note": reason,
+            }
+        )
+        partner.message_post(
+            body=self.env._(
                 "Manual credit hold released in %(company)s: %(reason)s",
                 company=self.company_id.name,
                 reason=reason,
             )
-        partner.message_post(body=body)
+        )
         partner._ar_refresh_holds(self.company_id, recompute=False)
         return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,200 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .res_partner import MANAGER_GROUP
+
+COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
+
+
+class ArInstrumentMixin(models.AbstractModel):
+    """A settlement instrument: a negotiated discount, a return of goods or a
+    barter. A collector prepares it; it is approved (by a Credit Manager when it
+    is worth more than the policy's approval amount), then posts its accounting
+    in one transaction: all of it, or nothing."""
+
+    _name = "ar.instrument.mixin"
+    _description = "Settlement Instrument"
+    _inherit = ["ar.commitment.mixin"]
+
+    date = fields.Date(
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+        help="Accounting date of what the instrument posts.",
+    )
+    reason = fields.Text(tracking=True, help="Why the customer is offered this.")
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False
+    )
+    date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    amount_approval = fields.Monetary(
+        string="Worth",
+        compute="_compute_amount_approval",
+        currency_field="company_currency_id",
+        help="What the company gives up, in the company currency: it decides who "
+        "may approve.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    needs_manager = fields.Boolean(
+        string="Needs a Credit Manager",
+        compute="_compute_amount_approval",
+        help="Worth more than the policy's approval amount.",
+    )
+    move_ids = fields.One2many(
+        "account.move",
+        compute="_compute_move_ids",
+        string="Journal Entries",
+        help="Everything this instrument posted.",
+    )
+    move_count = fields.Integer(compute="_compute_move_ids")
+
+    def _ar_approval_value(self):
+        """What the company gives up, in the instrument's currency."""
+        raise NotImplementedError
+
+    def _ar_moves(self):
+        """The journal entries this instrument posted."""
+        raise NotImplementedError
+
+    def _compute_amount_approval(self):
+        for record in self:
+            value = record._ar_approval_value()
+            company = record.company_id or self.env.company
+            currency = record.currency_id or company.currency_id
+            record.amount_approval = currency._convert(
+                value, company.currency_id, company, record.date or fields.Date.today()
+            )
+            policy = record._ar_policy_or_default()
+            record.needs_manager = company.currency_id.compare_amounts(
+                record.amount_approval, policy.instrument_approval_amount
+            ) > 0 or not policy.instrument_approval_amount
+
+    def _compute_move_ids(self):
+        for record in self:
+            record.move_ids = record._ar_moves()
+            record.move_count = len(record.move_ids)
+
+    def _ar_policy_or_default(self):
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        if self.partner_id:
+            return self.partner_id.commercial_partner_id._ar_policy(company)
+        return company.sudo().ar_policy_id or company._ar_ensure_policy()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_posted(self):
+        if self.filtered(lambda r: r.state not in ("draft", "cancelled")):
+            raise UserError(
+                self.env._(
+                    "Only draft or cancelled %(what)s can be deleted: the others "
+                    "are part of the books.",
+                    what=self._description,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Approval
+    # ------------------------------------------------------------------
+    def action_approve(self):
+        for record in self:
+            record._ar_check_state("draft", self.env._("approve"))
+            record._ar_check_ready()
+            record._ar_check_approver()
+        self.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.uid,
+                "date_approved": fields.Datetime.now(),
+            }
+        )
+        for record in self:
+            record.message_post(
+                body=self.env._(
+                    "Approved: worth %(amount)s.",
+                    amount=record.company_currency_id.format(record.amount_approval),
+                )
+            )
+            record._ar_after_approve()
+        return True
+
+    def _ar_after_approve(self):
+        """What approval sets in motion (a return picking)."""
+
+    def _ar_check_ready(self):
+        """The record is complete and consistent: raise a ValidationError that
+        says what to fix."""
+        raise NotImplementedError
+
+    def _ar_check_approver(self):
+        """The current user may approve this record, or an AccessError that says
+        who may."""
+        self.ensure_one()
+        user = self.env.user
+        if not user.has_group(COLLECTOR_GROUP):
+            raise AccessError(
+                self.env._(
+                    "Only a Credit Controller or a Credit Manager can approve a "
+                    "%(what)s.",
+                    what=self._description,
+                )
+            )
+        if self.needs_manager and not user.has_group(MANAGER_GROUP):
+            policy = self._ar_policy_or_default()
+            raise AccessError(
+                self.env._(
+                    "%(what)s %(name)s is worth %(amount)s, above the %(limit)s a "
+                    "Credit Controller may approve under policy %(policy)s: a "
+                    "Credit Manager must approve it.",
+                    what=self._description,
+                    name=self.name,
+                    amount=self.company_currency_id.format(self.amount_approval),
+                    limit=self.company_currency_id.format(
+                        policy.instrument_approval_amount
+                    ),
+                    policy=policy.display_name,
+                )
+            )
+
+    def _ar_check_state(self, states, action):
+        self.ensure_one()
+        states = (states,) if isinstance(states, str) else states
+        if self.state not in states:
+            labels = dict(self._fields["state"]._description_selection(self.env))
+            raise UserError(
+                self.env._(
+                    "Cannot %(action)s %(name)s: it is %(state)s.",
+                    action=action,
+                    name=self.name,
+                    state=labels[self.state].lower(),
+                )
+            )
+
+    def action_cancel(self):
+        for record in self:
+            record._ar_check_state(("draft", "approved"), self.env._("cancel"))
+            record._ar_before_cancel()
+        self.write({"state": "cancelled"})
+        return True
+
+    def _ar_before_cancel(self):
+        """Undo what approval set in motion."""
+
+    def action_draft(self):
+        for record in self:
+            record._ar_check_state("cancelled", self.env._("reset to draft"))
+        self.write({"state": "draft", "approved_by_id": False, "date_approved": False})
+        return True
+
+    def action_view_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_journal_line"
+        )
+        action.update(
+            domain=[("id", "in", self.move_ids.ids)],
+            context={"create": False},
+            name=self.env._("Entries of %(name)s", name=self.name),
+        )
+        return action
