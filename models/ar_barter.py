@@ -190,11 +190,7 @@ class ArBarter(models.Model):
     def action_settle(self):
         """Post the vendor bill for what is received and the netting entry that
         offsets it against the invoices. All or nothing."""
-        for record in self:
-            record._ar_check_state("approved", self.env._("settle"))
-            with self.env.cr.savepoint():
-                record._settle()
-        return True
+        return self._ar_post("approved", self.env._("settle"), type(self)._settle)
 
     def _settle(self):
         self.ensure_one()

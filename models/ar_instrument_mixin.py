@@ -71,6 +71,7 @@ class ArInstrumentMixin(models.AbstractModel):
                 record.amount_approval, policy.instrument_approval_amount
             ) > 0 or not policy.instrument_approval_amount
 
+    @api.depends("state")
     def _compute_move_ids(self):
         for record in self:
             record.move_ids = record._ar_moves()
@@ -170,6 +171,19 @@ class ArInstrumentMixin(models.AbstractModel):
                     state=labels[self.state].lower(),
                 )
             )
+
+    def _ar_post(self, state, action, method):
+        """Run ``method`` (the posting of each record in ``state``) in one
+        savepoint: all of it or nothing. The user's right to act on the
+        record is checked here; the accounting and stock work it implies
+        (reconciling invoices of orders the user does not own, receipts)
+        then runs as the system, still recorded under the user's name."""
+        for record in self:
+            record._ar_check_state(state, action)
+            record.check_access("write")
+            with self.env.cr.savepoint():
+                method(record.sudo())
+        return True
 
     def action_cancel(self):
         for record in self:

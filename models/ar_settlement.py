@@ -205,11 +205,7 @@ class ArSettlement(models.Model):
     def action_settle(self):
         """Post the payment and the forgiven remainder, and reconcile them with
         the invoices. All or nothing: any error leaves the books as they were."""
-        for settlement in self:
-            settlement._ar_check_state("approved", self.env._("settle"))
-            with self.env.cr.savepoint():
-                settlement._settle()
-        return True
+        return self._ar_post("approved", self.env._("settle"), type(self)._settle)
 
     def _settle(self):
         self.ensure_one()

@@ -7,3 +7,4 @@ from . import test_plan_schedule
 from . import test_payment_plan
 from . import test_concurrency
 from . import test_settlement
+from . import test_return

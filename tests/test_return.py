@@ -1,0 +1,240 @@
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, tagged
+
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReturn(ArInstrumentCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shop = cls.env["res.partner"].create(
+            {"name": "Corner Shop", "is_company": True}
+        )
+        cls.goods = cls._create_product(
+            name="Boxed Kettle",
+            lst_price=100.0,
+            taxes_id=[Command.set(cls.tax.ids)],
+            invoice_policy="delivery",
+        )
+        cls.policy.freight_account_id = cls.company_data["default_account_expense"]
+        cls.carrier = cls.env["res.partner"].create({"name": "Swift Freight"})
+
+    def _delivered_invoice(self, quantity=10.0, partner=None):
+        """An order of ``quantity`` kettles at 100 + 15 % tax, delivered and
+        invoiced."""
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": (partner or self.shop).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.goods.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": 100.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = quantity
+        picking.button_validate()
+        self.assertEqual(picking.state, "done")
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return invoice
+
+    def _return(self, invoice, quantity, user=None, **vals):
+        return (
+            self.env["ar.return"]
+            .with_user(user or self.collector)
+            .create(
+                {
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "reason": "Unsold stock",
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "invoice_line_id": invoice.invoice_line_ids[0].id,
+                                "quantity": quantity,
+                            }
+                        )
+                    ],
+                    **vals,
+                }
+            )
+        )
+
+    def _receive(self, rma):
+        picking = rma.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+        picking.button_validate()
+
+    def test_full_flow_with_restocking_fee(self):
+        invoice = self._delivered_invoice(10.0)
+        self.assertEqual(invoice.amount_total, 1150.0)
+        sale_line = invoice.invoice_line_ids.sale_line_ids
+        rma = self._return(invoice, 4.0, restocking_fee=15.0)
+        self.assertEqual(rma.line_ids.qty_returnable, 10.0)
+        self.assertEqual(rma.amount_returned, 400.0)
+        self.assertEqual(rma.amount_fee, 60.0)
+        self.assertEqual(rma.amount_credit, 391.0)  # 340 + 15 %
+
+        rma.with_user(self.collector).action_approve()
+        self.assertEqual(rma.state, "approved")
+        picking = rma.picking_ids
+        self.assertEqual(len(picking), 1)
+        self.assertEqual(picking.picking_type_code, "incoming")
+        self.assertEqual(picking.move_ids.product_uom_qty, 4.0)
+        self.assertEqual(picking.move_ids.origin_returned_move_id, sale_line.move_ids[0])
+        self.assertEqual(picking.location_id.usage, "customer")
+        self.assertEqual(picking.location_dest_id.usage, "internal")
+
+        self._receive(rma)
+        self.assertEqual(rma.state, "received")
+        self.assertEqual(rma.line_ids.qty_received, 4.0)
+        self.assertEqual(sale_line.qty_delivered, 6.0)
+
+        rma.with_user(self.collector).action_credit()
+        self.assertEqual(rma.state, "credited")
+        credit_note = rma.credit_note_id
+        # The fee cuts the credit by 15 % of the returned value, taxes follow.
+        self.assertEqual(credit_note.amount_untaxed, 340.0)
+        self.assertEqual(credit_note.amount_tax, 51.0)
+        self.assertEqual(credit_note.amount_total, 391.0)
+        self.assertEqual(credit_note.payment_state, "paid")
+        self.assertEqual(invoice.amount_residual, 759.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertEqual(sale_line.qty_invoiced, 6.0)
+        self.assertEqual(self._receivable_balance(self.shop), 759.0)
+        self.assertBalanced(credit_note)
+
+    def test_second_return_cannot_exceed_what_is_left(self):
+        invoice = self._delivered_invoice(10.0)
+        returns = self.env["ar.return"].search_count([])
+        with self.assertRaises(ValidationError) as caught:
+            self._return(invoice, 11.0)
+        self.assertIn("only 10", str(caught.exception))
+        self.assertEqual(self.env["ar.return"].search_count([]), returns)
+
+        first = self._return(invoice, 7.0)
+        with self.assertRaises(ValidationError):
+            self._return(invoice, 4.0)
+        second = self._return(invoice, 3.0)
+        self.assertEqual(second.line_ids.qty_returnable, 3.0)
+
+        # Still true once the first one is received and credited.
+        first.with_user(self.collector).action_approve()
+        self._receive(first)
+        first.with_user(self.collector).action_credit()
+        second.action_cancel()
+        with self.assertRaises(ValidationError):
+            self._return(invoice, 4.0)
+        third = self._return(invoice, 3.0)
+        self.assertEqual(third.line_ids.qty_returnable, 3.0)
+
+    def test_partial_receipt_credits_what_came_back(self):
+        invoice = self._delivered_invoice(10.0)
+        rma = self._return(invoice, 5.0)
+        rma.with_user(self.collector).action_approve()
+        picking = rma.picking_ids
+        picking.move_ids.quantity = 2.0
+        action = picking.button_validate()
+        Form(
+            self.env[action["res_model"]].with_context(action["context"])
+        ).save().process_cancel_backorder()
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(rma.state, "received")
+        rma.action_credit()
+        self.assertEqual(rma.credit_note_id.invoice_line_ids.quantity, 2.0)
+        self.assertEqual(rma.credit_note_id.amount_total, 230.0)
+
+    def test_freight_we_pay(self):
+        invoice = self._delivered_invoice(10.0)
+        rma = self._return(
+            invoice,
+            1.0,
+            freight_payer="company",
+            freight_amount=25.0,
+            carrier_partner_id=self.carrier.id,
+        )
+        rma.with_user(self.collector).action_approve()
+        self._receive(rma)
+        rma.action_credit()
+        bill = rma.move_ids.filtered(lambda m: m.move_type == "in_invoice")
+        self.assertEqual(bill.partner_id, self.carrier)
+        self.assertEqual(bill.amount_total, 25.0)
+        self.assertEqual(
+            bill.invoice_line_ids.account_id, self.company_data["default_account_expense"]
+        )
+        self.assertBalanced(rma.move_ids)
+
+        # Without a carrier the freight is paid from a bank journal.
+        rma2 = self._return(
+            invoice,
+            1.0,
+            freight_payer="company",
+            freight_amount=12.5,
+            freight_journal_id=self.bank.id,
+        )
+        rma2.with_user(self.collector).action_approve()
+        self._receive(rma2)
+        rma2.action_credit()
+        entry = rma2.move_ids.filtered(lambda m: m.move_type == "entry")
+        self.assertEqual(entry.journal_id, self.bank)
+        expense = entry.line_ids.filtered(
+            lambda l: l.account_id == self.company_data["default_account_expense"]
+        )
+        self.assertEqual(expense.balance, 12.5)
+        self.assertBalanced(entry)
+
+    def test_freight_we_pay_needs_a_payer(self):
+        invoice = self._delivered_invoice(10.0)
+        with self.assertRaises(ValidationError):
+            self._return(invoice, 1.0, freight_payer="company", freight_amount=25.0)
+
+    def test_approval_rights_and_nothing_created(self):
+        invoice = self._delivered_invoice(20.0)
+        rma = self._return(invoice, 10.0)  # credit 1150 > 1000
+        self.assertTrue(rma.needs_manager)
+        pickings = self.env["stock.picking"].search_count([])
+        with self.assertRaises(AccessError):
+            rma.with_user(self.collector).action_approve()
+        self.assertEqual(rma.state, "draft")
+        self.assertEqual(self.env["stock.picking"].search_count([]), pickings)
+        with self.assertRaises(UserError):
+            rma.with_user(self.collector).action_credit()
+        rma.with_user(self.manager).action_approve()
+        self.assertEqual(rma.state, "approved")
+        self.assertEqual(self.env["stock.picking"].search_count([]), pickings + 1)
+
+    def test_cancel_cancels_the_receipt(self):
+        invoice = self._delivered_invoice(10.0)
+        rma = self._return(invoice, 2.0)
+        rma.with_user(self.collector).action_approve()
+        rma.action_cancel()
+        self.assertEqual(rma.picking_ids.state, "cancel")
+        # The quantity is free again.
+        self.assertEqual(self._return(invoice, 10.0).line_ids.qty_returnable, 10.0)
+
+    def test_line_of_another_customer(self):
+        invoice = self._delivered_invoice(10.0)
+        with self.assertRaises(ValidationError):
+            self.env["ar.return"].with_user(self.collector).create(
+                {
+                    "partner_id": self.customer.id,
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "invoice_line_id": invoice.invoice_line_ids.id,
+                                "quantity": 1.0,
+                            }
+                        )
+                    ],
+                }
+            )
