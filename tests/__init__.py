@@ -8,3 +8,5 @@ from . import test_payment_plan
 from . import test_concurrency
 from . import test_settlement
 from . import test_return
+from . import test_barter
+from . import test_settlement_math
