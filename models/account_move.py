@@ -7,7 +7,11 @@ class AccountMove(models.Model):
 
     # The settlement instrument that posted this entry.
     ar_settlement_id = fields.Many2one(
-        "ar.settlement", string="Settlement", readonly=True, copy=False, index="btree_not_null"
+        "ar.settlement",
+        string="Settlement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
     )
     ar_return_id = fields.Many2one(
         "ar.return",

@@ -88,9 +88,7 @@ class ArBarter(models.Model):
     )
     amount_netted = fields.Monetary(readonly=True, copy=False)
 
-    @api.depends(
-        "line_ids.price_subtotal", "line_ids.price_total", "currency_id"
-    )
+    @api.depends("line_ids.price_subtotal", "line_ids.price_total", "currency_id")
     def _compute_amounts(self):
         for record in self:
             record.amount_untaxed = sum(record.line_ids.mapped("price_subtotal"))
@@ -155,14 +153,14 @@ class ArBarter(models.Model):
         if self.partner_id != self.partner_id.commercial_partner_id:
             raise ValidationError(
                 self.env._(
-                    "Record the barter on the company %(company)s, not on its "
-                    "contact.",
+                    "Record the barter on the company %(company)s, not on its contact.",
                     company=self.partner_id.commercial_partner_id.name,
                 )
             )
-        if not self.line_ids or self.currency_id.compare_amounts(
-            self.amount_total, 0.0
-        ) <= 0:
+        if (
+            not self.line_ids
+            or self.currency_id.compare_amounts(self.amount_total, 0.0) <= 0
+        ):
             raise ValidationError(
                 self.env._(
                     "Barter %(name)s: describe what the customer supplies, with a "
@@ -194,7 +192,9 @@ class ArBarter(models.Model):
 
     def _settle(self):
         self.ensure_one()
-        journal = self.netting_journal_id or self._ar_policy_or_default()._netting_journal()
+        journal = (
+            self.netting_journal_id or self._ar_policy_or_default()._netting_journal()
+        )
         targets = self._targets()
         self.env.execute_query(
             SQL(
@@ -291,7 +291,7 @@ class ArBarter(models.Model):
         credits = [
             line(
                 invoice.line_ids.filtered(
-                    lambda l: l.account_type == "asset_receivable"
+                    lambda line: line.account_type == "asset_receivable"
                 )[:1].account_id,
                 -share,
                 f"{label}: {invoice.name}",
@@ -300,9 +300,11 @@ class ArBarter(models.Model):
             if not currency.is_zero(share)
         ]
         payable_account = bill.line_ids.filtered(
-            lambda l: l.account_type == "liability_payable"
+            lambda line: line.account_type == "liability_payable"
         )[:1].account_id
-        debit = line(payable_account, -sum(c["amount_currency"] for c in credits), label)
+        debit = line(
+            payable_account, -sum(c["amount_currency"] for c in credits), label
+        )
         debit["balance"] = -sum(c["balance"] for c in credits)
         return {
             "move_type": "entry",
@@ -408,4 +410,3 @@ class ArBarterLine(models.Model):
                         line=line.name,
                     )
                 )
-

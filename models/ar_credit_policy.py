@@ -159,7 +159,6 @@ class ArCreditPolicy(models.Model):
     )
     restocking_fee_account_id = fields.Many2one(
         "account.account",
-        string="Restocking Fee Account",
         check_company=True,
         tracking=True,
         help="Income account of the restocking fee kept on a return. Empty: the fee "
@@ -174,7 +173,6 @@ class ArCreditPolicy(models.Model):
     )
     netting_journal_id = fields.Many2one(
         "account.journal",
-        string="Netting Journal",
         check_company=True,
         tracking=True,
         domain="[('type', '=', 'general')]",

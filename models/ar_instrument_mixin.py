@@ -23,9 +23,7 @@ class ArInstrumentMixin(models.AbstractModel):
         help="Accounting date of what the instrument posts.",
     )
     reason = fields.Text(tracking=True, help="Why the customer is offered this.")
-    approved_by_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False
-    )
+    approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
     amount_approval = fields.Monetary(
         string="Worth",
@@ -67,9 +65,13 @@ class ArInstrumentMixin(models.AbstractModel):
                 value, company.currency_id, company, record.date or fields.Date.today()
             )
             policy = record._ar_policy_or_default()
-            record.needs_manager = company.currency_id.compare_amounts(
-                record.amount_approval, policy.instrument_approval_amount
-            ) > 0 or not policy.instrument_approval_amount
+            record.needs_manager = (
+                company.currency_id.compare_amounts(
+                    record.amount_approval, policy.instrument_approval_amount
+                )
+                > 0
+                or not policy.instrument_approval_amount
+            )
 
     @api.depends("state")
     def _compute_move_ids(self):

@@ -223,7 +223,10 @@ class ArReturn(models.Model):
                     ).mapped("product_qty")
                 )
                 take = min(move.product_qty - returned, left)
-                if float_compare(take, 0, precision_rounding=product.uom_id.rounding) > 0:
+                if (
+                    float_compare(take, 0, precision_rounding=product.uom_id.rounding)
+                    > 0
+                ):
                     per_picking[move.picking_id][move] = take
                     line_of_move[move] = line
                     left -= take
@@ -255,10 +258,13 @@ class ArReturn(models.Model):
         received."""
         for record in self.filtered(lambda r: r.state == "approved"):
             pickings = record.picking_ids
-            if pickings and all(p.state in ("done", "cancel") for p in pickings):
-                if any(p.state == "done" for p in pickings):
-                    record.state = "received"
-                    record.message_post(body=self.env._("Goods received."))
+            if (
+                pickings
+                and all(p.state in ("done", "cancel") for p in pickings)
+                and any(p.state == "done" for p in pickings)
+            ):
+                record.state = "received"
+                record.message_post(body=self.env._("Goods received."))
 
     def _ar_before_cancel(self):
         self.ensure_one()
@@ -277,7 +283,9 @@ class ArReturn(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "stock.action_picking_tree_all"
         )
-        action.update(domain=[("ar_return_id", "=", self.id)], context={"create": False})
+        action.update(
+            domain=[("ar_return_id", "=", self.id)], context={"create": False}
+        )
         return action
 
     # ------------------------------------------------------------------
@@ -292,8 +300,10 @@ class ArReturn(models.Model):
     def _credit(self):
         self.ensure_one()
         lines = self.line_ids.filtered(
-            lambda line: not float_is_zero(
-                line.qty_received, precision_rounding=line.uom_id.rounding
+            lambda line: (
+                not float_is_zero(
+                    line.qty_received, precision_rounding=line.uom_id.rounding
+                )
             )
         )
         if not lines:
@@ -414,7 +424,10 @@ class ArReturn(models.Model):
         else:
             journal = self.freight_journal_id
             balance = self.currency_id._convert(
-                self.freight_amount, self.company_currency_id, self.company_id, self.date
+                self.freight_amount,
+                self.company_currency_id,
+                self.company_id,
+                self.date,
             )
             common = {"name": label, "currency_id": self.currency_id.id}
             move = self.env["account.move"].create(
@@ -462,7 +475,6 @@ class ArReturnLine(models.Model):
     state = fields.Selection(related="return_id.state")
     invoice_line_id = fields.Many2one(
         "account.move.line",
-        string="Invoice Line",
         required=True,
         check_company=True,
         domain="[('move_id.move_type', '=', 'out_invoice'),"
@@ -626,7 +638,10 @@ class ArReturnLine(models.Model):
                     )
                 )
             returnable = line._returnable()
-            if float_compare(line.quantity, returnable, precision_rounding=rounding) > 0:
+            if (
+                float_compare(line.quantity, returnable, precision_rounding=rounding)
+                > 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "Return %(name)s: only %(returnable)s %(uom)s of %(product)s "
@@ -645,11 +660,17 @@ class ArReturnLine(models.Model):
         """The done deliveries to the customer of this line's order line, latest
         first."""
         self.ensure_one()
-        return self.sale_line_id.sudo().move_ids.filtered(
-            lambda m: m.state == "done"
-            and m.location_dest_id.usage == "customer"
-            and not m.origin_returned_move_id
-        ).sorted(lambda m: (m.date, m.id), reverse=True)
+        return (
+            self.sale_line_id.sudo()
+            .move_ids.filtered(
+                lambda m: (
+                    m.state == "done"
+                    and m.location_dest_id.usage == "customer"
+                    and not m.origin_returned_move_id
+                )
+            )
+            .sorted(lambda m: (m.date, m.id), reverse=True)
+        )
 
     def _credit_note_line_vals(self):
         self.ensure_one()

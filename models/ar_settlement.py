@@ -97,7 +97,6 @@ class ArSettlement(models.Model):
         "rounding a credit note can leave.",
     )
     part_ways = fields.Boolean(
-        string="Part Ways",
         tracking=True,
         help="After settling, put the customer on a permanent manual credit hold "
         "with this settlement as the reason: no further credit.",
@@ -124,9 +123,10 @@ class ArSettlement(models.Model):
         for settlement in self:
             if not settlement.writeoff_account_id:
                 policy = settlement._ar_policy_or_default()
+                company = settlement.company_id
                 settlement.writeoff_account_id = (
                     policy.settlement_account_id
-                    or settlement.company_id.account_journal_early_pay_discount_loss_account_id
+                    or company.account_journal_early_pay_discount_loss_account_id
                 )
 
     @api.constrains("partner_id", "invoice_ids", "amount_agreed", "state")

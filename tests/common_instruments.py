@@ -25,7 +25,9 @@ class ArInstrumentCommon(ArCommon):
         )
 
     @classmethod
-    def _taxed_invoice(cls, amount, days_old=40, currency=None, partner=None, taxes=None):
+    def _taxed_invoice(
+        cls, amount, days_old=40, currency=None, partner=None, taxes=None
+    ):
         """A posted invoice of ``amount`` before tax (15 % unless ``taxes``)."""
         return cls._invoice(
             partner or cls.customer,

@@ -91,7 +91,9 @@ class TestReturn(ArInstrumentCommon):
         self.assertEqual(len(picking), 1)
         self.assertEqual(picking.picking_type_code, "incoming")
         self.assertEqual(picking.move_ids.product_uom_qty, 4.0)
-        self.assertEqual(picking.move_ids.origin_returned_move_id, sale_line.move_ids[0])
+        self.assertEqual(
+            picking.move_ids.origin_returned_move_id, sale_line.move_ids[0]
+        )
         self.assertEqual(picking.location_id.usage, "customer")
         self.assertEqual(picking.location_dest_id.usage, "internal")
 
@@ -146,7 +148,7 @@ class TestReturn(ArInstrumentCommon):
         picking.move_ids.quantity = 2.0
         action = picking.button_validate()
         Form(
-            self.env[action["res_model"]].with_context(action["context"])
+            self.env[action["res_model"]].with_context(**action["context"])
         ).save().process_cancel_backorder()
         self.assertEqual(picking.state, "done")
         self.assertEqual(rma.state, "received")
@@ -170,7 +172,8 @@ class TestReturn(ArInstrumentCommon):
         self.assertEqual(bill.partner_id, self.carrier)
         self.assertEqual(bill.amount_total, 25.0)
         self.assertEqual(
-            bill.invoice_line_ids.account_id, self.company_data["default_account_expense"]
+            bill.invoice_line_ids.account_id,
+            self.company_data["default_account_expense"],
         )
         self.assertBalanced(rma.move_ids)
 
@@ -188,7 +191,7 @@ class TestReturn(ArInstrumentCommon):
         entry = rma2.move_ids.filtered(lambda m: m.move_type == "entry")
         self.assertEqual(entry.journal_id, self.bank)
         expense = entry.line_ids.filtered(
-            lambda l: l.account_id == self.company_data["default_account_expense"]
+            lambda line: line.account_id == self.company_data["default_account_expense"]
         )
         self.assertEqual(expense.balance, 12.5)
         self.assertBalanced(entry)

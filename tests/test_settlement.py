@@ -32,7 +32,9 @@ class TestSettlement(ArInstrumentCommon):
         return settlement
 
     def _instrument_moves(self, settlement):
-        return self.env["account.move"].search([("ar_settlement_id", "=", settlement.id)])
+        return self.env["account.move"].search(
+            [("ar_settlement_id", "=", settlement.id)]
+        )
 
     # ------------------------------------------------------------------
     # Books
@@ -78,7 +80,9 @@ class TestSettlement(ArInstrumentCommon):
         self.assertPaid(invoices)
         moves = self._instrument_moves(settlement)
         self.assertFalse(moves.filtered(lambda m: m.move_type == "out_refund"))
-        writeoff = moves.line_ids.filtered(lambda l: l.account_id == self.loss_account)
+        writeoff = moves.line_ids.filtered(
+            lambda line: line.account_id == self.loss_account
+        )
         self.assertEqual(sum(writeoff.mapped("balance")), 525.0)
         self.assertFalse(writeoff.tax_ids)
         self.assertEqual(sum(invoices.mapped("amount_tax")), tax_before)
@@ -99,7 +103,9 @@ class TestSettlement(ArInstrumentCommon):
         self.assertPaid(first + second)
         moves = self._instrument_moves(settlement)
         refunds = moves.filtered(lambda m: m.move_type == "out_refund")
-        writeoff = moves.line_ids.filtered(lambda l: l.account_id == self.loss_account)
+        writeoff = moves.line_ids.filtered(
+            lambda line: line.account_id == self.loss_account
+        )
         self.assertAlmostEqual(
             sum(refunds.mapped("amount_total")) + sum(writeoff.mapped("balance")),
             133.41,
@@ -194,19 +200,25 @@ class TestSettlement(ArInstrumentCommon):
         self.assertEqual(self.env["account.payment"].search_count([]), payments)
 
     def test_invoices_of_two_customers_or_companies(self):
-        other = self.env["res.partner"].create({"name": "Other Ltd", "is_company": True})
+        other = self.env["res.partner"].create(
+            {"name": "Other Ltd", "is_company": True}
+        )
         mine = self._taxed_invoice(100.0)
         theirs = self._taxed_invoice(100.0, partner=other)
         with self.assertRaises(ValidationError):
             self._settlement(mine, 50.0, invoice_ids=[(6, 0, (mine + theirs).ids)])
         company_b = self.setup_other_company(name="Company B")["company"]
         self.env.user.company_ids |= company_b
-        foreign = self.env["account.move"].with_company(company_b).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_line_ids": [(0, 0, {"name": "B", "price_unit": 100.0})],
-            }
+        foreign = (
+            self.env["account.move"]
+            .with_company(company_b)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_line_ids": [(0, 0, {"name": "B", "price_unit": 100.0})],
+                }
+            )
         )
         foreign.action_post()
         with self.assertRaises(UserError):
@@ -248,7 +260,10 @@ class TestSettlement(ArInstrumentCommon):
         journal.inbound_payment_method_line_ids.unlink()
         settlement = self._settlement(invoice, 700.0, journal_id=journal.id)
         settlement.with_user(self.collector).action_approve()
-        moves, payments = self._moves_count(), self.env["account.payment"].search_count([])
+        moves, payments = (
+            self._moves_count(),
+            self.env["account.payment"].search_count([]),
+        )
         with self.assertRaises(UserError):
             settlement.with_user(self.collector).action_settle()
         self.assertEqual(settlement.state, "approved")
