@@ -25,6 +25,7 @@
         "views/ar_settlement_views.xml",
         "views/ar_return_views.xml",
         "views/ar_barter_views.xml",
+        "views/ar_metrics_views.xml",
         "data/mail_template_data.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",

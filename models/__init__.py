@@ -13,6 +13,10 @@ from . import ar_settlement
 from . import ar_return
 from . import ar_barter
 from . import stock
+from . import risk_score
+from . import ar_company_kpi
+from . import ar_partner_metrics
+from . import ar_risk_warning
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -20,6 +20,13 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
     )
+    ar_predicted_pay_date = fields.Date(
+        string="Predicted Payment",
+        readonly=True,
+        copy=False,
+        help="When the customer is expected to pay, from its promise, its payment "
+        "plan or its history for invoices of this size (nightly run).",
+    )
     ar_barter_id = fields.Many2one(
         "ar.barter", string="Barter", readonly=True, copy=False, index="btree_not_null"
     )

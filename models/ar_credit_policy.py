@@ -16,6 +16,8 @@ RULE_FIELDS = {
     "broken_promise_count",
     "broken_promise_days",
     "defaulted_plan_rule",
+    "risk_grade_rule",
+    "risk_grade_hold",
 }
 
 
@@ -180,6 +182,57 @@ class ArCreditPolicy(models.Model):
         "customer's invoices. Empty: the company's miscellaneous journal.",
     )
 
+    # Payment-behaviour metrics and risk score.
+    metrics_lookback_months = fields.Integer(
+        string="Metrics Lookback (months)",
+        default=24,
+        tracking=True,
+        help="Invoices dated within this many months feed the payment metrics "
+        "(read from the company's default policy).",
+    )
+    band_small_limit = fields.Monetary(
+        string="Small Invoices Below",
+        currency_field="currency_id",
+        default=1000.0,
+        tracking=True,
+        help="Days to pay are also measured by invoice size: below this amount, "
+        "from here to the next limit, and above it (company's default policy).",
+    )
+    band_large_limit = fields.Monetary(
+        string="Large Invoices From",
+        currency_field="currency_id",
+        default=10000.0,
+        tracking=True,
+    )
+    weight_days_late = fields.Float(string="Weight: Days Late", default=30.0)
+    weight_trend = fields.Float(string="Weight: Trend", default=20.0)
+    weight_broken_promises = fields.Float(
+        string="Weight: Broken Promises", default=15.0
+    )
+    weight_utilisation = fields.Float(string="Weight: Limit Used", default=15.0)
+    weight_overdue_share = fields.Float(string="Weight: Overdue Share", default=10.0)
+    weight_defaulted_plans = fields.Float(
+        string="Weight: Defaulted Plans", default=10.0
+    )
+    warning_trend_days = fields.Float(
+        string="Warn When Trend Reaches (days)",
+        default=10.0,
+        tracking=True,
+        help="Warn the collector when a customer still within terms pays this "
+        "many days later than in the 6 months before.",
+    )
+    risk_grade_rule = fields.Boolean(
+        string="Hold on Risk Grade",
+        tracking=True,
+        help="Hold a customer whose risk grade is at or beyond the given grade.",
+    )
+    risk_grade_hold = fields.Selection(
+        [("B", "B"), ("C", "C"), ("D", "D"), ("E", "E")],
+        string="Hold From Grade",
+        default="E",
+        tracking=True,
+    )
+
     _sql_constraints = [
         (
             "overdue_days_positive",
@@ -265,8 +318,53 @@ class ArCreditPolicy(models.Model):
             broken_promise_count=self.broken_promise_count,
             broken_promise_days=self.broken_promise_days,
             defaulted_plan_rule=self.defaulted_plan_rule,
+            risk_grade_rule=self.risk_grade_rule,
+            risk_grade_hold=self.risk_grade_hold or "E",
             rounding=self.currency_id.rounding,
         )
+
+    def _score_weights(self):
+        self.ensure_one()
+        return {
+            "days_late": self.weight_days_late,
+            "trend": self.weight_trend,
+            "broken_promises": self.weight_broken_promises,
+            "utilisation": self.weight_utilisation,
+            "overdue_share": self.weight_overdue_share,
+            "defaulted_plans": self.weight_defaulted_plans,
+        }
+
+    def _grade_rule_active(self):
+        return self.risk_grade_rule
+
+    @api.constrains(
+        "metrics_lookback_months",
+        "band_small_limit",
+        "band_large_limit",
+        "weight_days_late",
+        "weight_trend",
+        "weight_broken_promises",
+        "weight_utilisation",
+        "weight_overdue_share",
+        "weight_defaulted_plans",
+    )
+    def _check_metrics_settings(self):
+        for policy in self:
+            weights = policy._score_weights().values()
+            if (
+                policy.metrics_lookback_months < 12
+                or policy.band_small_limit <= 0
+                or policy.band_large_limit <= policy.band_small_limit
+                or min(weights) < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: look back at least 12 months, keep the "
+                        "small-invoice limit above zero and below the large one, "
+                        "and give the score weights zero or more.",
+                        name=policy.display_name,
+                    )
+                )
 
     def _settlement_account(self):
         """The account of forgiven amounts, or a UserError that says where to set

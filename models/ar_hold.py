@@ -10,6 +10,7 @@ HOLD_REASONS = [
     (credit_rules.OVERDUE_AMOUNT, "Overdue amount"),
     (credit_rules.BROKEN_PROMISES, "Broken promises"),
     (credit_rules.DEFAULTED_PLAN, "Defaulted payment plan"),
+    (credit_rules.RISK_GRADE, "Risk grade"),
     (credit_rules.MANUAL, "Manual hold"),
 ]
 

@@ -20,8 +20,17 @@ OVERDUE_DAYS = "overdue_days"
 OVERDUE_AMOUNT = "overdue_amount"
 BROKEN_PROMISES = "broken_promises"
 DEFAULTED_PLAN = "defaulted_plan"
+RISK_GRADE = "risk_grade"
 MANUAL = "manual"
-AUTOMATIC = (OVER_LIMIT, OVERDUE_DAYS, OVERDUE_AMOUNT, BROKEN_PROMISES, DEFAULTED_PLAN)
+AUTOMATIC = (
+    OVER_LIMIT,
+    OVERDUE_DAYS,
+    OVERDUE_AMOUNT,
+    BROKEN_PROMISES,
+    DEFAULTED_PLAN,
+    RISK_GRADE,
+)
+GRADES = "ABCDE"
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class CreditFigures:
     uncommitted_oldest_due_date: date | None = None
     broken_promise_dates: tuple = ()  # dates promises were judged broken
     defaulted_plans: int = 0  # defaulted payment plans not paid off
+    risk_grade: str | None = None  # A..E from the last metrics run
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class PolicyRules:
     broken_promise_count: int = 2
     broken_promise_days: int = 90
     defaulted_plan_rule: bool = False
+    risk_grade_rule: bool = False
+    risk_grade_hold: str = "E"
     rounding: float = 0.01
 
     @property
@@ -69,6 +81,7 @@ class PolicyRules:
             or self.overdue_amount_rule
             or self.broken_promise_rule
             or self.defaulted_plan_rule
+            or self.risk_grade_rule
         )
 
 
@@ -171,12 +184,23 @@ def rule_defaulted_plan(figures, rules, today, extra):
     return None
 
 
+def rule_risk_grade(figures, rules, today, extra):
+    """The risk grade is at or beyond the policy's grade."""
+    if not (rules.risk_grade_rule and figures.risk_grade in GRADES):
+        return None
+    rank, limit = GRADES.index(figures.risk_grade), GRADES.index(rules.risk_grade_hold)
+    if rank >= limit:
+        return Reason(RISK_GRADE, rank, limit)
+    return None
+
+
 RULES = (
     rule_over_limit,
     rule_overdue_days,
     rule_overdue_amount,
     rule_broken_promises,
     rule_defaulted_plan,
+    rule_risk_grade,
 )
 
 

@@ -10,6 +10,10 @@ class ResCompany(models.Model):
         check_company=True,
         help="Applies to every customer of this company without a policy of its own.",
     )
+    ar_warning_digest = fields.Boolean(
+        string="Daily Early-Warning Digest",
+        help="Email the Credit Managers the early warnings of the day.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

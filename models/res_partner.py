@@ -93,6 +93,43 @@ class ResPartner(models.Model):
     ar_barter_count = fields.Integer(
         string="Barters", compute="_compute_ar_document_counts"
     )
+    ar_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        company_dependent=True,
+        domain="[('share', '=', False)]",
+        help="Who follows this customer's payments in this company: early "
+        "warnings go to them.",
+    )
+    # Payment metrics and risk score of the current company (nightly run).
+    ar_metrics_id = fields.Many2one(
+        "ar.partner.metrics",
+        string="Payment Metrics",
+        compute="_compute_ar_metrics_id",
+        search="_search_ar_metrics_id",
+    )
+    ar_risk_score = fields.Float(
+        related="ar_metrics_id.risk_score", string="Risk Score"
+    )
+    ar_risk_grade = fields.Selection(
+        related="ar_metrics_id.risk_grade", string="Risk Grade"
+    )
+    ar_risk_explanation = fields.Text(
+        related="ar_metrics_id.risk_explanation", string="Why This Score"
+    )
+    ar_avg_days_to_pay = fields.Float(
+        related="ar_metrics_id.avg_days_to_pay", string="Avg Days to Pay"
+    )
+    ar_avg_days_late = fields.Float(
+        related="ar_metrics_id.avg_days_late", string="Avg Days Late"
+    )
+    ar_on_time_share = fields.Float(
+        related="ar_metrics_id.on_time_share", string="Paid on Time"
+    )
+    ar_trend_days = fields.Float(
+        related="ar_metrics_id.trend_days", string="Trend (days)"
+    )
+    ar_dso = fields.Float(related="ar_metrics_id.dso", string="DSO")
     # Exposure breakdown, in the current company's currency.
     ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
     ar_credit_limit = _exposure_amount("Credit Limit in Force")
@@ -146,6 +183,42 @@ class ResPartner(models.Model):
             partner.ar_promise_open_count = counts.get(
                 partner.commercial_partner_id.id, 0
             )
+
+    @api.depends_context("company")
+    def _compute_ar_metrics_id(self):
+        rows = (
+            self.env["ar.partner.metrics"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        by_partner = {row.partner_id.id: row.id for row in rows}
+        for partner in self:
+            partner.ar_metrics_id = by_partner.get(partner.commercial_partner_id.id)
+
+    def _search_ar_metrics_id(self, operator, value):
+        domain = value if operator == "any" else [("id", operator, value)]
+        rows = (
+            self.env["ar.partner.metrics"]
+            .sudo()
+            .search([*domain, ("company_id", "=", self.env.company.id)])
+        )
+        return [("commercial_partner_id", "in", rows.partner_id.ids)]
+
+    def action_ar_view_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_receivable_management.ar_partner_snapshot_action"
+        )
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+        ]
+        return action
 
     @api.depends_context("company")
     def _compute_ar_document_counts(self):
@@ -424,16 +497,22 @@ class ResPartner(models.Model):
         own = self.sudo().with_company(company).ar_policy_id
         return own or company.sudo().ar_policy_id or company._ar_ensure_policy()
 
+    def _ar_policies(self, company):
+        """{partner id: the policy governing it} for these commercial partners."""
+        default = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        return {
+            partner.id: partner.ar_policy_id or default
+            for partner in self.sudo().with_company(company)
+        }
+
     def _ar_rules(self, company):
         """{partner id: PolicyRules} for these commercial partners."""
-        default = company.sudo().ar_policy_id or company._ar_ensure_policy()
         cache = {}
         result = {}
-        for partner in self.sudo().with_company(company):
-            policy = partner.ar_policy_id or default
+        for partner_id, policy in self._ar_policies(company).items():
             if policy not in cache:
                 cache[policy] = policy._rules()
-            result[partner.id] = cache[policy]
+            result[partner_id] = cache[policy]
         return result
 
     def _ar_credit_figures(
@@ -475,6 +554,14 @@ class ResPartner(models.Model):
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
         drafts = self._ar_draft_invoiced(company, partner_ids, rules_of)
+        grades = dict(
+            self.env["ar.partner.metrics"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
+                ["partner_id", "risk_grade"],
+            )
+        )
         result = {}
         for pid in partner_ids:
             (
@@ -501,6 +588,7 @@ class ResPartner(models.Model):
                     fields.Date.to_date(day) for day in broken.split(",") if day
                 ),
                 defaulted_plans=plans,
+                risk_grade=grades.get(self.browse(pid)) or None,
             )
         return result
 
@@ -674,6 +762,12 @@ class ResPartner(models.Model):
                 count=int(reason.value),
                 allowed=int(reason.threshold) - 1,
             )
+        if reason.code == credit_rules.RISK_GRADE:
+            return self.env._(
+                "Risk grade %(grade)s (hold from %(limit)s).",
+                grade=credit_rules.GRADES[int(reason.value)],
+                limit=credit_rules.GRADES[int(reason.threshold)],
+            )
         if reason.code == credit_rules.DEFAULTED_PLAN:
             return self.env._(
                 "%(count)s payment plan(s) defaulted and not paid off.",
@@ -832,6 +926,13 @@ class ResPartner(models.Model):
                 by_company[company] |= line.partner_id
         for company, partners in by_company.items():
             partners._ar_refresh_holds(company)
+        self.env["ar.partner.metrics"].sudo()._mark_dirty(
+            {
+                (partner.commercial_partner_id.id, company.id)
+                for company, partners in by_company.items()
+                for partner in partners
+            }
+        )
 
     def _ar_refresh_holds_for_policies(self, policies):
         for company in policies.company_id:

@@ -10,3 +10,5 @@ from . import test_settlement
 from . import test_return
 from . import test_barter
 from . import test_settlement_math
+from . import test_metrics
+from . import test_risk_score

@@ -1,0 +1,767 @@
+"""Payment-behaviour metrics of every customer, computed set-based.
+
+Definitions (all amounts in company currency):
+
+* An invoice is a posted customer invoice (``out_invoice``) dated within the
+  lookback window. Its receivable items are reconciled with other items; each
+  partial reconciliation is classified by the entry on the other side:
+  a *payment* (an ``account.payment`` entry or a bank statement line, but not a
+  negotiated settlement's), a *credit* (a credit note), or *other* (settlement
+  payments, netting, write-off and exchange difference entries).
+* An invoice is *paid* when Odoo says so (``payment_state`` paid or in payment)
+  and payments reconciled part of it. Its **paid date** is the date of those
+  payment reconciliations weighted by their amounts (a reconciliation is dated
+  by the later of its two items). Credit notes and other reconciliations do not
+  move it; they are summed separately (``credited_amount``, ``other_amount``).
+* **Days to pay** = paid date - invoice date. **Days late** = paid date - due
+  date, 0 when negative. Averages are weighted by the amount paid by payments.
+  **On time** = share of that amount paid no later than the due date.
+* **Bands** split paid invoices by their total: below the policy's first limit,
+  up to the second, and above.
+* **Trend** = average days late of invoices paid in the last 6 months minus
+  that of invoices paid in the 6 months before (0 unless both have some); the
+  **slope** is the least-squares slope of days late over invoice date, in days
+  per 30 days.
+* **Now**: open receivable, overdue amount, days the oldest overdue item is
+  late, and the customer's **countback DSO** (``ar_company_kpi.countback_days``
+  over its invoicing of this month and the 11 before).
+
+One SQL statement computes the raw figures for a whole company (or for the
+customers flagged as changed); Python then scores them in batches.
+"""
+
+import logging
+import threading
+
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+from . import risk_score
+from .ar_company_kpi import countback_days, period_days
+
+_logger = logging.getLogger(__name__)
+
+# Advisory lock key of the metrics jobs: one run at a time across workers.
+LOCK_KEY = 0x4152_4D45  # "ARME"
+
+GRADE_SELECTION = [
+    ("A", "A"),
+    ("B", "B"),
+    ("C", "C"),
+    ("D", "D"),
+    ("E", "E"),
+]
+
+# Raw figures the SQL writes, in its column order.
+RAW_COLUMNS = (
+    "paid_count",
+    "paid_amount",
+    "avg_days_to_pay",
+    "avg_days_late",
+    "on_time_share",
+    "days_to_pay_small",
+    "days_to_pay_medium",
+    "days_to_pay_large",
+    "days_late_small",
+    "days_late_medium",
+    "days_late_large",
+    "trend_days",
+    "trend_slope",
+    "credited_amount",
+    "other_amount",
+    "open_amount",
+    "overdue_amount",
+    "oldest_overdue_days",
+    "monthly_sales",
+    "credit_limit",
+    "broken_promises",
+    "defaulted_plans",
+)
+
+METRICS_SQL = """
+WITH inv AS (
+    SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date,
+           COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
+           m.amount_total_signed AS amount,
+           m.payment_state IN ('paid', 'in_payment') AS settled
+      FROM account_move m
+     WHERE m.company_id = %(company)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.invoice_date >= %(since)s
+       AND m.commercial_partner_id IS NOT NULL
+       %(inv_partners)s
+),
+parts AS (
+    SELECT il.move_id, pr.amount, pr.max_date,
+           CASE
+               WHEN cm.move_type IN ('out_refund', 'in_refund') THEN 'credit'
+               WHEN cm.ar_settlement_id IS NOT NULL THEN 'other'
+               WHEN cm.origin_payment_id IS NOT NULL
+                 OR cm.statement_line_id IS NOT NULL THEN 'payment'
+               ELSE 'other'
+           END AS kind
+      FROM inv
+      JOIN account_move_line il ON il.move_id = inv.id
+                               AND il.display_type = 'payment_term'
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id
+      JOIN account_move_line cl ON cl.id = pr.credit_move_id
+      JOIN account_move cm ON cm.id = cl.move_id
+),
+per_inv AS (
+    SELECT move_id,
+           SUM(amount) FILTER (WHERE kind = 'payment') AS paid,
+           SUM(amount * (max_date - DATE '2000-01-01'))
+               FILTER (WHERE kind = 'payment') AS paid_day_sum,
+           SUM(amount) FILTER (WHERE kind = 'credit') AS credited,
+           SUM(amount) FILTER (WHERE kind = 'other') AS other
+      FROM parts
+  GROUP BY move_id
+),
+paid AS (
+    SELECT inv.partner_id, inv.invoice_date, pi.paid AS w,
+           CASE WHEN inv.amount < %(band1)s THEN 1
+                WHEN inv.amount < %(band2)s THEN 2 ELSE 3 END AS band,
+           pi.paid_day_sum / pi.paid - (inv.invoice_date - DATE '2000-01-01')
+               AS to_pay,
+           GREATEST(pi.paid_day_sum / pi.paid
+                    - (inv.due_date - DATE '2000-01-01'), 0) AS late,
+           DATE '2000-01-01' + (pi.paid_day_sum / pi.paid)::int AS paid_date
+      FROM inv
+      JOIN per_inv pi ON pi.move_id = inv.id
+     WHERE inv.settled AND pi.paid > 0
+),
+behaviour AS (
+    SELECT partner_id,
+           COUNT(*) AS paid_count,
+           SUM(w) AS paid_amount,
+           SUM(w * to_pay) / SUM(w) AS avg_days_to_pay,
+           SUM(w * late) / SUM(w) AS avg_days_late,
+           COALESCE(SUM(w) FILTER (WHERE late = 0), 0) / SUM(w) AS on_time_share,
+           SUM(w * to_pay) FILTER (WHERE band = 1)
+               / NULLIF(SUM(w) FILTER (WHERE band = 1), 0) AS to_pay_1,
+           SUM(w * to_pay) FILTER (WHERE band = 2)
+               / NULLIF(SUM(w) FILTER (WHERE band = 2), 0) AS to_pay_2,
+           SUM(w * to_pay) FILTER (WHERE band = 3)
+               / NULLIF(SUM(w) FILTER (WHERE band = 3), 0) AS to_pay_3,
+           SUM(w * late) FILTER (WHERE band = 1)
+               / NULLIF(SUM(w) FILTER (WHERE band = 1), 0) AS late_1,
+           SUM(w * late) FILTER (WHERE band = 2)
+               / NULLIF(SUM(w) FILTER (WHERE band = 2), 0) AS late_2,
+           SUM(w * late) FILTER (WHERE band = 3)
+               / NULLIF(SUM(w) FILTER (WHERE band = 3), 0) AS late_3,
+           SUM(w * late) FILTER (WHERE paid_date > %(recent)s)
+               / NULLIF(SUM(w) FILTER (WHERE paid_date > %(recent)s), 0)
+               AS late_recent,
+           SUM(w * late) FILTER (WHERE paid_date > %(prior)s
+                                   AND paid_date <= %(recent)s)
+               / NULLIF(SUM(w) FILTER (WHERE paid_date > %(prior)s
+                                          AND paid_date <= %(recent)s), 0)
+               AS late_prior,
+           regr_slope(late, invoice_date - DATE '2000-01-01') * 30 AS slope
+      FROM paid
+  GROUP BY partner_id
+),
+reconciled AS (
+    SELECT inv.partner_id, SUM(pi.credited) AS credited, SUM(pi.other) AS other
+      FROM inv JOIN per_inv pi ON pi.move_id = inv.id
+  GROUP BY inv.partner_id
+),
+open_items AS (
+    SELECT rp.commercial_partner_id AS partner_id,
+           SUM(l.amount_residual) AS open_amount,
+           COALESCE(SUM(l.amount_residual) FILTER (
+               WHERE l.date_maturity < %(today)s AND l.amount_residual > 0), 0)
+               AS overdue_amount,
+           MIN(l.date_maturity) FILTER (
+               WHERE l.date_maturity < %(today)s AND l.amount_residual > 0)
+               AS oldest_due
+      FROM account_move_line l
+      JOIN account_account acc ON acc.id = l.account_id
+                              AND acc.account_type = 'asset_receivable'
+      JOIN res_partner rp ON rp.id = l.partner_id
+     WHERE l.company_id = %(company)s
+       AND l.parent_state = 'posted'
+       AND l.reconciled IS NOT TRUE
+       %(open_partners)s
+  GROUP BY rp.commercial_partner_id
+),
+months AS (
+    SELECT generate_series(0, 11) AS back
+),
+monthly AS (
+    SELECT inv.partner_id,
+           (EXTRACT(YEAR FROM age(date_trunc('month', %(today)s::date),
+                                  date_trunc('month', inv.invoice_date))) * 12
+            + EXTRACT(MONTH FROM age(date_trunc('month', %(today)s::date),
+                                     date_trunc('month', inv.invoice_date))))::int
+               AS back,
+           SUM(inv.amount) AS sales
+      FROM inv
+     WHERE inv.invoice_date > date_trunc('month', %(today)s::date)
+                              - INTERVAL '11 months' - INTERVAL '1 day'
+  GROUP BY 1, 2
+),
+sales_by_month AS (
+    SELECT o.partner_id,
+           to_jsonb(array_agg(COALESCE(s.sales, 0) ORDER BY mo.back)) AS sales
+      FROM open_items o
+     CROSS JOIN months mo
+      LEFT JOIN monthly s ON s.partner_id = o.partner_id AND s.back = mo.back
+     WHERE o.open_amount > 0
+  GROUP BY o.partner_id
+),
+promises AS (
+    SELECT partner_id, COUNT(*) AS broken
+      FROM ar_promise
+     WHERE company_id = %(company)s AND state = 'broken'
+       AND date_judged >= %(broken_since)s
+  GROUP BY partner_id
+),
+plans AS (
+    SELECT partner_id, COUNT(*) AS defaulted
+      FROM ar_payment_plan
+     WHERE company_id = %(company)s AND state = 'defaulted'
+  GROUP BY partner_id
+),
+customers AS (
+    SELECT partner_id FROM behaviour
+    UNION SELECT partner_id FROM reconciled
+    UNION SELECT partner_id FROM open_items
+    %(extra_partners)s
+)
+INSERT INTO ar_partner_metrics AS t (
+    partner_id, company_id, date_computed, dirty,
+    paid_count, paid_amount, avg_days_to_pay, avg_days_late, on_time_share,
+    days_to_pay_small, days_to_pay_medium, days_to_pay_large,
+    days_late_small, days_late_medium, days_late_large,
+    trend_days, trend_slope, credited_amount, other_amount,
+    open_amount, overdue_amount, oldest_overdue_days, monthly_sales,
+    credit_limit, broken_promises, defaulted_plans,
+    create_uid, create_date, write_uid, write_date
+)
+SELECT c.partner_id, %(company)s, %(today)s, false,
+       COALESCE(b.paid_count, 0), COALESCE(b.paid_amount, 0),
+       COALESCE(b.avg_days_to_pay, 0), COALESCE(b.avg_days_late, 0),
+       COALESCE(b.on_time_share, 0),
+       b.to_pay_1, b.to_pay_2, b.to_pay_3, b.late_1, b.late_2, b.late_3,
+       COALESCE(b.late_recent - b.late_prior, 0), COALESCE(b.slope, 0),
+       COALESCE(r.credited, 0), COALESCE(r.other, 0),
+       COALESCE(o.open_amount, 0), COALESCE(o.overdue_amount, 0),
+       COALESCE(%(today)s::date - o.oldest_due, 0), d.sales,
+       COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0),
+       COALESCE(pr.broken, 0), COALESCE(pl.defaulted, 0),
+       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+  FROM customers c
+  JOIN res_partner rp ON rp.id = c.partner_id
+  LEFT JOIN behaviour b ON b.partner_id = c.partner_id
+  LEFT JOIN reconciled r ON r.partner_id = c.partner_id
+  LEFT JOIN open_items o ON o.partner_id = c.partner_id
+  LEFT JOIN sales_by_month d ON d.partner_id = c.partner_id
+  LEFT JOIN promises pr ON pr.partner_id = c.partner_id
+  LEFT JOIN plans pl ON pl.partner_id = c.partner_id
+ON CONFLICT (partner_id, company_id) DO UPDATE SET
+    date_computed = EXCLUDED.date_computed, dirty = false,
+    paid_count = EXCLUDED.paid_count, paid_amount = EXCLUDED.paid_amount,
+    avg_days_to_pay = EXCLUDED.avg_days_to_pay,
+    avg_days_late = EXCLUDED.avg_days_late,
+    on_time_share = EXCLUDED.on_time_share,
+    days_to_pay_small = EXCLUDED.days_to_pay_small,
+    days_to_pay_medium = EXCLUDED.days_to_pay_medium,
+    days_to_pay_large = EXCLUDED.days_to_pay_large,
+    days_late_small = EXCLUDED.days_late_small,
+    days_late_medium = EXCLUDED.days_late_medium,
+    days_late_large = EXCLUDED.days_late_large,
+    trend_days = EXCLUDED.trend_days, trend_slope = EXCLUDED.trend_slope,
+    credited_amount = EXCLUDED.credited_amount,
+    other_amount = EXCLUDED.other_amount,
+    open_amount = EXCLUDED.open_amount, overdue_amount = EXCLUDED.overdue_amount,
+    oldest_overdue_days = EXCLUDED.oldest_overdue_days,
+    monthly_sales = EXCLUDED.monthly_sales,
+    credit_limit = EXCLUDED.credit_limit,
+    broken_promises = EXCLUDED.broken_promises,
+    defaulted_plans = EXCLUDED.defaulted_plans,
+    write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+RETURNING t.partner_id
+"""
+
+
+class ArPartnerMetrics(models.Model):
+    """One customer's payment behaviour and risk in one company, as of the
+    last run. Written by the metrics jobs only."""
+
+    _name = "ar.partner.metrics"
+    _description = "Customer Payment Metrics"
+    _order = "risk_score desc, id"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_computed = fields.Date(string="Computed On")
+    dirty = fields.Boolean(
+        index="btree_not_null",
+        help="Receivable items or reconciliations changed since the last run: "
+        "the incremental job recomputes this customer.",
+    )
+    paid_count = fields.Integer(string="Invoices Paid")
+    paid_amount = fields.Monetary(string="Amount Paid")
+    avg_days_to_pay = fields.Float(string="Avg Days to Pay", digits=(16, 1))
+    avg_days_late = fields.Float(digits=(16, 1))
+    on_time_share = fields.Float(string="Paid on Time", digits=(16, 4))
+    days_to_pay_small = fields.Float(string="Days to Pay, Small", digits=(16, 1))
+    days_to_pay_medium = fields.Float(string="Days to Pay, Medium", digits=(16, 1))
+    days_to_pay_large = fields.Float(string="Days to Pay, Large", digits=(16, 1))
+    days_late_small = fields.Float(string="Days Late, Small", digits=(16, 1))
+    days_late_medium = fields.Float(string="Days Late, Medium", digits=(16, 1))
+    days_late_large = fields.Float(string="Days Late, Large", digits=(16, 1))
+    trend_days = fields.Float(
+        string="Trend (days)",
+        digits=(16, 1),
+        help="Days late in the last 6 months minus the 6 months before: positive "
+        "when the customer pays later and later.",
+    )
+    trend_slope = fields.Float(
+        string="Slope (days / 30 days)",
+        digits=(16, 2),
+        help="Least-squares slope of days late over invoice date.",
+    )
+    credited_amount = fields.Monetary(string="Credited")
+    other_amount = fields.Monetary(string="Settled Otherwise")
+    open_amount = fields.Monetary(string="Open")
+    overdue_amount = fields.Monetary(string="Overdue")
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)")
+    monthly_sales = fields.Json(
+        help="Invoicing of this month and each of the 11 before, for the DSO."
+    )
+    dso = fields.Float(string="DSO", digits=(16, 1))
+    credit_limit = fields.Monetary()
+    broken_promises = fields.Integer(string="Broken Promises (window)")
+    defaulted_plans = fields.Integer()
+    risk_score = fields.Float(digits=(16, 1), aggregator="avg")
+    risk_grade = fields.Selection(GRADE_SELECTION, index=True)
+    risk_explanation = fields.Text()
+    trend_warned = fields.Boolean(
+        help="The trend was over the warning threshold at the last run."
+    )
+
+    _sql_constraints = [
+        (
+            "partner_company_uniq",
+            "UNIQUE(partner_id, company_id)",
+            "One metrics row per customer and company.",
+        ),
+    ]
+
+    @api.model
+    def _compute_raw(self, company, today, partner_ids=None):
+        """Upsert the raw figures of ``company``'s customers (all, or
+        ``partner_ids``) in one statement; return the partner ids written."""
+        policy = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
+        restrict = partner_ids is not None
+
+        def only(column):
+            return (
+                SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
+                if restrict
+                else SQL()
+            )
+
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                METRICS_SQL,
+                company=company.id,
+                company_key=str(company.id),
+                since=since,
+                today=today,
+                recent=fields.Date.subtract(today, months=6),
+                prior=fields.Date.subtract(today, months=12),
+                broken_since=fields.Date.subtract(
+                    today, days=policy.broken_promise_days
+                ),
+                band1=policy.band_small_limit,
+                band2=policy.band_large_limit,
+                uid=self.env.uid,
+                inv_partners=only("m.commercial_partner_id"),
+                open_partners=only("rp.commercial_partner_id"),
+                # Changed customers with nothing left still get their row reset.
+                extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
+                if restrict
+                else SQL(),
+            )
+        )
+        self.invalidate_model()
+        return [row[0] for row in rows]
+
+    # ------------------------------------------------------------------
+    # Jobs
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_full(self):
+        return self._run(incremental=False)
+
+    @api.model
+    def _cron_incremental(self):
+        return self._run(incremental=True)
+
+    @api.model
+    def _run(self, incremental=False, companies=None, today=None, batch_size=2000):
+        """Recompute the metrics, scores, snapshots, warnings and predicted pay
+        dates: of every customer (full), or of the customers flagged as changed
+        (incremental). One run at a time: a run that finds another one going
+        returns False without doing anything. Outside tests it commits after
+        each batch, so a long run keeps its progress."""
+        cr = self.env.cr
+        [(locked,)] = self.env.execute_query(
+            SQL("SELECT pg_try_advisory_lock(%s)", LOCK_KEY)
+        )
+        if not locked:
+            _logger.info("Receivables metrics: another run is going, skipped.")
+            return False
+        commit = not getattr(threading.current_thread(), "testing", False)
+        try:
+            today = today or fields.Date.context_today(self)
+            companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+            done = 0
+            for company in companies:
+                self = self.with_company(company)
+                if incremental:
+                    dirty = (
+                        self.sudo()
+                        .search([("company_id", "=", company.id), ("dirty", "=", True)])
+                        .partner_id.ids
+                    )
+                    if not dirty:
+                        continue
+                    written = self._compute_raw(company, today, dirty)
+                else:
+                    written = self._compute_raw(company, today)
+                    self._drop_stale(company, written)
+                if commit:
+                    cr.commit()  # pylint: disable=invalid-commit
+                for batch in split_every(batch_size, written, list):
+                    self._score(company, batch, today)
+                    self._store_snapshots(company, batch, today)
+                    self._predict_pay_dates(company, batch, today)
+                    done += len(batch)
+                    self.env["ir.cron"]._notify_progress(
+                        done=done, remaining=max(len(written) - done, 0)
+                    )
+                    if commit:
+                        cr.commit()  # pylint: disable=invalid-commit
+                if not incremental:
+                    self.env["ar.company.kpi"]._compute_month(company, today)
+            return True
+        finally:
+            self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
+
+    def _drop_stale(self, company, written):
+        """Customers with nothing in the window and nothing open lose their row."""
+        self.env.execute_query(
+            SQL(
+                "DELETE FROM ar_partner_metrics WHERE company_id = %s"
+                " AND NOT (partner_id = ANY(%s))",
+                company.id,
+                written,
+            )
+        )
+
+    @api.model
+    def _mark_dirty(self, pairs):
+        """Flag (commercial partner id, company id) pairs for the incremental
+        run: their receivable items or reconciliations changed."""
+        if not pairs:
+            return
+        partner_ids, company_ids = zip(*sorted(pairs), strict=True)
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO ar_partner_metrics (partner_id, company_id, dirty)
+            SELECT p, c, true FROM unnest(%s::int[], %s::int[]) AS v(p, c)
+            ON CONFLICT (partner_id, company_id) DO UPDATE SET dirty = true
+                """,
+                list(partner_ids),
+                list(company_ids),
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Score and warnings
+    # ------------------------------------------------------------------
+    def _score(self, company, partner_ids, today):
+        """Score these customers, explain the scores, and warn when a grade
+        worsens or the trend crosses the policy threshold within terms."""
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+            SELECT id, partner_id, avg_days_late, trend_days, broken_promises,
+                   open_amount, overdue_amount, credit_limit, defaulted_plans,
+                   risk_grade, trend_warned, monthly_sales
+              FROM ar_partner_metrics
+             WHERE company_id = %s AND partner_id = ANY(%s)
+                """,
+                company.id,
+                partner_ids,
+            )
+        )
+        partners = self.env["res.partner"].browse(partner_ids)
+        policy_of = partners._ar_policies(company)
+        month_days = period_days(today)
+        values = {
+            "id": [],
+            "score": [],
+            "grade": [],
+            "text": [],
+            "warned": [],
+            "dso": [],
+        }
+        warnings = []
+        for row in rows:
+            policy = policy_of[row["partner_id"]]
+            inputs = risk_score.Inputs(
+                avg_days_late=row["avg_days_late"] or 0.0,
+                trend_days=row["trend_days"] or 0.0,
+                broken_promises=row["broken_promises"] or 0,
+                exposure=row["open_amount"] or 0.0,
+                credit_limit=row["credit_limit"] or 0.0,
+                open_amount=row["open_amount"] or 0.0,
+                overdue_amount=row["overdue_amount"] or 0.0,
+                defaulted_plans=row["defaulted_plans"] or 0,
+            )
+            value, letter, top = risk_score.score(inputs, policy._score_weights())
+            over = (row["trend_days"] or 0.0) >= policy.warning_trend_days
+            within_terms = (row["overdue_amount"] or 0.0) <= 0.0
+            if row["risk_grade"] and risk_score.grade_rank(
+                letter
+            ) > risk_score.grade_rank(row["risk_grade"]):
+                warnings.append((row["partner_id"], "grade", row["risk_grade"], letter))
+            if over and within_terms and not row["trend_warned"]:
+                warnings.append((row["partner_id"], "trend", row["trend_days"], None))
+            values["id"].append(row["id"])
+            values["score"].append(value)
+            values["grade"].append(letter)
+            values["text"].append(self._explain(top, inputs, policy))
+            values["warned"].append(over)
+            values["dso"].append(
+                countback_days(
+                    row["open_amount"] or 0.0,
+                    list(zip(month_days, row["monthly_sales"] or [], strict=False)),
+                )
+            )
+        self.env.execute_query(
+            SQL(
+                """
+            UPDATE ar_partner_metrics t
+               SET risk_score = v.score, risk_grade = v.grade,
+                   risk_explanation = v.text, trend_warned = v.warned,
+                   dso = v.dso
+              FROM unnest(%s::int[], %s::float8[], %s::varchar[], %s::text[],
+                          %s::bool[], %s::float8[])
+                   AS v(id, score, grade, text, warned, dso)
+             WHERE t.id = v.id
+                """,
+                values["id"],
+                values["score"],
+                values["grade"],
+                values["text"],
+                values["warned"],
+                values["dso"],
+            )
+        )
+        self.invalidate_model()
+        if warnings:
+            self.env["ar.risk.warning"]._raise_warnings(company, warnings, today)
+        if any(p._grade_rule_active() for p in set(policy_of.values())):
+            partners._ar_refresh_holds(company, recompute=False)
+
+    def _explain(self, top, inputs, policy):
+        """The three largest factors as short lines, "+22 pays 14 days late"."""
+        lines = []
+        for factor, points in top[:3]:
+            if factor == "days_late":
+                text = self.env._(
+                    "pays %(days)s days late on average",
+                    days=round(inputs.avg_days_late),
+                )
+            elif factor == "trend":
+                text = self.env._(
+                    "pays %(days)s days later than 6 months ago",
+                    days=round(inputs.trend_days),
+                )
+            elif factor == "broken_promises":
+                text = self.env._(
+                    "%(count)s broken promises in %(days)s days",
+                    count=inputs.broken_promises,
+                    days=policy.broken_promise_days,
+                )
+            elif factor == "utilisation":
+                text = self.env._(
+                    "owes %(share)s%% of the credit limit",
+                    share=round(100 * inputs.exposure / inputs.credit_limit),
+                )
+            elif factor == "overdue_share":
+                text = self.env._(
+                    "%(share)s%% of what is owed is overdue",
+                    share=round(100 * inputs.overdue_amount / inputs.open_amount),
+                )
+            else:
+                text = self.env._("a payment plan has defaulted")
+            lines.append(f"+{round(points)} {text}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------
+    # History and forecast
+    # ------------------------------------------------------------------
+    def _store_snapshots(self, company, partner_ids, today):
+        """This month's snapshot row of each customer: the last run of the
+        month is the one that stays."""
+        self.env.execute_query(
+            SQL(
+                """
+            INSERT INTO ar_partner_snapshot AS s (
+                partner_id, company_id, month, avg_days_to_pay, avg_days_late,
+                trend_days, open_amount, overdue_amount, dso, risk_score,
+                risk_grade, create_uid, create_date, write_uid, write_date)
+            SELECT partner_id, company_id, %(month)s, avg_days_to_pay,
+                   avg_days_late, trend_days, open_amount, overdue_amount, dso,
+                   risk_score, risk_grade, %(uid)s, now() AT TIME ZONE 'UTC',
+                   %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM ar_partner_metrics
+             WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
+            ON CONFLICT (partner_id, company_id, month) DO UPDATE SET
+                avg_days_to_pay = EXCLUDED.avg_days_to_pay,
+                avg_days_late = EXCLUDED.avg_days_late,
+                trend_days = EXCLUDED.trend_days,
+                open_amount = EXCLUDED.open_amount,
+                overdue_amount = EXCLUDED.overdue_amount, dso = EXCLUDED.dso,
+                risk_score = EXCLUDED.risk_score, risk_grade = EXCLUDED.risk_grade,
+                write_date = EXCLUDED.write_date
+                """,
+                month=today.replace(day=1),
+                uid=self.env.uid,
+                company=company.id,
+                partners=partner_ids,
+            )
+        )
+
+    def _predict_pay_dates(self, company, partner_ids, today):
+        """``ar_predicted_pay_date`` of the open invoices of these customers: the
+        promised date under an open promise, else the installment that covers
+        it under an active plan, else its due date plus the customer's days
+        late for invoices of its size (its overall average without history in
+        that band); never before today."""
+        policy = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+            WITH open_inv AS (
+                SELECT m.id, m.commercial_partner_id AS partner_id,
+                       COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
+                       m.amount_total_signed AS amount
+                  FROM account_move m
+                 WHERE m.company_id = %(company)s
+                   AND m.commercial_partner_id = ANY(%(partners)s)
+                   AND m.move_type = 'out_invoice' AND m.state = 'posted'
+                   AND m.payment_state IN ('not_paid', 'partial')
+            ),
+            promised AS (
+                SELECT rel.move_id, MIN(p.promised_date) AS day
+                  FROM ar_promise_invoice_rel rel
+                  JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
+                 WHERE rel.move_id IN (SELECT id FROM open_inv)
+              GROUP BY rel.move_id
+            ),
+            plan_inv AS (
+                SELECT rel.move_id, rel.plan_id,
+                       SUM(m.amount_residual) OVER (
+                           PARTITION BY rel.plan_id
+                           ORDER BY m.invoice_date_due, m.id) AS cum
+                  FROM ar_payment_plan_invoice_rel rel
+                  JOIN ar_payment_plan pp ON pp.id = rel.plan_id
+                                         AND pp.state = 'active'
+                  JOIN account_move m ON m.id = rel.move_id
+                 WHERE rel.move_id IN (SELECT id FROM open_inv)
+            ),
+            plan_lines AS (
+                SELECT l.plan_id, l.date_due,
+                       SUM(l.amount - COALESCE(l.amount_paid, 0)) OVER (
+                           PARTITION BY l.plan_id ORDER BY l.date_due, l.id) AS cum
+                  FROM ar_payment_plan_line l
+                 WHERE l.plan_id IN (SELECT plan_id FROM plan_inv)
+                   AND l.amount - COALESCE(l.amount_paid, 0) > 0
+            ),
+            planned AS (
+                SELECT pi.move_id,
+                       COALESCE(MIN(pl.date_due) FILTER (
+                           WHERE pl.cum >= pi.cum - 0.005), MAX(pl.date_due)) AS day
+                  FROM plan_inv pi
+                  JOIN plan_lines pl ON pl.plan_id = pi.plan_id
+              GROUP BY pi.move_id
+            ),
+            predicted AS (
+                SELECT o.id,
+                       GREATEST(COALESCE(
+                           pr.day, pl.day,
+                           o.due_date + ROUND(COALESCE(
+                               CASE WHEN o.amount < %(band1)s THEN mt.days_late_small
+                                    WHEN o.amount < %(band2)s THEN mt.days_late_medium
+                                    ELSE mt.days_late_large END,
+                               mt.avg_days_late, 0))::int
+                       ), %(today)s) AS day
+                  FROM open_inv o
+                  LEFT JOIN promised pr ON pr.move_id = o.id
+                  LEFT JOIN planned pl ON pl.move_id = o.id
+                  LEFT JOIN ar_partner_metrics mt ON mt.partner_id = o.partner_id
+                                                 AND mt.company_id = %(company)s
+            )
+            UPDATE account_move m SET ar_predicted_pay_date = p.day
+              FROM predicted p
+             WHERE m.id = p.id
+               AND m.ar_predicted_pay_date IS DISTINCT FROM p.day
+                """,
+                company=company.id,
+                partners=partner_ids,
+                band1=policy.band_small_limit,
+                band2=policy.band_large_limit,
+                today=today,
+            )
+        )
+        self.env["account.move"].invalidate_model(["ar_predicted_pay_date"])
+
+
+class ArPartnerSnapshot(models.Model):
+    """A customer's key metrics and score, one row per month: the history
+    that trends and charts read."""
+
+    _name = "ar.partner.snapshot"
+    _description = "Customer Risk History"
+    _order = "month desc, id"
+    _rec_name = "month"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    month = fields.Date(required=True)
+    avg_days_to_pay = fields.Float(string="Avg Days to Pay", aggregator="avg")
+    avg_days_late = fields.Float(aggregator="avg")
+    trend_days = fields.Float(string="Trend (days)", aggregator="avg")
+    open_amount = fields.Monetary(string="Open")
+    overdue_amount = fields.Monetary(string="Overdue")
+    dso = fields.Float(string="DSO", aggregator="avg")
+    risk_score = fields.Float(aggregator="avg")
+    risk_grade = fields.Selection(GRADE_SELECTION)
+
+    _sql_constraints = [
+        (
+            "partner_month_uniq",
+            "UNIQUE(partner_id, company_id, month)",
+            "One snapshot per customer, company and month.",
+        ),
+    ]

@@ -1,0 +1,126 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+from .res_partner import MANAGER_GROUP
+
+
+class ArRiskWarning(models.Model):
+    """An early warning: a customer's grade worsened, or it started paying later
+    while still within terms. Raised once per change by the metrics run, with
+    one activity for the customer's collector (or a Credit Manager)."""
+
+    _name = "ar.risk.warning"
+    _description = "Early Warning"
+    _order = "date desc, id desc"
+    _rec_name = "message"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    date = fields.Date(required=True, index=True)
+    kind = fields.Selection(
+        [("grade", "Grade Worsened"), ("trend", "Paying Later")], required=True
+    )
+    message = fields.Char(required=True)
+    user_id = fields.Many2one("res.users", string="Assigned To")
+    activity_id = fields.Many2one("mail.activity", readonly=True)
+
+    @api.model
+    def _raise_warnings(self, company, warnings, today):
+        """Record ``warnings`` [(partner id, kind, before, after)] and schedule
+        one activity for each."""
+        partners = self.env["res.partner"].browse([w[0] for w in warnings])
+        partners = partners.with_company(company).sudo()
+        manager = (
+            self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+                    ("company_ids", "in", company.id),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
+        )
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        records = []
+        for partner_id, kind, before, after in warnings:
+            partner = partners.browse(partner_id)
+            if kind == "grade":
+                message = self.env._(
+                    "%(customer)s: risk grade worsened from %(before)s to %(after)s.",
+                    customer=partner.name,
+                    before=before,
+                    after=after,
+                )
+            else:
+                message = self.env._(
+                    "%(customer)s still pays within terms but %(days)s days later "
+                    "than in the 6 months before.",
+                    customer=partner.name,
+                    days=round(before),
+                )
+            user = partner.ar_collector_id or manager
+            activity = partner.activity_schedule(
+                activity_type_id=activity_type.id,
+                summary=self.env._("Early warning"),
+                note=message,
+                user_id=user.id or self.env.uid,
+            )
+            records.append(
+                {
+                    "partner_id": partner_id,
+                    "company_id": company.id,
+                    "date": today,
+                    "kind": kind,
+                    "message": message,
+                    "user_id": user.id,
+                    "activity_id": activity.id,
+                }
+            )
+        return self.sudo().create(records)
+
+    @api.model
+    def _cron_send_digest(self):
+        """Email each company's Credit Managers the warnings raised since the
+        last digest, when the company asks for it."""
+        since = fields.Date.subtract(fields.Date.context_today(self), days=1)
+        companies = (
+            self.env["res.company"].sudo().search([("ar_warning_digest", "=", True)])
+        )
+        for company in companies:
+            warnings = self.sudo().search(
+                [("company_id", "=", company.id), ("date", ">=", since)]
+            )
+            managers = (
+                self.env["res.users"]
+                .sudo()
+                .search(
+                    [
+                        ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+                        ("company_ids", "in", company.id),
+                        ("share", "=", False),
+                        ("email", "!=", False),
+                    ]
+                )
+            )
+            if not warnings or not managers:
+                continue
+            items = Markup("").join(Markup("<li>%s</li>") % w.message for w in warnings)
+            self.env["mail.mail"].sudo().create(
+                {
+                    "subject": self.env._(
+                        "%(company)s: %(count)s new early warnings",
+                        company=company.name,
+                        count=len(warnings),
+                    ),
+                    "body_html": Markup("<ul>%s</ul>") % items,
+                    "email_to": ",".join(managers.mapped("email_formatted")),
+                    "email_from": company.email_formatted
+                    or managers[0].email_formatted,
+                }
+            )

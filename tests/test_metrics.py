@@ -1,0 +1,233 @@
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMetrics(ArInstrumentCommon):
+    """Hand-computed payment histories, run through the nightly job."""
+
+    def _day(self, days_ago):
+        return self.today - timedelta(days=days_ago)
+
+    def _inv(self, partner, amount, days_old, term=30, currency=None):
+        return self._invoice(
+            partner,
+            amount,
+            days_old=days_old,
+            term_days=term,
+            currency_id=(currency or self.company.currency_id).id,
+        )
+
+    def _pay_on(self, invoice, amount, days_ago):
+        return invoice._ar_register_payment(
+            amount=amount, payment_date=self._day(days_ago)
+        )
+
+    def _run(self, incremental=False):
+        return self.env["ar.partner.metrics"]._run(
+            incremental=incremental, companies=self.company
+        )
+
+    def _metrics(self, partner):
+        return self.env["ar.partner.metrics"].search(
+            [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+        )
+
+    def _sliding_customer(self):
+        """Paid on the due date 7 to 12 months ago, 20 days late in the last
+        6 months, and nothing overdue now."""
+        partner = self.env["res.partner"].create(
+            {"name": "Slow Slide Ltd", "is_company": True}
+        )
+        for paid_ago in (330, 300, 270, 240):
+            invoice = self._inv(partner, 1000.0, days_old=paid_ago + 30)
+            self._pay_on(invoice, 1000.0, paid_ago)  # on the due date
+        for paid_ago in (150, 120, 90, 60):
+            invoice = self._inv(partner, 1000.0, days_old=paid_ago + 50)
+            self._pay_on(invoice, 1000.0, paid_ago)  # 20 days late
+        return partner
+
+    def test_hand_computed_fixture(self):
+        """Payments, partial payments, a credit note and a EUR invoice."""
+        customer = self.customer
+        inv1 = self._inv(customer, 1000.0, days_old=100)
+        self._pay_on(inv1, 1000.0, 60)  # 40 days to pay, 10 late
+        inv2 = self._inv(customer, 2000.0, days_old=80)
+        self._pay_on(inv2, 1000.0, 50)
+        self._pay_on(inv2, 1000.0, 30)  # weighted: paid 40 days ago
+        inv3 = self._inv(customer, 500.0, days_old=60)
+        refund = self._invoice(
+            customer, 100.0, days_old=40, move_type="out_refund", post=True
+        )
+        (refund + inv3).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).reconcile()
+        self._pay_on(inv3, 400.0, 25)  # the credit note does not time it
+        inv4 = self._inv(customer, 3000.0, days_old=50, currency=self.eur)
+        self._pay_on(inv4, 3000.0, 5)  # 1500 booked, 1200 paid at 2.5
+        self.assertEqual(inv4.payment_state, "paid")
+
+        self._run()
+        row = self._metrics(customer)
+        self.assertEqual(row.paid_count, 4)
+        self.assertAlmostEqual(row.paid_amount, 4600.0)
+        # (1000*40 + 2000*40 + 400*35 + 1200*45) / 4600
+        self.assertAlmostEqual(row.avg_days_to_pay, 188000 / 4600, places=4)
+        # (1000*10 + 2000*10 + 400*5 + 1200*15) / 4600
+        self.assertAlmostEqual(row.avg_days_late, 50000 / 4600, places=4)
+        self.assertEqual(row.on_time_share, 0.0)
+        self.assertAlmostEqual(row.days_to_pay_small, 35.0, places=4)  # 500 < 1000
+        self.assertAlmostEqual(row.days_to_pay_medium, 174000 / 4200, places=4)
+        self.assertFalse(row.days_to_pay_large)
+        self.assertAlmostEqual(row.credited_amount, 100.0)
+        self.assertAlmostEqual(row.other_amount, 300.0)  # exchange difference
+        self.assertEqual(row.trend_days, 0.0)  # nothing paid 6-12 months ago
+        self.assertEqual(row.open_amount, 0.0)
+        self.assertAlmostEqual(customer.ar_avg_days_late, row.avg_days_late, places=1)
+
+    def test_sliding_customer_trend_and_one_warning(self):
+        partner = self._sliding_customer()
+        self._run()
+        row = self._metrics(partner)
+        self.assertAlmostEqual(row.trend_days, 20.0)
+        self.assertGreater(row.trend_slope, 0)
+        self.assertAlmostEqual(row.avg_days_late, 10.0)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+        self.assertEqual(len(activities), 1)
+        self.assertIn("20 days later", activities.note)
+        self._run()
+        self._run(incremental=True)
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
+        )
+        self.assertEqual(len(activities), 1)
+        warning = self.env["ar.risk.warning"].search([("partner_id", "=", partner.id)])
+        self.assertEqual(warning.kind, "trend")
+        # Largest factor first: the trend (20/30 x 20 = 13.3) beats the days
+        # late (10/60 x 30 = 5).
+        self.assertTrue(row.risk_explanation.startswith("+13 pays 20 days later"))
+        self.assertAlmostEqual(row.risk_score, 18.3)
+        self.assertEqual(row.risk_grade, "A")
+
+    def test_grade_worsens_once_and_grade_rule_holds(self):
+        partner = self._sliding_customer()
+        self._run()
+        self.assertEqual(partner.with_company(self.company).ar_risk_grade, "A")
+        self.assertNotHeld(partner)
+        # Only the trend counts now: 20/30 of 100 = 66.7, grade D.
+        self.policy.write(
+            {
+                "weight_days_late": 0,
+                "weight_broken_promises": 0,
+                "weight_utilisation": 0,
+                "weight_overdue_share": 0,
+                "weight_defaulted_plans": 0,
+                "weight_trend": 100,
+                "risk_grade_rule": True,
+                "risk_grade_hold": "C",
+            }
+        )
+        self._run()
+        self._run()
+        row = self._metrics(partner)
+        self.assertEqual(row.risk_grade, "D")
+        grade_warnings = self.env["ar.risk.warning"].search(
+            [("partner_id", "=", partner.id), ("kind", "=", "grade")]
+        )
+        self.assertEqual(len(grade_warnings), 1)
+        self.assertIn("from A to D", grade_warnings.message)
+        self.assertHeld(partner, "risk_grade")
+        order = self._order(partner, 10.0)
+        with self.assertRaises(UserError):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
+
+    def test_predicted_pay_dates(self):
+        partner = self._sliding_customer()  # medium band: 20 days late recently
+        by_history = self._inv(partner, 1500.0, days_old=0, term=30)
+        promised = self._inv(partner, 800.0, days_old=0, term=30)
+        planned = self._inv(partner, 600.0, days_old=0, term=30)
+        self.env["ar.promise"].create(
+            {
+                "partner_id": partner.id,
+                "invoice_ids": [Command.set(promised.ids)],
+                "amount": 800.0,
+                "promised_date": self._day(-12),
+            }
+        )
+        plan = self.env["ar.payment.plan"].create(
+            {
+                "partner_id": partner.id,
+                "invoice_ids": [Command.set(planned.ids)],
+                "installment_count": 2,
+                "frequency": "monthly",
+                "first_date": self._day(-20),
+            }
+        )
+        plan.with_user(self.manager).action_activate()
+        self._run()
+        # Medium-band history: 10 days late on average over the window.
+        self.assertEqual(
+            by_history.ar_predicted_pay_date,
+            by_history.invoice_date_due + timedelta(days=10),
+        )
+        self.assertEqual(promised.ar_predicted_pay_date, self._day(-12))
+        # 300 + 300: the invoice is only covered by the second installment.
+        self.assertEqual(planned.ar_predicted_pay_date, plan.line_ids[-1].date_due)
+
+    def test_incremental_equals_full(self):
+        partner = self._sliding_customer()
+        other = self.env["res.partner"].create(
+            {"name": "Steady Co", "is_company": True}
+        )
+        steady = self._inv(other, 700.0, days_old=40)
+        self._pay_on(steady, 700.0, 20)
+        open_invoice = self._inv(partner, 900.0, days_old=45)
+        self._run()
+        untouched = self._metrics(other)
+        stamp = untouched.write_date
+
+        self._pay_on(open_invoice, 400.0, 0)
+        self.assertTrue(self._metrics(partner).dirty)
+        self.assertFalse(self._metrics(other).dirty)
+        self._run(incremental=True)
+        self.assertEqual(self._metrics(other).write_date, stamp)
+        fields_ = [
+            name
+            for name, field in self.env["ar.partner.metrics"]._fields.items()
+            if field.store
+            and name
+            not in ("id", "write_date", "write_uid", "create_date", "create_uid")
+        ]
+        after_incremental = self._metrics(partner).read(fields_)
+        self._run()
+        self.assertEqual(self._metrics(partner).read(fields_), after_incremental)
+
+    def test_one_run_at_a_time(self):
+        with self.registry.cursor() as other_cr:
+            other_cr.execute("SELECT pg_advisory_lock(%s)", [0x4152_4D45])
+            self.assertFalse(self._run())
+            other_cr.execute("SELECT pg_advisory_unlock(%s)", [0x4152_4D45])
+        self.assertTrue(self._run())
+
+    def test_company_kpis(self):
+        invoice = self._inv(self.customer, 1000.0, days_old=10, term=30)
+        self._pay_on(invoice, 400.0, 2)
+        self._run()
+        kpi = self.env["ar.company.kpi"].search(
+            [
+                ("company_id", "=", self.company.id),
+                ("month", "=", self.today.replace(day=1)),
+            ]
+        )
+        self.assertEqual(len(kpi), 1)
+        self.assertAlmostEqual(kpi.receivable, 600.0)
+        self.assertAlmostEqual(kpi.current_receivable, 600.0)
+        self.assertAlmostEqual(kpi.days_delinquent, kpi.dso - kpi.best_dso)
