@@ -89,6 +89,7 @@ WITH inv AS (
        AND m.move_type = 'out_invoice'
        AND m.state = 'posted'
        AND m.invoice_date >= %(since)s
+       AND m.invoice_date <= %(today)s
        AND m.commercial_partner_id IS NOT NULL
        %(inv_partners)s
 ),
@@ -105,6 +106,7 @@ parts AS (
       JOIN account_move_line il ON il.move_id = inv.id
                                AND il.display_type = 'payment_term'
       JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id
+                                       AND pr.max_date <= %(today)s
       JOIN account_move_line cl ON cl.id = pr.credit_move_id
       JOIN account_move cm ON cm.id = cl.move_id
 ),
@@ -183,6 +185,7 @@ open_items AS (
      WHERE l.company_id = %(company)s
        AND l.parent_state = 'posted'
        AND l.reconciled IS NOT TRUE
+       AND l.date <= %(today)s
        %(open_partners)s
   GROUP BY rp.commercial_partner_id
 ),
@@ -402,19 +405,27 @@ class ArPartnerMetrics(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_full(self):
-        return self._run(incremental=False)
+        return self._run(incremental=False, commit=True)
 
     @api.model
     def _cron_incremental(self):
-        return self._run(incremental=True)
+        return self._run(incremental=True, commit=True)
 
     @api.model
-    def _run(self, incremental=False, companies=None, today=None, batch_size=2000):
+    def _run(
+        self,
+        incremental=False,
+        companies=None,
+        today=None,
+        batch_size=2000,
+        commit=False,
+    ):
         """Recompute the metrics, scores, snapshots, warnings and predicted pay
         dates: of every customer (full), or of the customers flagged as changed
-        (incremental). One run at a time: a run that finds another one going
-        returns False without doing anything. Outside tests it commits after
-        each batch, so a long run keeps its progress."""
+        (incremental), as of ``today``. One run at a time: a run that finds
+        another one going returns False without doing anything. With
+        ``commit`` (the scheduled jobs) it commits after each batch, so a long
+        run keeps its progress."""
         cr = self.env.cr
         [(locked,)] = self.env.execute_query(
             SQL("SELECT pg_try_advisory_lock(%s)", LOCK_KEY)
@@ -422,7 +433,7 @@ class ArPartnerMetrics(models.Model):
         if not locked:
             _logger.info("Receivables metrics: another run is going, skipped.")
             return False
-        commit = not getattr(threading.current_thread(), "testing", False)
+        commit = commit and not getattr(threading.current_thread(), "testing", False)
         try:
             today = today or fields.Date.context_today(self)
             companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all

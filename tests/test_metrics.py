@@ -231,3 +231,25 @@ class TestMetrics(ArInstrumentCommon):
         self.assertAlmostEqual(kpi.receivable, 600.0)
         self.assertAlmostEqual(kpi.current_receivable, 600.0)
         self.assertAlmostEqual(kpi.days_delinquent, kpi.dso - kpi.best_dso)
+
+
+@tagged("post_install", "-at_install")
+class TestMetricsDemo(ArInstrumentCommon):
+    def test_demo_customer_slides_from_a_to_c(self):
+        partner = self.env.ref(
+            "account_receivable_management.ar_demo_partner_sliding",
+            raise_if_not_found=False,
+        )
+        if not partner:
+            self.skipTest("installed without demo data")
+        history = self.env["ar.partner.snapshot"].search(
+            [("partner_id", "=", partner.id)], order="month"
+        )
+        self.assertEqual(len(history), 18)
+        self.assertEqual(history[0].risk_grade, "A")
+        self.assertEqual(history[-1].risk_grade, "C")
+        self.assertGreater(history[-1].avg_days_late, history[8].avg_days_late)
+        action = partner.action_ar_view_history()
+        self.assertEqual(
+            self.env["ar.partner.snapshot"].search_count(action["domain"]), 18
+        )
