@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from .common_instruments import ArInstrumentCommon
 
@@ -234,7 +234,10 @@ class TestMetrics(ArInstrumentCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestMetricsDemo(ArInstrumentCommon):
+class TestMetricsDemo(TransactionCase):
+    """The demo data as installed, read as the administrator of the main
+    company."""
+
     def test_demo_customer_slides_from_a_to_c(self):
         partner = self.env.ref(
             "account_receivable_management.ar_demo_partner_sliding",
