@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from . import plan_schedule
 from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_instrument_mixin import SETTLE_STATES, state_field
 
 KINDS = [
     ("goods", "Goods"),
@@ -34,19 +35,7 @@ class ArBarter(models.Model):
         help="Open invoices the barter pays, oldest due first. Empty: all the "
         "customer's open invoices in the barter's currency.",
     )
-    state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("approved", "Approved"),
-            ("done", "Settled"),
-            ("cancelled", "Cancelled"),
-        ],
-        required=True,
-        default="draft",
-        readonly=True,
-        copy=False,
-        tracking=True,
-    )
+    state = state_field(SETTLE_STATES)
     kind = fields.Selection(KINDS, string="Received", required=True, default="goods")
     description = fields.Text(
         string="What We Receive",

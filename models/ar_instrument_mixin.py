@@ -4,6 +4,21 @@ from odoo.exceptions import AccessError, UserError
 from .res_partner import MANAGER_GROUP
 
 COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
+# The states of an instrument that posts in one step once approved.
+SETTLE_STATES = [
+    ("draft", "Draft"),
+    ("approved", "Approved"),
+    ("done", "Settled"),
+    ("cancelled", "Cancelled"),
+]
+
+
+def state_field(states):
+    """The workflow state of an instrument: starts in draft, moved by its
+    buttons only."""
+    return fields.Selection(
+        states, required=True, default="draft", readonly=True, copy=False, tracking=True
+    )
 
 
 class ArInstrumentMixin(models.AbstractModel):

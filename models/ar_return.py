@@ -4,6 +4,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
+from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_instrument_mixin import state_field
+
 FREIGHT_PAYERS = [
     ("customer", "Customer"),
     ("company", "We Pay"),
@@ -27,27 +30,18 @@ class ArReturn(models.Model):
         "ar_return_invoice_rel",
         "return_id",
         "move_id",
-        string="Credit Against",
-        check_company=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial')),"
-        " ('commercial_partner_id', '=', partner_id)]",
+        **{**INVOICES_FIELD, "required": False, "string": "Credit Against"},
         help="Open invoices the credit note pays, in this order. Empty: the "
         "customer's open invoices, oldest due first.",
     )
-    state = fields.Selection(
+    state = state_field(
         [
             ("draft", "Draft"),
             ("approved", "Approved"),
             ("received", "Received"),
             ("credited", "Credited"),
             ("cancelled", "Cancelled"),
-        ],
-        required=True,
-        default="draft",
-        readonly=True,
-        copy=False,
-        tracking=True,
+        ]
     )
     line_ids = fields.One2many("ar.return.line", "return_id", string="Goods", copy=True)
     restocking_fee = fields.Float(

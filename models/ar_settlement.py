@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from . import settlement_math
 from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_instrument_mixin import SETTLE_STATES, state_field
 
 METHODS = [
     ("credit_note", "Credit Note (reduces tax)"),
@@ -29,19 +30,7 @@ class ArSettlement(models.Model):
         "move_id",
         **INVOICES_FIELD,
     )
-    state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("approved", "Approved"),
-            ("done", "Settled"),
-            ("cancelled", "Cancelled"),
-        ],
-        required=True,
-        default="draft",
-        readonly=True,
-        copy=False,
-        tracking=True,
-    )
+    state = state_field(SETTLE_STATES)
     amount_open = fields.Monetary(
         string="Open on Invoices",
         compute="_compute_amount_open",
