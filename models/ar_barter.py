@@ -25,6 +25,7 @@ class ArBarter(models.Model):
     _inherit = ["ar.instrument.mixin"]
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.barter"
+    _ar_move_link = "ar_barter_id"
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -134,9 +135,6 @@ class ArBarter(models.Model):
     def _ar_approval_value(self):
         return self.amount_total
 
-    def _ar_moves(self):
-        return self.env["account.move"].search([("ar_barter_id", "=", self.id)])
-
     def _ar_check_ready(self):
         self.ensure_one()
         if self.partner_id != self.partner_id.commercial_partner_id:
@@ -144,6 +142,14 @@ class ArBarter(models.Model):
                 self.env._(
                     "Record the barter on the company %(company)s, not on its contact.",
                     company=self.partner_id.commercial_partner_id.name,
+                )
+            )
+        if not self.netting_journal_id:
+            raise ValidationError(
+                self.env._(
+                    "Barter %(name)s: choose the netting journal (or set one on the "
+                    "credit policy) to offset the bill against the invoices.",
+                    name=self.name,
                 )
             )
         if (
@@ -181,9 +187,7 @@ class ArBarter(models.Model):
 
     def _settle(self):
         self.ensure_one()
-        journal = (
-            self.netting_journal_id or self._ar_policy_or_default()._netting_journal()
-        )
+        journal = self.netting_journal_id
         targets = self._targets()
         self.env.execute_query(
             SQL(

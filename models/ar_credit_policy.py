@@ -367,38 +367,22 @@ class ArCreditPolicy(models.Model):
                 )
 
     def _settlement_account(self):
-        """The account of forgiven amounts, or a UserError that says where to set
-        it."""
+        """Where forgiven amounts go: the policy's account, else the company's
+        cash discount loss account (may be empty)."""
         self.ensure_one()
-        account = (
+        return (
             self.settlement_account_id
             or self.company_id.account_journal_early_pay_discount_loss_account_id
         )
-        if not account:
-            raise UserError(
-                self.env._(
-                    "Set a Settlement Discount Account on the credit policy "
-                    "%(policy)s: forgiven amounts need an account.",
-                    policy=self.display_name,
-                )
-            )
-        return account
 
     def _netting_journal(self):
+        """The journal of barter netting entries: the policy's, else the
+        company's first miscellaneous journal (may be empty)."""
         self.ensure_one()
-        journal = self.netting_journal_id or self.env["account.journal"].search(
+        return self.netting_journal_id or self.env["account.journal"].search(
             [
                 *self.env["account.journal"]._check_company_domain(self.company_id),
                 ("type", "=", "general"),
             ],
             limit=1,
         )
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "Set a Netting Journal on the credit policy %(policy)s: barters "
-                    "offset bills against invoices in it.",
-                    policy=self.display_name,
-                )
-            )
-        return journal

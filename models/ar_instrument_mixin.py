@@ -30,6 +30,7 @@ class ArInstrumentMixin(models.AbstractModel):
     _name = "ar.instrument.mixin"
     _description = "Settlement Instrument"
     _inherit = ["ar.commitment.mixin"]
+    _ar_move_link = None  # the account.move field that points back to it
 
     date = fields.Date(
         required=True,
@@ -67,10 +68,6 @@ class ArInstrumentMixin(models.AbstractModel):
         """What the company gives up, in the instrument's currency."""
         raise NotImplementedError
 
-    def _ar_moves(self):
-        """The journal entries this instrument posted."""
-        raise NotImplementedError
-
     def _compute_amount_approval(self):
         for record in self:
             value = record._ar_approval_value()
@@ -90,8 +87,13 @@ class ArInstrumentMixin(models.AbstractModel):
 
     @api.depends("state")
     def _compute_move_ids(self):
+        moves = self.env["account.move"].search(
+            [(self._ar_move_link, "in", self._origin.ids)]
+        )
         for record in self:
-            record.move_ids = record._ar_moves()
+            record.move_ids = moves.filtered(
+                lambda m, r=record: m[self._ar_move_link] == r._origin
+            )
             record.move_count = len(record.move_ids)
 
     def _ar_policy_or_default(self):
@@ -99,7 +101,7 @@ class ArInstrumentMixin(models.AbstractModel):
         company = self.company_id or self.env.company
         if self.partner_id:
             return self.partner_id.commercial_partner_id._ar_policy(company)
-        return company.sudo().ar_policy_id or company._ar_ensure_policy()
+        return company._ar_ensure_policy()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_posted(self):

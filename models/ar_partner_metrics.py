@@ -362,7 +362,7 @@ class ArPartnerMetrics(models.Model):
     def _compute_raw(self, company, today, partner_ids=None):
         """Upsert the raw figures of ``company``'s customers (all, or
         ``partner_ids``) in one statement; return the partner ids written."""
-        policy = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        policy = company.sudo()._ar_ensure_policy()
         since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
         restrict = partner_ids is not None
 
@@ -437,35 +437,35 @@ class ArPartnerMetrics(models.Model):
         try:
             today = today or fields.Date.context_today(self)
             companies = companies or self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
-            done = 0
             for company in companies:
-                self = self.with_company(company)
+                metrics = self.with_company(company)
                 if incremental:
                     dirty = (
-                        self.sudo()
+                        metrics.sudo()
                         .search([("company_id", "=", company.id), ("dirty", "=", True)])
                         .partner_id.ids
                     )
                     if not dirty:
                         continue
-                    written = self._compute_raw(company, today, dirty)
+                    written = metrics._compute_raw(company, today, dirty)
                 else:
-                    written = self._compute_raw(company, today)
-                    self._drop_stale(company, written)
+                    written = metrics._compute_raw(company, today)
+                    metrics._drop_stale(company, written)
                 if commit:
                     cr.commit()  # pylint: disable=invalid-commit
+                done = 0
                 for batch in split_every(batch_size, written, list):
-                    self._score(company, batch, today)
-                    self._store_snapshots(company, batch, today)
-                    self._predict_pay_dates(company, batch, today)
+                    metrics._score(company, batch, today)
+                    metrics._store_snapshots(company, batch, today)
+                    metrics._predict_pay_dates(company, batch, today)
                     done += len(batch)
                     self.env["ir.cron"]._notify_progress(
-                        done=done, remaining=max(len(written) - done, 0)
+                        done=done, remaining=len(written) - done
                     )
                     if commit:
                         cr.commit()  # pylint: disable=invalid-commit
                 if not incremental:
-                    self.env["ar.company.kpi"]._compute_month(company, today)
+                    metrics.env["ar.company.kpi"]._compute_month(company, today)
             return True
         finally:
             self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
@@ -665,7 +665,7 @@ class ArPartnerMetrics(models.Model):
         it under an active plan, else its due date plus the customer's days
         late for invoices of its size (its overall average without history in
         that band); never before today."""
-        policy = company.sudo().ar_policy_id or company._ar_ensure_policy()
+        policy = company.sudo()._ar_ensure_policy()
         self.env.flush_all()
         self.env.execute_query(
             SQL(

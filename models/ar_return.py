@@ -24,6 +24,7 @@ class ArReturn(models.Model):
     _inherit = ["ar.instrument.mixin"]
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.return"
+    _ar_move_link = "ar_return_id"
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -161,9 +162,6 @@ class ArReturn(models.Model):
     def _ar_approval_value(self):
         freight = self.freight_amount if self.freight_payer == "company" else 0.0
         return self.amount_credit + freight
-
-    def _ar_moves(self):
-        return self.env["account.move"].search([("ar_return_id", "=", self.id)])
 
     def _ar_check_ready(self):
         self.ensure_one()
@@ -538,8 +536,9 @@ class ArReturnLine(models.Model):
 
     @api.depends("quantity", "invoice_line_id")
     def _compute_qty_returnable(self):
+        quantities = self._returnable_quantities()
         for line in self:
-            line.qty_returnable = line._returnable()
+            line.qty_returnable = quantities[line]
 
     @api.constrains("quantity", "invoice_line_id")
     def _check_quantity(self):
@@ -563,35 +562,41 @@ class ArReturnLine(models.Model):
             return 0.0
         return max(self.quantity - self.qty_received, 0.0)
 
-    def _returnable(self):
-        """What this line may return: what its order line delivered and
-        invoiced, and its invoice line billed, less the other returns."""
-        self.ensure_one()
+    def _returnable_quantities(self):
+        """{line: what it may return}: what its order line delivered and
+        invoiced, and its invoice line billed, less the other returns (one
+        query for all the lines)."""
         # Every return counts, and the order line, whoever may read them.
-        source = self.invoice_line_id.sudo()
-        sale_line = self.sale_line_id.sudo()
-        if not source or not sale_line:
-            return 0.0
         others = self.sudo().search(
             [
-                ("id", "not in", self._origin.ids),
                 "|",
-                ("invoice_line_id", "=", source.id),
-                ("sale_line_id", "=", sale_line.id),
+                ("invoice_line_id", "in", self.invoice_line_id.ids),
+                ("sale_line_id", "in", self.sale_line_id.ids),
             ]
         )
-        billed_left = source.quantity - sum(
-            other._holding() for other in others if other.invoice_line_id == source
-        )
-        shipped = sale_line.product_uom._compute_quantity(
-            min(sale_line.qty_delivered, sale_line.qty_invoiced), source.product_uom_id
-        )
-        shipped_left = shipped - sum(
-            other._pending() for other in others if other.sale_line_id == sale_line
-        )
-        return max(min(billed_left, shipped_left), 0.0)
+        result = {}
+        for line in self:
+            source = line.invoice_line_id.sudo()
+            sale_line = line.sale_line_id.sudo()
+            if not source or not sale_line:
+                result[line] = 0.0
+                continue
+            rest = others - line._origin
+            billed_left = source.quantity - sum(
+                other._holding() for other in rest if other.invoice_line_id == source
+            )
+            shipped = sale_line.product_uom._compute_quantity(
+                min(sale_line.qty_delivered, sale_line.qty_invoiced),
+                source.product_uom_id,
+            )
+            shipped_left = shipped - sum(
+                other._pending() for other in rest if other.sale_line_id == sale_line
+            )
+            result[line] = max(min(billed_left, shipped_left), 0.0)
+        return result
 
     def _check_returnable(self):
+        quantities = self._returnable_quantities()
         for line in self:
             record = line.return_id
             source = line.invoice_line_id
@@ -631,7 +636,7 @@ class ArReturnLine(models.Model):
                         product=line.product_id.display_name,
                     )
                 )
-            returnable = line._returnable()
+            returnable = quantities[line]
             if (
                 float_compare(line.quantity, returnable, precision_rounding=rounding)
                 > 0

@@ -22,6 +22,7 @@ class ArSettlement(models.Model):
     _inherit = ["ar.instrument.mixin"]
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.settlement"
+    _ar_move_link = "ar_settlement_id"
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -111,11 +112,8 @@ class ArSettlement(models.Model):
     def _compute_writeoff_account_id(self):
         for settlement in self:
             if not settlement.writeoff_account_id:
-                policy = settlement._ar_policy_or_default()
-                company = settlement.company_id
                 settlement.writeoff_account_id = (
-                    policy.settlement_account_id
-                    or company.account_journal_early_pay_discount_loss_account_id
+                    settlement._ar_policy_or_default()._settlement_account()
                 )
 
     @api.constrains("partner_id", "invoice_ids", "amount_agreed", "state")
@@ -149,9 +147,6 @@ class ArSettlement(models.Model):
 
     def _ar_approval_value(self):
         return max(self.amount_forgiven, 0.0)
-
-    def _ar_moves(self):
-        return self.env["account.move"].search([("ar_settlement_id", "=", self.id)])
 
     def _ar_check_ready(self):
         self.ensure_one()
@@ -265,7 +260,8 @@ class ArSettlement(models.Model):
     def _credit_invoice(self, invoice, discount):
         """Post a credit note of ``discount`` (tax included) on ``invoice``,
         spread over its lines in proportion so each tax is reduced in step, and
-        reconcile it with the invoice."""
+        reconcile it with the invoice. Tax rounding can leave its total a cent
+        off ``discount``; the payment's write-off takes that cent."""
         currency = invoice.currency_id
         lines = invoice.invoice_line_ids.filtered(
             lambda line: line.display_type == "product"
@@ -309,7 +305,6 @@ class ArSettlement(models.Model):
                 ],
             }
         )
-        self._fit_total(credit_note, discount)
         credit_note.action_post()
         invoice._ar_apply_credit(
             credit_note.line_ids.filtered(
@@ -317,21 +312,3 @@ class ArSettlement(models.Model):
             )
         )
         return credit_note
-
-    def _fit_total(self, credit_note, target):
-        """Nudge the largest line of a draft credit note so its total, taxes
-        included, is ``target``. Tax rounding can make a cent unreachable; the
-        payment's write-off then takes it."""
-        currency = credit_note.currency_id
-        for _attempt in range(3):
-            diff = currency.round(target - credit_note.amount_total)
-            if currency.is_zero(diff):
-                return
-            line = max(
-                credit_note.invoice_line_ids, key=lambda line: abs(line.price_total)
-            )
-            per_unit = line.price_total / line.price_unit if line.price_unit else 1.0
-            step = currency.round(diff / per_unit) or currency.rounding * (
-                1 if diff > 0 else -1
-            )
-            line.price_unit = currency.round(line.price_unit + step)

@@ -128,6 +128,15 @@ class TestBarter(ArInstrumentCommon):
         self.assertEqual(self._moves_count(), moves)
         self.assertEqual(invoice.amount_residual, 1150.0)
 
+    def test_netting_journal_required(self):
+        self._taxed_invoice(1000.0)
+        barter = self._barter(100.0)
+        self.assertTrue(barter.netting_journal_id)
+        barter.netting_journal_id = False
+        with self.assertRaises(ValidationError) as caught:
+            barter.with_user(self.collector).action_approve()
+        self.assertIn("netting journal", str(caught.exception))
+
     def test_no_open_invoice(self):
         barter = self._barter(100.0, allow_payable=True)
         with self.assertRaises(ValidationError):

@@ -217,6 +217,20 @@ class TestMetrics(ArInstrumentCommon):
             other_cr.execute("SELECT pg_advisory_unlock(%s)", [0x4152_4D45])
         self.assertTrue(self._run())
 
+    def test_warning_digest_to_credit_managers(self):
+        self.manager.email = "credit.manager@example.com"
+        self._sliding_customer()
+        self._run()
+        Mail = self.env["mail.mail"]
+        before = Mail.search_count([])
+        self.env["ar.risk.warning"]._cron_send_digest()
+        self.assertEqual(Mail.search_count([]), before, "digest is off by default")
+        self.company.ar_warning_digest = True
+        self.env["ar.risk.warning"]._cron_send_digest()
+        digest = Mail.search([], order="id desc", limit=1)
+        self.assertIn("credit.manager@example.com", digest.email_to)
+        self.assertIn("Slow Slide Ltd", digest.body_html)
+
     def test_company_kpis(self):
         invoice = self._inv(self.customer, 1000.0, days_old=10, term=30)
         self._pay_on(invoice, 400.0, 2)
