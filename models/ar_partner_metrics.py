@@ -30,6 +30,7 @@ One SQL statement computes the raw figures for a whole company (or for the
 customers flagged as changed); Python then scores them in batches.
 """
 
+import json
 import logging
 import threading
 
@@ -37,7 +38,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from . import risk_score
-from .ar_company_kpi import countback_days, period_days
+from .ar_company_kpi import countback_days, period_days, receivable_account_ids
 
 _logger = logging.getLogger(__name__)
 
@@ -52,39 +53,63 @@ GRADE_SELECTION = [
     ("E", "E"),
 ]
 
-# Raw figures the SQL writes, in its column order.
-RAW_COLUMNS = (
-    "paid_count",
-    "paid_amount",
-    "avg_days_to_pay",
-    "avg_days_late",
-    "on_time_share",
-    "days_to_pay_small",
-    "days_to_pay_medium",
-    "days_to_pay_large",
-    "days_late_small",
-    "days_late_medium",
-    "days_late_large",
-    "trend_days",
-    "trend_slope",
-    "credited_amount",
-    "other_amount",
-    "open_amount",
-    "overdue_amount",
-    "oldest_overdue_days",
-    "monthly_sales",
-    "credit_limit",
-    "broken_promises",
-    "defaulted_plans",
-)
+# What the behaviour query returns, with the types to read it back.
+BEHAVIOUR_TYPES = {
+    "partner_id": "int",
+    "paid_count": "int",
+    "paid_amount": "numeric",
+    "avg_days_to_pay": "float8",
+    "avg_days_late": "float8",
+    "on_time_share": "float8",
+    "to_pay_1": "float8",
+    "to_pay_2": "float8",
+    "to_pay_3": "float8",
+    "late_1": "float8",
+    "late_2": "float8",
+    "late_3": "float8",
+    "late_recent": "float8",
+    "late_prior": "float8",
+    "slope": "float8",
+    "credited": "numeric",
+    "other": "numeric",
+}
 
-METRICS_SQL = """
-WITH inv AS (
+
+def json_rows(rows, types, alias):
+    """``rows`` (dicts) as a set-returning SQL expression with typed columns:
+    one JSON parameter, whatever the number of rows."""
+    return SQL(
+        "jsonb_to_recordset(%s::jsonb) AS %s(%s)",
+        json.dumps(rows, default=str),
+        SQL.identifier(alias),
+        SQL(", ".join(f"{column} {kind}" for column, kind in types.items())),
+    )
+
+
+# Payment behaviour per customer: one read-only statement, so that PostgreSQL
+# may run it in parallel workers; sums and the paid date of each invoice in
+# numeric, the weighted averages over invoices in float8.
+BEHAVIOUR_SQL = """
+WITH parts AS (
     SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date,
            COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
            m.amount_total_signed AS amount,
-           m.payment_state IN ('paid', 'in_payment') AS settled
+           m.payment_state IN ('paid', 'in_payment') AS settled,
+           pr.amount AS part, pr.max_date,
+           CASE
+               WHEN cm.move_type IN ('out_refund', 'in_refund') THEN 'credit'
+               WHEN cm.ar_settlement_id IS NOT NULL THEN 'other'
+               WHEN cm.origin_payment_id IS NOT NULL
+                 OR cm.statement_line_id IS NOT NULL THEN 'payment'
+               ELSE 'other'
+           END AS kind
       FROM account_move m
+      JOIN account_move_line il ON il.move_id = m.id
+                               AND il.display_type = 'payment_term'
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id
+                                       AND pr.max_date <= %(today)s
+      JOIN account_move_line cl ON cl.id = pr.credit_move_id
+      JOIN account_move cm ON cm.id = cl.move_id
      WHERE m.company_id = %(company)s
        AND m.move_type = 'out_invoice'
        AND m.state = 'posted'
@@ -93,81 +118,86 @@ WITH inv AS (
        AND m.commercial_partner_id IS NOT NULL
        %(inv_partners)s
 ),
-parts AS (
-    SELECT il.move_id, pr.amount, pr.max_date,
-           CASE
-               WHEN cm.move_type IN ('out_refund', 'in_refund') THEN 'credit'
-               WHEN cm.ar_settlement_id IS NOT NULL THEN 'other'
-               WHEN cm.origin_payment_id IS NOT NULL
-                 OR cm.statement_line_id IS NOT NULL THEN 'payment'
-               ELSE 'other'
-           END AS kind
-      FROM inv
-      JOIN account_move_line il ON il.move_id = inv.id
-                               AND il.display_type = 'payment_term'
-      JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id
-                                       AND pr.max_date <= %(today)s
-      JOIN account_move_line cl ON cl.id = pr.credit_move_id
-      JOIN account_move cm ON cm.id = cl.move_id
-),
 per_inv AS (
-    SELECT move_id,
-           SUM(amount) FILTER (WHERE kind = 'payment') AS paid,
-           SUM(amount * (max_date - DATE '2000-01-01'))
-               FILTER (WHERE kind = 'payment') AS paid_day_sum,
-           SUM(amount) FILTER (WHERE kind = 'credit') AS credited,
-           SUM(amount) FILTER (WHERE kind = 'other') AS other
+    -- the paid date of each invoice (days since 2000-01-01, weighted by the
+    -- payments), computed once per invoice in exact numeric
+    SELECT partner_id, invoice_date, due_date, amount, settled,
+           SUM(part) FILTER (WHERE kind = 'payment') AS paid,
+           SUM(part * (max_date - DATE '2000-01-01'))
+               FILTER (WHERE kind = 'payment')
+               / NULLIF(SUM(part) FILTER (WHERE kind = 'payment'), 0) AS paid_day,
+           SUM(part) FILTER (WHERE kind = 'credit') AS credited,
+           SUM(part) FILTER (WHERE kind = 'other') AS other
       FROM parts
-  GROUP BY move_id
+  GROUP BY id, partner_id, invoice_date, due_date, amount, settled
 ),
 paid AS (
-    SELECT inv.partner_id, inv.invoice_date, pi.paid AS w,
-           CASE WHEN inv.amount < %(band1)s THEN 1
-                WHEN inv.amount < %(band2)s THEN 2 ELSE 3 END AS band,
-           pi.paid_day_sum / pi.paid - (inv.invoice_date - DATE '2000-01-01')
-               AS to_pay,
-           GREATEST(pi.paid_day_sum / pi.paid
-                    - (inv.due_date - DATE '2000-01-01'), 0) AS late,
-           DATE '2000-01-01' + (pi.paid_day_sum / pi.paid)::int AS paid_date
-      FROM inv
-      JOIN per_inv pi ON pi.move_id = inv.id
-     WHERE inv.settled AND pi.paid > 0
+    SELECT partner_id, invoice_date, credited, other,
+           settled AND paid > 0 AS is_paid, paid,
+           paid::float8 AS w,
+           CASE WHEN amount < %(band1)s THEN 1
+                WHEN amount < %(band2)s THEN 2 ELSE 3 END AS band,
+           (paid_day - (invoice_date - DATE '2000-01-01'))::float8 AS to_pay,
+           GREATEST(paid_day - (due_date - DATE '2000-01-01'), 0)::float8 AS late,
+           DATE '2000-01-01' + paid_day::int AS paid_date
+      FROM per_inv
+    OFFSET 0  -- each value once per invoice, not once per aggregate below
+)
+SELECT partner_id,
+       COUNT(*) FILTER (WHERE is_paid) AS paid_count,
+       COALESCE(SUM(paid) FILTER (WHERE is_paid), 0) AS paid_amount,
+       SUM(w * to_pay) FILTER (WHERE is_paid)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS avg_days_to_pay,
+       SUM(w * late) FILTER (WHERE is_paid)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS avg_days_late,
+       SUM(w) FILTER (WHERE is_paid AND late = 0)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS on_time_share,
+       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 1)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 1), 0) AS to_pay_1,
+       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 2)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 2), 0) AS to_pay_2,
+       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 3)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 3), 0) AS to_pay_3,
+       SUM(w * late) FILTER (WHERE is_paid AND band = 1)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 1), 0) AS late_1,
+       SUM(w * late) FILTER (WHERE is_paid AND band = 2)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 2), 0) AS late_2,
+       SUM(w * late) FILTER (WHERE is_paid AND band = 3)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 3), 0) AS late_3,
+       SUM(w * late) FILTER (WHERE is_paid AND paid_date > %(recent)s)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND paid_date > %(recent)s), 0)
+           AS late_recent,
+       SUM(w * late) FILTER (WHERE is_paid AND paid_date > %(prior)s
+                                           AND paid_date <= %(recent)s)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND paid_date > %(prior)s
+                                                 AND paid_date <= %(recent)s), 0)
+           AS late_prior,
+       regr_slope(late, invoice_date - DATE '2000-01-01')
+           FILTER (WHERE is_paid) * 30 AS slope,
+       SUM(credited) AS credited,
+       SUM(other) AS other
+  FROM paid
+ GROUP BY partner_id
+"""
+
+# Every raw figure per customer, with its previous grade and trend flag: the
+# behaviour rows come back as one JSON parameter.
+METRICS_SQL = """
+WITH behaviour AS (
+    SELECT * FROM %(behaviour)s
 ),
-behaviour AS (
-    SELECT partner_id,
-           COUNT(*) AS paid_count,
-           SUM(w) AS paid_amount,
-           SUM(w * to_pay) / SUM(w) AS avg_days_to_pay,
-           SUM(w * late) / SUM(w) AS avg_days_late,
-           COALESCE(SUM(w) FILTER (WHERE late = 0), 0) / SUM(w) AS on_time_share,
-           SUM(w * to_pay) FILTER (WHERE band = 1)
-               / NULLIF(SUM(w) FILTER (WHERE band = 1), 0) AS to_pay_1,
-           SUM(w * to_pay) FILTER (WHERE band = 2)
-               / NULLIF(SUM(w) FILTER (WHERE band = 2), 0) AS to_pay_2,
-           SUM(w * to_pay) FILTER (WHERE band = 3)
-               / NULLIF(SUM(w) FILTER (WHERE band = 3), 0) AS to_pay_3,
-           SUM(w * late) FILTER (WHERE band = 1)
-               / NULLIF(SUM(w) FILTER (WHERE band = 1), 0) AS late_1,
-           SUM(w * late) FILTER (WHERE band = 2)
-               / NULLIF(SUM(w) FILTER (WHERE band = 2), 0) AS late_2,
-           SUM(w * late) FILTER (WHERE band = 3)
-               / NULLIF(SUM(w) FILTER (WHERE band = 3), 0) AS late_3,
-           SUM(w * late) FILTER (WHERE paid_date > %(recent)s)
-               / NULLIF(SUM(w) FILTER (WHERE paid_date > %(recent)s), 0)
-               AS late_recent,
-           SUM(w * late) FILTER (WHERE paid_date > %(prior)s
-                                   AND paid_date <= %(recent)s)
-               / NULLIF(SUM(w) FILTER (WHERE paid_date > %(prior)s
-                                          AND paid_date <= %(recent)s), 0)
-               AS late_prior,
-           regr_slope(late, invoice_date - DATE '2000-01-01') * 30 AS slope
-      FROM paid
-  GROUP BY partner_id
-),
-reconciled AS (
-    SELECT inv.partner_id, SUM(pi.credited) AS credited, SUM(pi.other) AS other
-      FROM inv JOIN per_inv pi ON pi.move_id = inv.id
-  GROUP BY inv.partner_id
+inv AS (
+    SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
+           m.amount_total_signed AS amount
+      FROM account_move m
+     WHERE m.company_id = %(company)s
+       AND m.move_type = 'out_invoice'
+       AND m.state = 'posted'
+       AND m.invoice_date > date_trunc('month', %(today)s::date)
+                            - INTERVAL '11 months' - INTERVAL '1 day'
+       AND m.invoice_date <= %(today)s
+       AND m.commercial_partner_id IS NOT NULL
+       %(inv_partners)s
 ),
 open_items AS (
     SELECT rp.commercial_partner_id AS partner_id,
@@ -179,10 +209,9 @@ open_items AS (
                WHERE l.date_maturity < %(today)s AND l.amount_residual > 0)
                AS oldest_due
       FROM account_move_line l
-      JOIN account_account acc ON acc.id = l.account_id
-                              AND acc.account_type = 'asset_receivable'
       JOIN res_partner rp ON rp.id = l.partner_id
-     WHERE l.company_id = %(company)s
+     WHERE l.account_id = ANY(%(receivable_accounts)s)
+       AND l.company_id = %(company)s
        AND l.parent_state = 'posted'
        AND l.reconciled IS NOT TRUE
        AND l.date <= %(today)s
@@ -193,17 +222,15 @@ months AS (
     SELECT generate_series(0, 11) AS back
 ),
 monthly AS (
-    SELECT inv.partner_id,
-           (EXTRACT(YEAR FROM age(date_trunc('month', %(today)s::date),
-                                  date_trunc('month', inv.invoice_date))) * 12
-            + EXTRACT(MONTH FROM age(date_trunc('month', %(today)s::date),
-                                     date_trunc('month', inv.invoice_date))))::int
+    SELECT partner_id,
+           (EXTRACT(YEAR FROM age(date_trunc('month', %(today)s::date), month)) * 12
+            + EXTRACT(MONTH FROM age(date_trunc('month', %(today)s::date), month)))::int
                AS back,
-           SUM(inv.amount) AS sales
-      FROM inv
-     WHERE inv.invoice_date > date_trunc('month', %(today)s::date)
-                              - INTERVAL '11 months' - INTERVAL '1 day'
-  GROUP BY 1, 2
+           sales
+      FROM (SELECT partner_id, date_trunc('month', invoice_date) AS month,
+                   SUM(amount) AS sales
+              FROM inv
+          GROUP BY 1, 2) per_month
 ),
 sales_by_month AS (
     SELECT o.partner_id,
@@ -229,63 +256,85 @@ plans AS (
 ),
 customers AS (
     SELECT partner_id FROM behaviour
-    UNION SELECT partner_id FROM reconciled
     UNION SELECT partner_id FROM open_items
     %(extra_partners)s
 )
-INSERT INTO ar_partner_metrics AS t (
-    partner_id, company_id, date_computed, dirty,
-    paid_count, paid_amount, avg_days_to_pay, avg_days_late, on_time_share,
-    days_to_pay_small, days_to_pay_medium, days_to_pay_large,
-    days_late_small, days_late_medium, days_late_large,
-    trend_days, trend_slope, credited_amount, other_amount,
-    open_amount, overdue_amount, oldest_overdue_days, monthly_sales,
-    credit_limit, broken_promises, defaulted_plans,
-    create_uid, create_date, write_uid, write_date
-)
-SELECT c.partner_id, %(company)s, %(today)s, false,
-       COALESCE(b.paid_count, 0), COALESCE(b.paid_amount, 0),
-       COALESCE(b.avg_days_to_pay, 0), COALESCE(b.avg_days_late, 0),
-       COALESCE(b.on_time_share, 0),
-       b.to_pay_1, b.to_pay_2, b.to_pay_3, b.late_1, b.late_2, b.late_3,
-       COALESCE(b.late_recent - b.late_prior, 0), COALESCE(b.slope, 0),
-       COALESCE(r.credited, 0), COALESCE(r.other, 0),
-       COALESCE(o.open_amount, 0), COALESCE(o.overdue_amount, 0),
-       COALESCE(%(today)s::date - o.oldest_due, 0), d.sales,
-       COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0),
-       COALESCE(pr.broken, 0), COALESCE(pl.defaulted, 0),
-       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+SELECT c.partner_id,
+       COALESCE(b.paid_count, 0) AS paid_count,
+       COALESCE(b.paid_amount, 0) AS paid_amount,
+       COALESCE(b.avg_days_to_pay, 0) AS avg_days_to_pay,
+       COALESCE(b.avg_days_late, 0) AS avg_days_late,
+       COALESCE(b.on_time_share, 0) AS on_time_share,
+       b.to_pay_1 AS days_to_pay_small, b.to_pay_2 AS days_to_pay_medium,
+       b.to_pay_3 AS days_to_pay_large, b.late_1 AS days_late_small,
+       b.late_2 AS days_late_medium, b.late_3 AS days_late_large,
+       COALESCE(b.late_recent - b.late_prior, 0) AS trend_days,
+       COALESCE(b.slope, 0) AS trend_slope,
+       COALESCE(b.credited, 0) AS credited_amount,
+       COALESCE(b.other, 0) AS other_amount,
+       COALESCE(o.open_amount, 0) AS open_amount,
+       COALESCE(o.overdue_amount, 0) AS overdue_amount,
+       COALESCE(%(today)s::date - o.oldest_due, 0) AS oldest_overdue_days,
+       d.sales AS monthly_sales,
+       COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0) AS credit_limit,
+       COALESCE(pr.broken, 0) AS broken_promises,
+       COALESCE(pl.defaulted, 0) AS defaulted_plans,
+       old.risk_grade AS old_grade, old.trend_warned AS old_trend_warned
   FROM customers c
   JOIN res_partner rp ON rp.id = c.partner_id
   LEFT JOIN behaviour b ON b.partner_id = c.partner_id
-  LEFT JOIN reconciled r ON r.partner_id = c.partner_id
   LEFT JOIN open_items o ON o.partner_id = c.partner_id
   LEFT JOIN sales_by_month d ON d.partner_id = c.partner_id
   LEFT JOIN promises pr ON pr.partner_id = c.partner_id
   LEFT JOIN plans pl ON pl.partner_id = c.partner_id
+  LEFT JOIN ar_partner_metrics old ON old.partner_id = c.partner_id
+                                  AND old.company_id = %(company)s
+"""
+
+# Stored columns of a metrics row, with their types for the upsert arrays.
+STORED_TYPES = {
+    "partner_id": "int",
+    "paid_count": "int",
+    "paid_amount": "numeric",
+    "avg_days_to_pay": "float8",
+    "avg_days_late": "float8",
+    "on_time_share": "float8",
+    "days_to_pay_small": "float8",
+    "days_to_pay_medium": "float8",
+    "days_to_pay_large": "float8",
+    "days_late_small": "float8",
+    "days_late_medium": "float8",
+    "days_late_large": "float8",
+    "trend_days": "float8",
+    "trend_slope": "float8",
+    "credited_amount": "numeric",
+    "other_amount": "numeric",
+    "open_amount": "numeric",
+    "overdue_amount": "numeric",
+    "oldest_overdue_days": "int",
+    "monthly_sales": "jsonb",
+    "credit_limit": "numeric",
+    "broken_promises": "int",
+    "defaulted_plans": "int",
+    "dso": "float8",
+    "risk_score": "float8",
+    "risk_grade": "varchar",
+    "risk_explanation": "text",
+    "trend_warned": "bool",
+}
+
+# One write per customer: raw figures and score together.
+UPSERT_SQL = """
+INSERT INTO ar_partner_metrics AS t (
+    company_id, date_computed, dirty, %(columns)s,
+    create_uid, create_date, write_uid, write_date
+)
+SELECT %(company)s, %(today)s, false, %(columns)s,
+       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+  FROM %(rows)s
 ON CONFLICT (partner_id, company_id) DO UPDATE SET
-    date_computed = EXCLUDED.date_computed, dirty = false,
-    paid_count = EXCLUDED.paid_count, paid_amount = EXCLUDED.paid_amount,
-    avg_days_to_pay = EXCLUDED.avg_days_to_pay,
-    avg_days_late = EXCLUDED.avg_days_late,
-    on_time_share = EXCLUDED.on_time_share,
-    days_to_pay_small = EXCLUDED.days_to_pay_small,
-    days_to_pay_medium = EXCLUDED.days_to_pay_medium,
-    days_to_pay_large = EXCLUDED.days_to_pay_large,
-    days_late_small = EXCLUDED.days_late_small,
-    days_late_medium = EXCLUDED.days_late_medium,
-    days_late_large = EXCLUDED.days_late_large,
-    trend_days = EXCLUDED.trend_days, trend_slope = EXCLUDED.trend_slope,
-    credited_amount = EXCLUDED.credited_amount,
-    other_amount = EXCLUDED.other_amount,
-    open_amount = EXCLUDED.open_amount, overdue_amount = EXCLUDED.overdue_amount,
-    oldest_overdue_days = EXCLUDED.oldest_overdue_days,
-    monthly_sales = EXCLUDED.monthly_sales,
-    credit_limit = EXCLUDED.credit_limit,
-    broken_promises = EXCLUDED.broken_promises,
-    defaulted_plans = EXCLUDED.defaulted_plans,
+    date_computed = EXCLUDED.date_computed, dirty = false, %(updates)s,
     write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-RETURNING t.partner_id
 """
 
 
@@ -359,9 +408,11 @@ class ArPartnerMetrics(models.Model):
     ]
 
     @api.model
-    def _compute_raw(self, company, today, partner_ids=None):
-        """Upsert the raw figures of ``company``'s customers (all, or
-        ``partner_ids``) in one statement; return the partner ids written."""
+    def _compute_figures(self, company, today, partner_ids=None):
+        """The raw figures of ``company``'s customers (all, or ``partner_ids``),
+        one dict per customer: the payment behaviour in one read-only
+        statement (PostgreSQL may share it among parallel workers; a statement
+        that writes never is), everything else in a second."""
         policy = company.sudo()._ar_ensure_policy()
         since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
         restrict = partner_ids is not None
@@ -374,31 +425,65 @@ class ArPartnerMetrics(models.Model):
             )
 
         self.env.flush_all()
-        rows = self.env.execute_query(
+        window = {
+            "company": company.id,
+            "today": today,
+            "band1": policy.band_small_limit,
+            "band2": policy.band_large_limit,
+            "inv_partners": only("m.commercial_partner_id"),
+        }
+        behaviour = self.env.execute_query_dict(
             SQL(
-                METRICS_SQL,
-                company=company.id,
-                company_key=str(company.id),
+                BEHAVIOUR_SQL,
                 since=since,
-                today=today,
                 recent=fields.Date.subtract(today, months=6),
                 prior=fields.Date.subtract(today, months=12),
+                **window,
+            )
+        )
+        return self.env.execute_query_dict(
+            SQL(
+                METRICS_SQL,
+                behaviour=json_rows(behaviour, BEHAVIOUR_TYPES, "b"),
+                receivable_accounts=receivable_account_ids(self.env),
+                company_key=str(company.id),
                 broken_since=fields.Date.subtract(
                     today, days=policy.broken_promise_days
                 ),
-                band1=policy.band_small_limit,
-                band2=policy.band_large_limit,
-                uid=self.env.uid,
-                inv_partners=only("m.commercial_partner_id"),
                 open_partners=only("rp.commercial_partner_id"),
                 # Changed customers with nothing left still get their row reset.
                 extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
                 if restrict
                 else SQL(),
+                **window,
+            )
+        )
+
+    def _write_rows(self, company, rows, today):
+        """Upsert these scored rows in one statement (one JSON parameter)."""
+        columns = list(STORED_TYPES)
+        self.env.execute_query(
+            SQL(
+                UPSERT_SQL,
+                columns=SQL(", ".join(columns)),
+                rows=json_rows(
+                    [{column: row[column] for column in columns} for row in rows],
+                    STORED_TYPES,
+                    "v",
+                ),
+                updates=SQL(
+                    ", ".join(
+                        f"{column} = EXCLUDED.{column}"
+                        for column in columns
+                        if column != "partner_id"
+                    )
+                ),
+                company=company.id,
+                today=today,
+                uid=self.env.uid,
             )
         )
         self.invalidate_model()
-        return [row[0] for row in rows]
 
     # ------------------------------------------------------------------
     # Jobs
@@ -447,20 +532,21 @@ class ArPartnerMetrics(models.Model):
                     )
                     if not dirty:
                         continue
-                    written = metrics._compute_raw(company, today, dirty)
+                    rows = metrics._compute_figures(company, today, dirty)
                 else:
-                    written = metrics._compute_raw(company, today)
-                    metrics._drop_stale(company, written)
-                if commit:
-                    cr.commit()  # pylint: disable=invalid-commit
+                    rows = metrics._compute_figures(company, today)
+                    metrics._drop_stale(company, [row["partner_id"] for row in rows])
                 done = 0
-                for batch in split_every(batch_size, written, list):
-                    metrics._score(company, batch, today)
-                    metrics._store_snapshots(company, batch, today)
-                    metrics._predict_pay_dates(company, batch, today)
+                for batch in split_every(batch_size, rows, list):
+                    partner_ids = [row["partner_id"] for row in batch]
+                    warnings = metrics._score(company, batch, today)
+                    metrics._write_rows(company, batch, today)
+                    metrics._after_score(company, partner_ids, warnings, today)
+                    metrics._store_snapshots(company, partner_ids, today)
+                    metrics._predict_pay_dates(company, partner_ids, today)
                     done += len(batch)
                     self.env["ir.cron"]._notify_progress(
-                        done=done, remaining=len(written) - done
+                        done=done, remaining=len(rows) - done
                     )
                     if commit:
                         cr.commit()  # pylint: disable=invalid-commit
@@ -503,90 +589,57 @@ class ArPartnerMetrics(models.Model):
     # ------------------------------------------------------------------
     # Score and warnings
     # ------------------------------------------------------------------
-    def _score(self, company, partner_ids, today):
-        """Score these customers, explain the scores, and warn when a grade
-        worsens or the trend crosses the policy threshold within terms."""
-        rows = self.env.execute_query_dict(
-            SQL(
-                """
-            SELECT id, partner_id, avg_days_late, trend_days, broken_promises,
-                   open_amount, overdue_amount, credit_limit, defaulted_plans,
-                   risk_grade, trend_warned, monthly_sales
-              FROM ar_partner_metrics
-             WHERE company_id = %s AND partner_id = ANY(%s)
-                """,
-                company.id,
-                partner_ids,
-            )
-        )
-        partners = self.env["res.partner"].browse(partner_ids)
+    def _score(self, company, rows, today):
+        """Score these customers' rows in place (score, grade, explanation,
+        DSO, trend flag) and return the warnings due: a grade that worsens, or
+        a trend crossing the policy threshold while within terms."""
+        partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
         policy_of = partners._ar_policies(company)
+        weights_of = {policy: policy._score_weights() for policy in policy_of.values()}
         month_days = period_days(today)
-        values = {
-            "id": [],
-            "score": [],
-            "grade": [],
-            "text": [],
-            "warned": [],
-            "dso": [],
-        }
         warnings = []
         for row in rows:
             policy = policy_of[row["partner_id"]]
+            trend = row["trend_days"] or 0.0
             inputs = risk_score.Inputs(
                 avg_days_late=row["avg_days_late"] or 0.0,
-                trend_days=row["trend_days"] or 0.0,
+                trend_days=trend,
                 broken_promises=row["broken_promises"] or 0,
-                exposure=row["open_amount"] or 0.0,
-                credit_limit=row["credit_limit"] or 0.0,
-                open_amount=row["open_amount"] or 0.0,
-                overdue_amount=row["overdue_amount"] or 0.0,
+                exposure=float(row["open_amount"] or 0.0),
+                credit_limit=float(row["credit_limit"] or 0.0),
+                open_amount=float(row["open_amount"] or 0.0),
+                overdue_amount=float(row["overdue_amount"] or 0.0),
                 defaulted_plans=row["defaulted_plans"] or 0,
             )
-            value, letter, top = risk_score.score(inputs, policy._score_weights())
-            over = (row["trend_days"] or 0.0) >= policy.warning_trend_days
-            within_terms = (row["overdue_amount"] or 0.0) <= 0.0
-            if row["risk_grade"] and risk_score.grade_rank(
-                letter
-            ) > risk_score.grade_rank(row["risk_grade"]):
-                warnings.append((row["partner_id"], "grade", row["risk_grade"], letter))
-            if over and within_terms and not row["trend_warned"]:
-                warnings.append((row["partner_id"], "trend", row["trend_days"], None))
-            values["id"].append(row["id"])
-            values["score"].append(value)
-            values["grade"].append(letter)
-            values["text"].append(self._explain(top, inputs, policy))
-            values["warned"].append(over)
-            values["dso"].append(
-                countback_days(
-                    row["open_amount"] or 0.0,
-                    list(zip(month_days, row["monthly_sales"] or [], strict=False)),
-                )
+            value, letter, top = risk_score.score(inputs, weights_of[policy])
+            over = trend >= policy.warning_trend_days
+            within_terms = inputs.overdue_amount <= 0.0
+            old_grade = row.pop("old_grade")
+            old_warned = row.pop("old_trend_warned")
+            if old_grade and risk_score.grade_rank(letter) > risk_score.grade_rank(
+                old_grade
+            ):
+                warnings.append((row["partner_id"], "grade", old_grade, letter))
+            if over and within_terms and not old_warned:
+                warnings.append((row["partner_id"], "trend", trend, None))
+            row["risk_score"] = value
+            row["risk_grade"] = letter
+            row["risk_explanation"] = self._explain(top, inputs, policy)
+            row["trend_warned"] = over
+            row["dso"] = countback_days(
+                inputs.open_amount,
+                list(zip(month_days, row["monthly_sales"] or [], strict=False)),
             )
-        self.env.execute_query(
-            SQL(
-                """
-            UPDATE ar_partner_metrics t
-               SET risk_score = v.score, risk_grade = v.grade,
-                   risk_explanation = v.text, trend_warned = v.warned,
-                   dso = v.dso
-              FROM unnest(%s::int[], %s::float8[], %s::varchar[], %s::text[],
-                          %s::bool[], %s::float8[])
-                   AS v(id, score, grade, text, warned, dso)
-             WHERE t.id = v.id
-                """,
-                values["id"],
-                values["score"],
-                values["grade"],
-                values["text"],
-                values["warned"],
-                values["dso"],
-            )
-        )
-        self.invalidate_model()
+        return warnings
+
+    def _after_score(self, company, partner_ids, warnings, today):
+        """Raise the warnings and refresh grade-rule holds of scored customers."""
         if warnings:
             self.env["ar.risk.warning"]._raise_warnings(company, warnings, today)
-        if any(p._grade_rule_active() for p in set(policy_of.values())):
+        partners = self.env["res.partner"].browse(partner_ids)
+        if any(
+            p._grade_rule_active() for p in set(partners._ar_policies(company).values())
+        ):
             partners._ar_refresh_holds(company, recompute=False)
 
     def _explain(self, top, inputs, policy):
