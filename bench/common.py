@@ -24,6 +24,17 @@ def environment(db, commit=False):
             cr.rollback()
 
 
+def ensure_accounting(env):
+    """A chart of accounts for the main company of a database without one."""
+    company = env.company
+    if not env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)]
+    ):
+        env["account.chart.template"].try_loading(
+            "generic_coa", company, install_demo=False
+        )
+
+
 def timed(func):
     """Wall time of func() in milliseconds, and its result."""
     start = time.perf_counter()

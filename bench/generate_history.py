@@ -10,21 +10,11 @@ import argparse
 import random
 from datetime import timedelta
 
-from common import environment, setup_odoo
+from common import ensure_accounting, environment, setup_odoo
 
 from odoo import Command, fields
 
 BATCH = 500
-
-
-def ensure_accounting(env):
-    company = env.company
-    if not env["account.journal"].search(
-        [("type", "=", "sale"), ("company_id", "=", company.id)]
-    ):
-        env["account.chart.template"].try_loading(
-            "generic_coa", company, install_demo=False
-        )
 
 
 def ensure_product(env):
