@@ -14,6 +14,7 @@ from . import ar_return
 from . import ar_barter
 from . import stock
 from . import risk_score
+from . import aging
 from . import ar_company_kpi
 from . import ar_partner_metrics
 from . import ar_risk_warning

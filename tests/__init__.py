@@ -12,3 +12,4 @@ from . import test_barter
 from . import test_settlement_math
 from . import test_metrics
 from . import test_risk_score
+from . import test_aging

@@ -1,0 +1,143 @@
+"""Aging buckets and open items as of any date.
+
+Buckets (plain Python): ``limits`` are the last day of each overdue bucket,
+ascending, e.g. (30, 60, 90, 120). An item ``days`` past its due date (or its
+invoice date, when aging by invoice date) falls in:
+
+* bucket 0, *Current*, when ``days <= 0`` (due today or later);
+* bucket i (1-based) when ``limits[i-2] < days <= limits[i-1]`` (with
+  ``limits[-1]`` read as 0 for i = 1): 1-30, 31-60, ...;
+* the last bucket, *> last limit*, beyond.
+
+Open items as of a date (SQL, shared by the aging report and the metrics run
+replayed on a past day): a receivable item dated on or before the day is open
+for its balance less the partial reconciliations dated on or before the day
+(a reconciliation is dated by the later of its two items, ``max_date``). A
+payment that came after the day therefore leaves the invoice open on that day,
+whatever its residual is today. On or after today the stored residual says the
+same thing, and is read through Odoo's index of unreconciled items instead.
+"""
+
+from itertools import pairwise
+
+from odoo.tools import SQL
+
+DEFAULT_LIMITS = (30, 60, 90, 120)
+
+
+def parse_limits(text):
+    """(30, 60, 90, 120) from "30, 60, 90, 120"; ValueError when the days are
+    not whole numbers above 0 in strictly ascending order."""
+    limits = tuple(
+        int(part) for part in (text or "").replace(" ", "").split(",") if part
+    )
+    if not limits or limits[0] <= 0 or any(b <= a for a, b in pairwise(limits)):
+        raise ValueError(text)
+    return limits
+
+
+def bucket_of(days, limits=DEFAULT_LIMITS):
+    """Index of the bucket of an item ``days`` past due (see the module doc)."""
+    if days <= 0:
+        return 0
+    for index, limit in enumerate(limits, start=1):
+        if days <= limit:
+            return index
+    return len(limits) + 1
+
+
+def bucket_labels(limits=DEFAULT_LIMITS):
+    """["Current", "1-30", "31-60", ..., "> 120"]."""
+    labels = ["Current"]
+    low = 1
+    for limit in limits:
+        labels.append(f"{low}-{limit}")
+        low = limit + 1
+    labels.append(f"> {limits[-1]}")
+    return labels
+
+
+def bucket_totals(items, limits=DEFAULT_LIMITS):
+    """Sum of ``(days, amount)`` items per bucket."""
+    totals = [0.0] * (len(limits) + 2)
+    for days, amount in items:
+        totals[bucket_of(days, limits)] += amount
+    return totals
+
+
+def bucket_sql(days, limits=DEFAULT_LIMITS):
+    """The SQL expression of ``bucket_of`` over the SQL expression ``days``."""
+    cases = [SQL("WHEN %s <= 0 THEN 0", days)]
+    cases += [
+        SQL("WHEN %s <= %s THEN %s", days, limit, index)
+        for index, limit in enumerate(limits, start=1)
+    ]
+    return SQL("CASE %s ELSE %s END", SQL(" ").join(cases), len(limits) + 1)
+
+
+def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
+    """Rows (id, partner_id, move_id, date, date_maturity, invoice_date,
+    currency_id, open_amount, open_amount_currency) of the receivable items of
+    the company open at the end of ``day``, amounts in company currency and in
+    the item's currency."""
+    partners = (
+        SQL("AND l.partner_id = ANY(%s)", list(partner_ids))
+        if partner_ids is not None
+        else SQL()
+    )
+    if day >= today:
+        return SQL(
+            """
+        SELECT l.id, l.partner_id, l.move_id, l.date, l.date_maturity,
+               l.invoice_date, l.currency_id, l.amount_residual AS open_amount,
+               l.amount_residual_currency AS open_amount_currency
+          FROM account_move_line l
+         WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+           AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
+           AND l.date <= %(day)s AND l.amount_residual != 0
+           %(partners)s
+            """,
+            accounts=receivable_ids,
+            company=company_id,
+            day=day,
+            partners=partners,
+        )
+    return SQL(
+        """
+    SELECT * FROM (
+        SELECT l.id, l.partner_id, l.move_id, l.date, l.date_maturity,
+               l.invoice_date, l.currency_id,
+               l.balance - COALESCE(dr.amount, 0) + COALESCE(cr.amount, 0)
+                   AS open_amount,
+               l.amount_currency - COALESCE(dr.amount_currency, 0)
+                   + COALESCE(cr.amount_currency, 0) AS open_amount_currency
+          FROM account_move_line l
+          LEFT JOIN LATERAL (
+                SELECT SUM(pr.amount) AS amount,
+                       SUM(pr.debit_amount_currency) AS amount_currency
+                  FROM account_partial_reconcile pr
+                 WHERE pr.debit_move_id = l.id AND pr.max_date <= %(day)s
+               ) dr ON true
+          LEFT JOIN LATERAL (
+                SELECT SUM(pr.amount) AS amount,
+                       SUM(pr.credit_amount_currency) AS amount_currency
+                  FROM account_partial_reconcile pr
+                 WHERE pr.credit_move_id = l.id AND pr.max_date <= %(day)s
+               ) cr ON true
+         WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+           AND l.parent_state = 'posted' AND l.date <= %(day)s
+           %(partners)s
+           AND (l.reconciled IS NOT TRUE
+                OR l.id IN (SELECT pr.debit_move_id FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(day)s
+                            UNION ALL
+                            SELECT pr.credit_move_id FROM account_partial_reconcile pr
+                             WHERE pr.max_date > %(day)s))
+    ) items
+     WHERE open_amount != 0
+        """,
+        accounts=receivable_ids,
+        company=company_id,
+        day=day,
+        partners=partners,
+    )
