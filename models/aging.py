@@ -25,6 +25,18 @@ from odoo.tools import SQL
 DEFAULT_LIMITS = (30, 60, 90, 120)
 
 
+def receivable_account_ids(env):
+    """Ids of the receivable accounts (of every company: callers filter items
+    by company), so that queries on open items use Odoo's index on the
+    account and partner of unreconciled items."""
+    rows = env.execute_query(
+        SQL(
+            "SELECT id FROM account_account WHERE account_type = %s", "asset_receivable"
+        )
+    )
+    return [row[0] for row in rows]
+
+
 def parse_limits(text):
     """(30, 60, 90, 120) from "30, 60, 90, 120"; ValueError when the days are
     not whole numbers above 0 in strictly ascending order."""

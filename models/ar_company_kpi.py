@@ -24,6 +24,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from . import aging
+
 
 def countback_days(balance, months):
     """DSO by countback: ``months`` is [(days, sales)] from the latest month
@@ -56,18 +58,6 @@ def period_days(today, count=12):
     return days
 
 
-def receivable_account_ids(env):
-    """Ids of the receivable accounts (of every company: callers filter items
-    by company), so that queries on open items use Odoo's index on the
-    account and partner of unreconciled items."""
-    rows = env.execute_query(
-        SQL(
-            "SELECT id FROM account_account WHERE account_type = %s", "asset_receivable"
-        )
-    )
-    return [row[0] for row in rows]
-
-
 class ArCompanyKpi(models.Model):
     _name = "ar.company.kpi"
     _description = "Receivables KPIs by Month"
@@ -95,48 +85,30 @@ class ArCompanyKpi(models.Model):
         ("company_month_uniq", "UNIQUE(company_id, month)", "One row per month."),
     ]
 
-    def _receivable_at(self, company, *days):
-        """The receivable balance at the end of each of ``days``, in one scan."""
-        [balances] = self.env.execute_query(
+    def _open_at(self, company, day):
+        """(receivable, not yet due) at the end of ``day``: the open items as
+        of that day, so a payment received later does not count. The sum of
+        the open items is the receivable balance: each reconciliation up to
+        the day takes its amount off one debit and one credit item."""
+        [(receivable, current)] = self.env.execute_query(
             SQL(
                 """
-            SELECT %s
-              FROM account_move_line l
-             WHERE l.account_id = ANY(%s) AND l.company_id = %s
-               AND l.parent_state = 'posted' AND l.date <= %s
+            SELECT COALESCE(SUM(i.open_amount), 0),
+                   COALESCE(SUM(i.open_amount) FILTER (
+                       WHERE i.open_amount > 0
+                         AND COALESCE(i.date_maturity, i.date) >= %s), 0)
+              FROM (%s) i
                 """,
-                SQL(", ").join(
-                    SQL("COALESCE(SUM(l.balance) FILTER (WHERE l.date <= %s), 0)", day)
-                    for day in days
+                day,
+                aging.open_items_sql(
+                    company.id,
+                    day,
+                    aging.receivable_account_ids(self.env),
+                    fields.Date.context_today(self),
                 ),
-                receivable_account_ids(self.env),
-                company.id,
-                max(days),
             )
         )
-        return [float(balance) for balance in balances]
-
-    def _current_at(self, company, day):
-        """What invoices still owed on ``day`` and was not yet due."""
-        [(amount,)] = self.env.execute_query(
-            SQL(
-                """
-            SELECT COALESCE(SUM(l.balance - COALESCE((
-                       SELECT SUM(pr.amount) FROM account_partial_reconcile pr
-                        WHERE pr.debit_move_id = l.id
-                          AND pr.max_date <= %(day)s), 0)), 0)
-              FROM account_move_line l
-              JOIN account_account a ON a.id = l.account_id
-                                    AND a.account_type = 'asset_receivable'
-             WHERE l.company_id = %(company)s AND l.parent_state = 'posted'
-               AND l.date <= %(day)s AND l.balance > 0
-               AND COALESCE(l.date_maturity, l.date) >= %(day)s
-                """,
-                company=company.id,
-                day=day,
-            )
-        )
-        return float(amount)
+        return float(receivable), float(current)
 
     def _monthly_sales(self, company, month_start, count=12):
         """[(month start, sales)] of the ``count`` months up to ``month_start``."""
@@ -170,10 +142,8 @@ class ArCompanyKpi(models.Model):
         month is the one that stays)."""
         start = today.replace(day=1)
         self.env.flush_all()
-        receivable, receivable_start = self._receivable_at(
-            company, today, start - timedelta(days=1)
-        )
-        current = self._current_at(company, today)
+        receivable, current = self._open_at(company, today)
+        receivable_start = self._open_at(company, start - timedelta(days=1))[0]
         monthly = [
             amount for _month, amount in reversed(self._monthly_sales(company, start))
         ]

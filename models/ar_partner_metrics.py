@@ -38,7 +38,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from . import aging, risk_score
-from .ar_company_kpi import countback_days, period_days, receivable_account_ids
+from .ar_company_kpi import countback_days, period_days
 
 _logger = logging.getLogger(__name__)
 
@@ -456,7 +456,7 @@ class ArPartnerMetrics(models.Model):
                 open_items=aging.open_items_sql(
                     company.id,
                     today,
-                    receivable_account_ids(self.env),
+                    aging.receivable_account_ids(self.env),
                     fields.Date.context_today(self),
                 ),
                 company_key=str(company.id),

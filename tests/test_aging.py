@@ -5,7 +5,6 @@ from odoo import fields
 from odoo.tests import tagged
 
 from ..models import aging
-from ..models.ar_company_kpi import receivable_account_ids
 from .common_instruments import ArInstrumentCommon
 
 
@@ -84,7 +83,7 @@ class TestOpenItemsAsOf(ArInstrumentCommon):
             aging.open_items_sql(
                 self.company.id,
                 day,
-                receivable_account_ids(self.env),
+                aging.receivable_account_ids(self.env),
                 today or fields.Date.context_today(self.env.user),
                 partner_ids=self.customer.ids,
             )
