@@ -128,3 +128,16 @@ class TestOpenItemsAsOf(ArInstrumentCommon):
         self.assertAlmostEqual(row.open_amount, 1500.0)
         self.assertAlmostEqual(row.overdue_amount, 700.0)
         self.assertEqual(row.oldest_overdue_days, 40)
+
+    def test_company_kpis_read_the_receivable_as_of_the_day(self):
+        """The KPIs' receivable at a past month end counts the invoice paid
+        afterwards; the stored residual would not."""
+        receivable, current = self.env["ar.company.kpi"]._open_at(
+            self.company, self.as_of
+        )
+        self.assertAlmostEqual(receivable, 1500.0)
+        self.assertAlmostEqual(current, 800.0)  # D is due today, A is late
+        self.assertAlmostEqual(
+            self.env["ar.company.kpi"]._open_at(self.company, self.today)[0],
+            1000.0,  # C and D
+        )
