@@ -200,6 +200,17 @@ def main():
             f"  incremental stored the same values as a full run: {same}"
         )
         if not same:
+            names = [name.strip() for name in ("partner_id, " + COMPARED).split(",")]
+            full_rows = {row[0]: row for row in stored(env, company)}
+            for row in after_incremental:
+                other = full_rows.get(row[0])
+                diff = [
+                    f"{name} {a!r} != {b!r}"
+                    for name, a, b in zip(names, row, other or row, strict=True)
+                    if a != b
+                ]
+                if other is None or diff:
+                    print(f"  customer {row[0]}: {'; '.join(diff) or 'no full row'}")
             raise SystemExit("incremental and full runs disagree")
 
 
