@@ -26,6 +26,8 @@
         "views/ar_return_views.xml",
         "views/ar_barter_views.xml",
         "views/ar_metrics_views.xml",
+        "views/ar_aging_report_views.xml",
+        "views/ar_worklist_views.xml",
         "data/mail_template_data.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
@@ -34,6 +36,14 @@
         "wizards/ar_credit_override_wizard_views.xml",
         "views/ar_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "account_receivable_management/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "account_receivable_management/static/tests/tours/*",
+        ],
+    },
     "demo": [
         "demo/ar_demo.xml",
         "demo/ar_commitments_demo.xml",

@@ -23,6 +23,9 @@ from itertools import pairwise
 from odoo.tools import SQL
 
 DEFAULT_LIMITS = (30, 60, 90, 120)
+# At most this many limits, so at most MAX_LIMITS + 2 buckets (the report has a
+# column for each).
+MAX_LIMITS = 6
 
 
 def receivable_account_ids(env):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from . import credit_rules
+from . import aging, credit_rules
 
 # The fields _rules() reads: changing one can put customers on hold or release them.
 RULE_FIELDS = {
@@ -204,6 +204,15 @@ class ArCreditPolicy(models.Model):
         default=10000.0,
         tracking=True,
     )
+    aging_limits = fields.Char(
+        string="Aging Buckets (days)",
+        default="30, 60, 90, 120",
+        required=True,
+        tracking=True,
+        help="Last day of each overdue bucket of the aged receivables, ascending: "
+        "30, 60, 90, 120 gives Current, 1-30, 31-60, 61-90, 91-120 and > 120 "
+        "(company's default policy).",
+    )
     weight_days_late = fields.Float(string="Weight: Days Late", default=30.0)
     weight_trend = fields.Float(string="Weight: Trend", default=20.0)
     weight_broken_promises = fields.Float(
@@ -365,6 +374,29 @@ class ArCreditPolicy(models.Model):
                         name=policy.display_name,
                     )
                 )
+
+    @api.constrains("aging_limits")
+    def _check_aging_limits(self):
+        for policy in self:
+            try:
+                limits = aging.parse_limits(policy.aging_limits)
+            except ValueError:
+                limits = ()
+            if not limits or len(limits) > aging.MAX_LIMITS:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: write the aging buckets as up to "
+                        "%(count)s whole numbers of days above zero, ascending and "
+                        "separated by commas, for example 30, 60, 90, 120.",
+                        name=policy.display_name,
+                        count=aging.MAX_LIMITS,
+                    )
+                )
+
+    def _aging_limits(self):
+        """The policy's bucket limits as a tuple of days."""
+        self.ensure_one()
+        return aging.parse_limits(self.aging_limits)
 
     def _settlement_account(self):
         """Where forgiven amounts go: the policy's account, else the company's

@@ -1,0 +1,290 @@
+"""The receivables dashboard's data: one call returns every card, chart and
+list, each with the window action of the list it summarises. The figures are
+computed over the same domains those actions open (``_read_group`` and
+counts), so a card and its list always agree."""
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from . import aging
+
+
+class ArDashboard(models.AbstractModel):
+    _name = "ar.dashboard"
+    _description = "Receivables Dashboard"
+
+    @api.model
+    def get_data(self):
+        """Everything the dashboard shows, for the current company."""
+        if not self.env.user.has_group(
+            "account_receivable_management.group_ar_collector"
+        ):
+            raise AccessError(
+                self.env._("The receivables dashboard is for credit controllers.")
+            )
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        currency = company.currency_id
+        cards = self._cards(company, today)
+        return {
+            "company": company.name,
+            "today": fields.Date.to_string(today),
+            "currency": {
+                "symbol": currency.symbol,
+                "position": currency.position,
+                "digits": currency.decimal_places,
+            },
+            "cards": cards,
+            "aging": self._aging(company, today),
+            "top_risk": self._top_risk(company),
+            "sliding": self._sliding(company, today),
+            "forecast": self._forecast(company, today),
+        }
+
+    # ------------------------------------------------------------------
+    # Domains of the lists the cards open
+    # ------------------------------------------------------------------
+    def _receivable_domain(self, company):
+        return [
+            ("company_id", "=", company.id),
+            ("account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("reconciled", "=", False),
+            ("amount_residual", "!=", 0),
+        ]
+
+    def _overdue_domain(self, company, today):
+        return [
+            *self._receivable_domain(company),
+            ("date_maturity", "<", fields.Date.to_string(today)),
+            ("amount_residual", ">", 0),
+        ]
+
+    def _hold_domain(self):
+        return [("ar_credit_hold", "=", True)]
+
+    def _broken_domain(self, company, today):
+        return [
+            ("company_id", "=", company.id),
+            ("state", "=", "broken"),
+            ("date_judged", ">=", fields.Date.to_string(today.replace(day=1))),
+        ]
+
+    def _sliding_domain(self, company, today):
+        return [
+            ("company_id", "=", company.id),
+            ("date", ">=", fields.Date.to_string(today.replace(day=1))),
+        ]
+
+    def _forecast_domain(self, company, today):
+        return [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("ar_predicted_pay_date", "!=", False),
+            (
+                "ar_predicted_pay_date",
+                "<",
+                fields.Date.to_string(today + relativedelta(weeks=13)),
+            ),
+        ]
+
+    def _list(self, name, model, domain, views=("list", "form"), context=None):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "domain": domain,
+            "views": [(False, view) for view in views],
+            "context": context or {},
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # Parts
+    # ------------------------------------------------------------------
+    def _cards(self, company, today):
+        Line = self.env["account.move.line"]
+        [(receivable,)] = Line._read_group(
+            self._receivable_domain(company), aggregates=["amount_residual:sum"]
+        )
+        [(overdue,)] = Line._read_group(
+            self._overdue_domain(company, today), aggregates=["amount_residual:sum"]
+        )
+        receivable, overdue = receivable or 0.0, overdue or 0.0
+        kpi = self.env["ar.company.kpi"].search(
+            [("company_id", "=", company.id), ("month", "=", today.replace(day=1))],
+            limit=1,
+        )
+        kpi_action = self._list(
+            self.env._("Receivables KPIs"),
+            "ar.company.kpi",
+            [("company_id", "=", company.id)],
+            views=("list", "graph"),
+        )
+        hold_action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_receivable_management.res_partner_action_ar_on_hold"
+        )
+        hold_action["domain"] = self._hold_domain()
+        lines_context = {"search_default_group_by_partner": 1}
+        return [
+            {
+                "key": "receivable",
+                "label": self.env._("Total Receivable"),
+                "value": receivable,
+                "kind": "money",
+                "action": self._list(
+                    self.env._("Open Receivables"),
+                    "account.move.line",
+                    self._receivable_domain(company),
+                    context=lines_context,
+                ),
+            },
+            {
+                "key": "overdue",
+                "label": self.env._("Overdue"),
+                "value": 100.0 * overdue / receivable if receivable else 0.0,
+                "kind": "percent",
+                "detail": overdue,
+                "action": self._list(
+                    self.env._("Overdue Receivables"),
+                    "account.move.line",
+                    self._overdue_domain(company, today),
+                    context=lines_context,
+                ),
+            },
+            {
+                "key": "dso",
+                "label": self.env._("DSO"),
+                "value": kpi.dso,
+                "kind": "days",
+                "action": kpi_action,
+            },
+            {
+                "key": "best_dso",
+                "label": self.env._("Best Possible DSO"),
+                "value": kpi.best_dso,
+                "kind": "days",
+                "action": kpi_action,
+            },
+            {
+                "key": "cei",
+                "label": self.env._("CEI"),
+                "value": kpi.cei,
+                "kind": "percent",
+                "action": kpi_action,
+            },
+            {
+                "key": "on_hold",
+                "label": self.env._("Customers on Hold"),
+                "value": self.env["res.partner"].search_count(self._hold_domain()),
+                "kind": "count",
+                "action": hold_action,
+            },
+            {
+                "key": "broken",
+                "label": self.env._("Promises Broken This Month"),
+                "value": self.env["ar.promise"].search_count(
+                    self._broken_domain(company, today)
+                ),
+                "kind": "count",
+                "action": self._list(
+                    self.env._("Promises Broken This Month"),
+                    "ar.promise",
+                    self._broken_domain(company, today),
+                ),
+            },
+        ]
+
+    def _aging(self, company, today):
+        """Open receivables today by bucket of the company's policy."""
+        limits = company.sudo()._ar_ensure_policy()._aging_limits()
+        labels = aging.bucket_labels(limits)
+        self.env.flush_all()
+        items = aging.open_items_sql(
+            company.id, today, aging.receivable_account_ids(self.env), today
+        )
+        days = SQL("(%s::date - COALESCE(i.date_maturity, i.date))", today)
+        totals = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT %s, SUM(i.open_amount) FROM (%s) i GROUP BY 1",
+                    aging.bucket_sql(days, limits),
+                    items,
+                )
+            )
+        )
+        return [
+            {"label": label, "value": float(totals.get(index) or 0.0)}
+            for index, label in enumerate(labels)
+        ]
+
+    def _top_risk(self, company):
+        rows = self.env["ar.partner.metrics"].search(
+            [("company_id", "=", company.id), ("open_amount", ">", 0)],
+            order="risk_score desc, open_amount desc, id",
+            limit=10,
+        )
+        return [
+            {
+                "partner_id": row.partner_id.id,
+                "name": row.partner_id.display_name,
+                "grade": row.risk_grade,
+                "score": row.risk_score,
+                "trend": row.trend_days,
+                "open": row.open_amount,
+                "overdue": row.overdue_amount,
+            }
+            for row in rows
+        ]
+
+    def _sliding(self, company, today):
+        domain = self._sliding_domain(company, today)
+        warnings = self.env["ar.risk.warning"].search(
+            domain, order="date desc, id desc"
+        )
+        return {
+            "count": len(warnings.partner_id),
+            "rows": [
+                {
+                    "partner_id": warning.partner_id.id,
+                    "name": warning.partner_id.display_name,
+                    "message": warning.message,
+                    "date": fields.Date.to_string(warning.date),
+                }
+                for warning in warnings[:10]
+            ],
+            "action": self._list(
+                self.env._("Customers Sliding This Month"), "ar.risk.warning", domain
+            ),
+        }
+
+    def _forecast(self, company, today):
+        """Open invoices by predicted pay week, 13 weeks from this one."""
+        domain = self._forecast_domain(company, today)
+        groups = self.env["account.move"]._read_group(
+            domain,
+            ["ar_predicted_pay_date:week"],
+            ["amount_residual_signed:sum"],
+        )
+        # Weeks start on Monday (PostgreSQL's date_trunc), as this one does.
+        by_week = dict(groups)
+        start = today - relativedelta(days=today.weekday())
+        weeks = []
+        for index in range(13):
+            week = start + relativedelta(weeks=index)
+            weeks.append(
+                {
+                    "week": fields.Date.to_string(week),
+                    "value": by_week.get(week, 0.0),
+                }
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_receivable_management.account_move_action_ar_forecast"
+        )
+        action["domain"] = domain
+        return {"weeks": weeks, "action": action}

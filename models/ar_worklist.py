@@ -1,0 +1,177 @@
+"""The collector worklist: what to do today, in one prioritised list.
+
+A read-only SQL view over four sources, each row one thing to act on:
+
+* **promise**: an open promise whose promised date has come, or a promise
+  broken in the last 14 days;
+* **installment**: an unpaid installment of an active payment plan, due today
+  or late;
+* **warning**: an early warning raised in the last 7 days;
+* **invoice**: an overdue customer invoice that no open promise and no active
+  plan covers.
+
+A row's id is its source record's id times 4 plus the kind's number, so it
+stays the same from one read to the next. Amounts are in company currency (an
+installment in another currency at its latest rate). **Priority** = amount x
+risk x days, with the risk score (0-100) and the days late both counted as at
+least 1, so a customer not scored yet or a promise due today still ranks by its
+amount.
+"""
+
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+KINDS = [
+    ("promise", "Promise Due or Broken"),
+    ("installment", "Installment Due"),
+    ("warning", "Early Warning"),
+    ("invoice", "Overdue, No Commitment"),
+]
+
+WORKLIST_SQL = """
+WITH items AS (
+    SELECT p.id * 4 AS id, 'promise' AS kind, p.partner_id, p.company_id,
+           CASE WHEN p.state = 'broken' THEN p.date_judged ELSE p.promised_date END
+               AS date,
+           (SELECT COALESCE(SUM(m.amount_residual_signed), 0)
+              FROM ar_promise_invoice_rel rel
+              JOIN account_move m ON m.id = rel.move_id
+             WHERE rel.promise_id = p.id) AS amount,
+           p.id AS promise_id, NULL::int AS plan_id, NULL::int AS warning_id,
+           NULL::int AS move_id, p.name AS reference
+      FROM ar_promise p
+     WHERE (p.state = 'open' AND p.promised_date <= CURRENT_DATE)
+        OR (p.state = 'broken' AND p.date_judged >= CURRENT_DATE - 14)
+    UNION ALL
+    SELECT l.id * 4 + 1, 'installment', pp.partner_id, pp.company_id, l.date_due,
+           (l.amount - COALESCE(l.amount_paid, 0))
+               / COALESCE(NULLIF(rate.rate, 0), 1),
+           NULL, pp.id, NULL, NULL, pp.name
+      FROM ar_payment_plan_line l
+      JOIN ar_payment_plan pp ON pp.id = l.plan_id AND pp.state = 'active'
+      JOIN res_company c ON c.id = pp.company_id
+      LEFT JOIN LATERAL (
+            SELECT r.rate FROM res_currency_rate r
+             WHERE r.currency_id = pp.currency_id AND r.name <= CURRENT_DATE
+               AND (r.company_id = pp.company_id OR r.company_id IS NULL)
+               AND pp.currency_id != c.currency_id
+          ORDER BY r.company_id NULLS LAST, r.name DESC LIMIT 1
+           ) rate ON true
+     WHERE l.date_due <= CURRENT_DATE
+       AND l.amount - COALESCE(l.amount_paid, 0) > 0
+    UNION ALL
+    SELECT w.id * 4 + 2, 'warning', w.partner_id, w.company_id, w.date,
+           COALESCE(mt.overdue_amount, mt.open_amount, 0),
+           NULL, NULL, w.id, NULL, w.message
+      FROM ar_risk_warning w
+      LEFT JOIN ar_partner_metrics mt ON mt.partner_id = w.partner_id
+                                     AND mt.company_id = w.company_id
+     WHERE w.date >= CURRENT_DATE - 7
+    UNION ALL
+    SELECT m.id * 4 + 3, 'invoice', m.commercial_partner_id, m.company_id,
+           m.invoice_date_due, m.amount_residual_signed, NULL, NULL, NULL, m.id, m.name
+      FROM account_move m
+     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.invoice_date_due < CURRENT_DATE
+       AND NOT EXISTS (
+            SELECT 1 FROM ar_promise_invoice_rel rel
+              JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
+             WHERE rel.move_id = m.id)
+       AND NOT EXISTS (
+            SELECT 1 FROM ar_payment_plan_invoice_rel rel
+              JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
+             WHERE rel.move_id = m.id)
+)
+SELECT i.id,
+       i.kind, i.partner_id, i.company_id, i.date, i.reference,
+       i.amount, GREATEST(CURRENT_DATE - i.date, 0) AS days,
+       COALESCE(mt.risk_score, 0) AS risk_score, mt.risk_grade,
+       (rp.ar_collector_id ->> i.company_id::text)::int AS collector_id,
+       i.amount * GREATEST(COALESCE(mt.risk_score, 0), 1)
+           * GREATEST(CURRENT_DATE - i.date, 1) AS priority,
+       i.promise_id, i.plan_id, i.warning_id, i.move_id
+  FROM items i
+  JOIN res_partner rp ON rp.id = i.partner_id
+  LEFT JOIN ar_partner_metrics mt ON mt.partner_id = i.partner_id
+                                 AND mt.company_id = i.company_id
+"""
+
+
+class ArWorklist(models.Model):
+    _name = "ar.worklist"
+    _description = "Collector Worklist"
+    _auto = False
+    _order = "priority desc, id"
+    _rec_name = "reference"
+
+    kind = fields.Selection(KINDS, readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(readonly=True)
+    reference = fields.Char(readonly=True)
+    amount = fields.Monetary(readonly=True)
+    days = fields.Integer(string="Days Late", aggregator="max", readonly=True)
+    risk_score = fields.Float(digits=(16, 0), aggregator="max", readonly=True)
+    risk_grade = fields.Selection(
+        [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D"), ("E", "E")], readonly=True
+    )
+    collector_id = fields.Many2one("res.users", readonly=True)
+    priority = fields.Float(digits=(16, 0), readonly=True)
+    promise_id = fields.Many2one("ar.promise", readonly=True)
+    plan_id = fields.Many2one("ar.payment.plan", readonly=True)
+    warning_id = fields.Many2one("ar.risk.warning", readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE VIEW %s AS (%s)", SQL.identifier(self._table), SQL(WORKLIST_SQL)
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # One-click actions
+    # ------------------------------------------------------------------
+    def action_record_promise(self):
+        """A new promise for this row's customer, on its overdue invoices."""
+        self.ensure_one()
+        invoices = self.move_id or self.promise_id.invoice_ids
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record a Promise"),
+            "res_model": "ar.promise",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_invoice_ids": invoices.ids,
+            },
+        }
+
+    def action_log_call(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Call"),
+            "res_model": "ar.call.log",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_subject": self.reference,
+            },
+        }
+
+    def action_open_customer(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }

@@ -1,0 +1,259 @@
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged, users
+
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAgingReport(ArInstrumentCommon):
+    """The aged receivables report as of a past day: rows, buckets, filters,
+    and the Excel workbook read back with openpyxl."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.as_of = cls.today - timedelta(days=20)
+        # A: 1,000 issued 90 days ago, due 60 days ago; 300 paid 30 days ago,
+        # 700 paid 5 days ago (after the as-of day: still open on it).
+        cls.inv_a = cls._invoice(cls.customer, 1000.0, days_old=90, term_days=30)
+        cls._pay_days_ago(cls.inv_a, 300.0, 30)
+        cls._pay_days_ago(cls.inv_a, 700.0, 5)
+        # B: paid in full before the day. C: issued after it.
+        cls.inv_b = cls._invoice(cls.customer, 500.0, days_old=50, term_days=15)
+        cls._pay_days_ago(cls.inv_b, 500.0, 25)
+        cls.inv_c = cls._invoice(cls.customer, 200.0, days_old=10)
+        # D: 800 issued 30 days ago, due today.
+        cls.inv_d = cls._invoice(cls.customer, 800.0, days_old=30, term_days=30)
+        # Another customer, in euros (2 EUR for 1 at the invoice date), followed
+        # by the collector: 230 EUR with tax = 115.00 in company currency.
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Zeta Foods", "is_company": True}
+        )
+        cls.other.with_company(cls.company).ar_collector_id = cls.collector
+        cls.inv_e = cls._taxed_invoice(
+            200.0, days_old=45, currency=cls.eur, partner=cls.other
+        )
+
+    @classmethod
+    def _pay_days_ago(cls, invoice, amount, days_ago):
+        invoice._ar_register_payment(
+            amount=amount, payment_date=cls.today - timedelta(days=days_ago)
+        )
+
+    def _report(self, **vals):
+        return self.env["ar.aging.report"].create(
+            {"date": self.as_of, "partner_ids": [Command.set(self.customer.ids)]} | vals
+        )
+
+    def _lines(self, report):
+        action = report.action_show()
+        return self.env["ar.aging.line"].search(action["domain"])
+
+    def test_past_day_rows_and_buckets(self):
+        lines = self._lines(self._report())
+        by_move = {line.move_id: line for line in lines}
+        self.assertEqual(set(by_move), {self.inv_a, self.inv_d})
+        a, d = by_move[self.inv_a], by_move[self.inv_d]
+        # A: 700 open on the day, 40 days past due: 31-60.
+        self.assertEqual((a.days, a.bucket), (40, "2"))
+        self.assertAlmostEqual(a.amount, 700.0)
+        self.assertAlmostEqual(a.amount_b2, 700.0)
+        self.assertFalse(a.amount_b0 or a.amount_b1 or a.amount_b3)
+        # D: due 20 days after the day: current.
+        self.assertEqual((d.days, d.bucket), (-20, "0"))
+        self.assertAlmostEqual(d.amount_b0, 800.0)
+        # Bucket totals equal the open total.
+        columns = [f"amount_b{i}" for i in range(8)]
+        buckets = sum(sum(line[c] for c in columns) for line in lines)
+        self.assertAlmostEqual(buckets, sum(lines.mapped("amount")))
+        self.assertAlmostEqual(buckets, 1500.0)
+
+    def test_pivot_groups_by_the_policy_buckets(self):
+        report = self._report()
+        self._lines(report)
+        groups = self.env["ar.aging.line"]._read_group(
+            [("report_id", "=", report.id)], ["bucket"], ["amount:sum"]
+        )
+        self.assertEqual(dict(groups), {"0": 800.0, "2": 700.0})
+        labels = dict(self.env["ar.aging.line"]._bucket_selection())
+        self.assertEqual(labels["2"], "31-60")
+
+    def test_age_by_invoice_date(self):
+        lines = self._lines(self._report(age_by="invoice"))
+        a = lines.filtered(lambda line: line.move_id == self.inv_a)
+        self.assertEqual((a.days, a.bucket), (70, "3"))  # issued 70 days before
+
+    def test_policy_buckets(self):
+        self.policy.aging_limits = "15, 45"
+        lines = self._lines(self._report())
+        a = lines.filtered(lambda line: line.move_id == self.inv_a)
+        self.assertEqual(a.bucket, "2")  # 40 days: 16-45
+        strings = self.env["ar.aging.line"].fields_get(["amount_b2", "amount_b3"])
+        self.assertEqual(strings["amount_b2"]["string"], "16-45")
+        self.assertEqual(strings["amount_b3"]["string"], "> 45")
+        arch = self.env["ar.aging.line"].get_view(view_type="list")["arch"]
+        self.assertIn('name="amount_b4" sum="1" column_invisible="True"', arch)
+        self.assertIn('name="amount_b3" sum="1"/>', arch)
+        for bad in ("45, 15", "0, 30", "thirty", "1,2,3,4,5,6,7"):
+            with self.assertRaises(ValidationError), self.cr.savepoint():
+                self.policy.aging_limits = bad
+
+    def test_filters_currency_collector_salesperson(self):
+        everyone = self.env["ar.aging.report"].create({"date": self.today})
+        moves = self._lines(everyone).move_id
+        self.assertTrue({self.inv_c, self.inv_d, self.inv_e} <= set(moves))
+        euros = self._lines(
+            everyone.copy({"currency_ids": [Command.set(self.eur.ids)]})
+        )
+        self.assertEqual(euros.move_id, self.inv_e)
+        self.assertAlmostEqual(euros.amount_currency, 230.0)
+        self.assertAlmostEqual(euros.amount, 115.0)
+        followed = self._lines(
+            everyone.copy({"collector_ids": [Command.set(self.collector.ids)]})
+        )
+        self.assertEqual(followed.partner_id, self.other)
+        self.customer.user_id = self.salesman
+        sold = self._lines(
+            everyone.copy({"salesperson_ids": [Command.set(self.salesman.ids)]})
+        )
+        self.assertEqual(sold.partner_id, self.customer)
+
+    def test_bad_options(self):
+        with self.assertRaisesRegex(UserError, "as of today or a past day"):
+            self._report(date=self.today + timedelta(days=1)).action_show()
+        other_company = self.env["res.company"].create({"name": "Elsewhere"})
+        with self.assertRaisesRegex(UserError, "not among the companies"):
+            self._report(company_id=other_company.id).with_context(
+                allowed_company_ids=self.company.ids
+            ).action_show()
+
+    @users("ar_collector")
+    def test_collector_shows_and_exports_with_form(self):
+        form = Form(self.env["ar.aging.report"])
+        form.date = self.as_of
+        form.partner_ids.add(self.customer)
+        report = form.save()
+        self.assertEqual(len(self._lines(report)), 2)
+        action = report.action_export_xlsx()
+        self.assertEqual(action["target"], "download")
+
+    def test_xlsx_workbook(self):
+        report = self._report(
+            partner_ids=[Command.set((self.customer | self.other).ids)]
+        )
+        book = openpyxl.load_workbook(io.BytesIO(report._xlsx()))
+        self.assertEqual(book.sheetnames, ["Summary", "Detail"])
+        summary = book["Summary"]
+        self.assertEqual(summary["A1"].value, "Aged Receivables")
+        self.assertIn(self.company.name, summary["A2"].value)
+        self.assertEqual(summary["A3"].value, f"As of {self.as_of.isoformat()}")
+        self.assertIn("aged by due date", summary["A4"].value)
+        self.assertIn("Acme Retail", summary["A4"].value)
+        self.assertEqual(
+            [cell.value for cell in summary[6]],
+            [
+                "Customer",
+                "Current",
+                "1-30",
+                "31-60",
+                "61-90",
+                "91-120",
+                "> 120",
+                "Total",
+            ],
+        )
+        self.assertEqual(summary.freeze_panes, "B7")
+        self.assertEqual(summary.auto_filter.ref, "A6:H8")
+        # Known rows: Acme Retail, then Zeta Foods (due 5 days after the day).
+        self.assertEqual(
+            [cell.value for cell in summary[7]],
+            ["Acme Retail", 800, 0, 700, 0, 0, 0, "=SUM(B7:G7)"],
+        )
+        self.assertEqual(
+            [cell.value for cell in summary[8]][:3], ["Zeta Foods", 115, 0]
+        )
+        self.assertEqual(summary["A9"].value, "Total")
+        self.assertEqual(summary["B9"].value, "=SUBTOTAL(9,B7:B8)")
+        self.assertEqual(summary["H9"].value, "=SUBTOTAL(9,H7:H8)")
+        symbol = self.company.currency_id.symbol
+        self.assertIn(symbol, summary["B7"].number_format)
+        self.assertIn("0.00", summary["B7"].number_format)
+
+        detail = book["Detail"]
+        self.assertEqual(
+            [cell.value for cell in detail[6]][:9],
+            [
+                "Customer",
+                "Entry",
+                "Invoice Date",
+                "Due Date",
+                "Days",
+                "Bucket",
+                "Currency",
+                "Open in Currency",
+                "Open",
+            ],
+        )
+        rows = [[cell.value for cell in row] for row in detail.iter_rows(min_row=7)]
+        self.assertEqual(len(rows), 4)  # A, D, E and the totals
+        first = rows[0]
+        self.assertEqual(first[:2], ["Acme Retail", self.inv_a.name])
+        self.assertEqual(first[2].date(), self.inv_a.invoice_date)
+        self.assertEqual(first[4:6], [40, "31-60"])
+        self.assertEqual(first[8], 700)
+        self.assertEqual(first[9 + 2], 700)  # in its bucket's column
+        euro = rows[2]
+        self.assertEqual(euro[4:9], [-5, "Current", "EUR", 230, 115])
+        self.assertEqual(rows[3][0], "Total")
+        self.assertEqual(rows[3][8], "=SUBTOTAL(9,I7:I9)")
+        self.assertEqual(detail.auto_filter.ref, "A6:O9")
+        # The formulas' values: the totals computed for readers without a
+        # calculation engine equal the rows.
+        values = openpyxl.load_workbook(io.BytesIO(report._xlsx()), data_only=True)
+        self.assertEqual(values["Summary"]["H9"].value, 1615)
+        self.assertEqual(values["Detail"]["I10"].value, 1615)
+
+
+@tagged("post_install", "-at_install")
+class TestRiskReport(ArInstrumentCommon):
+    def test_risk_workbook_from_the_list(self):
+        self.customer.with_company(self.company).ar_collector_id = self.collector
+        self._invoice(self.customer, 400.0, days_old=60, term_days=30)
+        metrics = self.env["ar.partner.metrics"]
+        metrics._run(companies=self.company, today=self.today)
+        rows = metrics.search([("collector_id", "=", self.collector.id)])
+        self.assertEqual(rows.partner_id, self.customer)
+        action = (
+            self.env.ref(
+                "account_receivable_management.ar_partner_metrics_action_export_xlsx"
+            )
+            .with_context(active_model=rows._name, active_ids=rows.ids)
+            .run()
+        )
+        self.assertEqual(action["target"], "download")
+        attachment = self.env["ir.attachment"].browse(
+            int(action["url"].split("/")[3].split("?")[0])
+        )
+        book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
+        sheet = book["Risk"]
+        self.assertEqual(sheet["A1"].value, "Customer Risk")
+        header = [cell.value for cell in sheet[6]]
+        self.assertEqual(
+            header[:5], ["Customer", "Company", "Collector", "Grade", "Risk Score"]
+        )
+        row = dict(zip(header, [cell.value for cell in sheet[7]], strict=True))
+        self.assertEqual(row["Customer"], "Acme Retail")
+        self.assertEqual(row["Collector"], self.collector.name)
+        self.assertEqual(row["Grade"], rows.risk_grade)
+        self.assertEqual(row["Open"], 400)
+        self.assertEqual(row["Overdue"], 400)
+        self.assertEqual(row["Exposure"], 400)
+        self.assertEqual(row["Credit Limit"], 1000)
+        self.assertEqual(row["Oldest Overdue (days)"], 30)
+        self.assertEqual(sheet.max_row, 7)

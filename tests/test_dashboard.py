@@ -1,0 +1,183 @@
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import Form, TransactionCase, tagged, users
+
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardOnDemo(TransactionCase):
+    """On the demo data, every dashboard figure equals what the list it opens
+    shows."""
+
+    def _list_sum(self, action, field):
+        [(total,)] = self.env[action["res_model"]]._read_group(
+            action["domain"], aggregates=[f"{field}:sum"]
+        )
+        return total or 0.0
+
+    def test_cards_match_their_lists(self):
+        data = self.env["ar.dashboard"].get_data()
+        cards = {card["key"]: card for card in data["cards"]}
+        receivable = cards["receivable"]
+        self.assertGreater(receivable["value"], 0.0, "the demo has receivables")
+        self.assertAlmostEqual(
+            receivable["value"],
+            self._list_sum(receivable["action"], "amount_residual"),
+            places=2,
+        )
+        overdue = cards["overdue"]
+        overdue_total = self._list_sum(overdue["action"], "amount_residual")
+        self.assertGreater(overdue_total, 0.0, "the demo has overdue invoices")
+        self.assertAlmostEqual(overdue["detail"], overdue_total, places=2)
+        self.assertAlmostEqual(
+            overdue["value"], 100.0 * overdue_total / receivable["value"], places=6
+        )
+        hold = cards["on_hold"]
+        self.assertGreaterEqual(hold["value"], 1, "the demo has a held customer")
+        self.assertEqual(
+            hold["value"],
+            self.env["res.partner"].search_count(hold["action"]["domain"]),
+        )
+        broken = cards["broken"]
+        self.assertEqual(
+            broken["value"],
+            self.env["ar.promise"].search_count(broken["action"]["domain"]),
+        )
+        kpi = self.env["ar.company.kpi"].search(
+            cards["dso"]["action"]["domain"], order="month desc", limit=1
+        )
+        self.assertAlmostEqual(cards["dso"]["value"], kpi.dso)
+        self.assertAlmostEqual(cards["cei"]["value"], kpi.cei)
+        # The aging chart adds up to the receivable card.
+        self.assertAlmostEqual(
+            sum(bucket["value"] for bucket in data["aging"]),
+            receivable["value"],
+            places=2,
+        )
+        self.assertEqual(data["aging"][0]["label"], "Current")
+        # The forecast's 13 weeks add up to its list.
+        forecast = data["forecast"]
+        self.assertEqual(len(forecast["weeks"]), 13)
+        self.assertAlmostEqual(
+            sum(week["value"] for week in forecast["weeks"]),
+            self._list_sum(forecast["action"], "amount_residual_signed"),
+            places=2,
+        )
+        # Top risk: scored customers who owe something, riskiest first.
+        scores = [row["score"] for row in data["top_risk"]]
+        self.assertTrue(scores, "the demo has scored customers")
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        self.assertLessEqual(len(scores), 10)
+        sliding = data["sliding"]
+        self.assertEqual(
+            sliding["count"],
+            len(
+                self.env["ar.risk.warning"]
+                .search(sliding["action"]["domain"])
+                .partner_id
+            ),
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDashboardAccess(ArInstrumentCommon):
+    @users("ar_collector")
+    def test_collector_reads_the_dashboard(self):
+        data = self.env["ar.dashboard"].get_data()
+        self.assertEqual(data["company"], self.company.name)
+
+    @users("ar_salesman")
+    def test_salesperson_cannot(self):
+        with self.assertRaises(AccessError):
+            self.env["ar.dashboard"].get_data()
+
+
+@tagged("post_install", "-at_install")
+class TestWorklist(ArInstrumentCommon):
+    """What to do today: promises due or broken, installments due, warnings,
+    and overdue invoices without a commitment, by amount x risk x days."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.credit_limit = 0.0
+        cls.late = cls._invoice(cls.customer, 400.0, days_old=50, term_days=30)
+        cls.promised = cls._invoice(cls.customer, 900.0, days_old=40, term_days=30)
+        cls.promise = cls.env["ar.promise"].create(
+            {
+                "partner_id": cls.customer.id,
+                "invoice_ids": [Command.set(cls.promised.ids)],
+                "amount": 900.0,
+                "promised_date": cls.today,
+            }
+        )
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Small Debtor", "is_company": True}
+        )
+        cls.small = cls._invoice(cls.other, 50.0, days_old=35, term_days=30)
+
+    def _rows(self, partner=None):
+        self.env.flush_all()
+        self.env["ar.worklist"].invalidate_model()
+        return self.env["ar.worklist"].search(
+            [("partner_id", "in", (partner or self.customer | self.other).ids)]
+        )
+
+    def test_rows_and_priority(self):
+        rows = self._rows()
+        by_kind = {(row.kind, row.move_id or row.promise_id): row for row in rows}
+        invoice_row = by_kind[("invoice", self.late)]
+        self.assertEqual((invoice_row.days, invoice_row.amount), (20, 400.0))
+        # The promised invoice is covered: it shows as the promise, not alone.
+        self.assertNotIn(("invoice", self.promised), by_kind)
+        promise_row = by_kind[("promise", self.promise)]
+        self.assertEqual((promise_row.days, promise_row.amount), (0, 900.0))
+        # amount x risk (at least 1) x days (at least 1)
+        self.assertAlmostEqual(invoice_row.priority, 400.0 * 1 * 20)
+        self.assertAlmostEqual(promise_row.priority, 900.0 * 1 * 1)
+        self.assertEqual(rows[0], invoice_row, "the most urgent row comes first")
+        small = by_kind[("invoice", self.small)]
+        self.assertEqual(small.priority, 50.0 * 5)
+        # Paid in full: the invoice leaves the list.
+        self._pay(self.late)
+        self.assertNotIn(self.late, self._rows().move_id)
+
+    def test_installment_due(self):
+        with Form(self.env["ar.payment.plan"].with_user(self.collector)) as form:
+            form.partner_id = self.other
+            form.invoice_ids.add(self.small)
+            form.installment_count = 2
+            form.frequency = "monthly"
+            form.first_date = self.today
+        plan = form.record
+        plan.with_user(self.manager).action_activate()
+        rows = self._rows(self.other)
+        self.assertEqual(rows.mapped("kind"), ["installment"])
+        self.assertEqual((rows.plan_id, rows.amount), (plan, 25.0))
+
+    @users("ar_collector")
+    def test_one_click_actions(self):
+        row = self._rows().filtered(lambda r: r.move_id == self.late)
+        self.assertEqual(row.action_open_customer()["res_id"], self.customer.id)
+        action = row.action_log_call()
+        log = Form(self.env["ar.call.log"].with_context(**action["context"]))
+        log.note = "Approved for Friday's payment run"
+        log.next_date = self.today + timedelta(days=2)
+        log.save().action_log()
+        bodies = self.customer.sudo().message_ids.mapped("body")
+        self.assertTrue(any("Approved for Friday" in body for body in bodies))
+        action = row.action_record_promise()
+        with Form(self.env["ar.promise"].with_context(**action["context"])) as form:
+            form.amount = 400.0
+            form.promised_date = self.today + timedelta(days=3)
+        self.assertEqual(form.record.invoice_ids, self.late)
+        # Now under a promise, the invoice is no longer "without commitment".
+        self.assertNotIn(
+            ("invoice", self.late), {(r.kind, r.move_id) for r in self._rows()}
+        )
+
+        activity = self.customer.sudo().activity_ids
+        self.assertEqual(activity.date_deadline, self.today + timedelta(days=2))
