@@ -80,16 +80,19 @@ class ArDashboard(models.AbstractModel):
         ]
 
     def _forecast_domain(self, company, today):
+        """Open invoices predicted to be paid in the 13 weeks from this
+        week's Monday."""
+        start = today - relativedelta(days=today.weekday())
         return [
             ("company_id", "=", company.id),
             ("move_type", "=", "out_invoice"),
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
-            ("ar_predicted_pay_date", "!=", False),
+            ("ar_predicted_pay_date", ">=", fields.Date.to_string(start)),
             (
                 "ar_predicted_pay_date",
                 "<",
-                fields.Date.to_string(today + relativedelta(weeks=13)),
+                fields.Date.to_string(start + relativedelta(weeks=13)),
             ),
         ]
 
@@ -268,21 +271,21 @@ class ArDashboard(models.AbstractModel):
         domain = self._forecast_domain(company, today)
         groups = self.env["account.move"]._read_group(
             domain,
-            ["ar_predicted_pay_date:week"],
+            ["ar_predicted_pay_date:day"],
             ["amount_residual_signed:sum"],
         )
-        # Weeks start on Monday (PostgreSQL's date_trunc), as this one does.
-        by_week = dict(groups)
+        # Weeks from Monday, whatever the language's first day of the week.
         start = today - relativedelta(days=today.weekday())
-        weeks = []
-        for index in range(13):
-            week = start + relativedelta(weeks=index)
-            weeks.append(
-                {
-                    "week": fields.Date.to_string(week),
-                    "value": by_week.get(week, 0.0),
-                }
-            )
+        totals = [0.0] * 13
+        for day, amount in groups:
+            totals[(fields.Date.to_date(day) - start).days // 7] += amount
+        weeks = [
+            {
+                "week": fields.Date.to_string(start + relativedelta(weeks=index)),
+                "value": total,
+            }
+            for index, total in enumerate(totals)
+        ]
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_receivable_management.account_move_action_ar_forecast"
         )

@@ -332,6 +332,24 @@ class ResPartner(models.Model):
             "account_receivable_management.ar_barter_action"
         )
 
+    def action_ar_view_overdue_invoices(self):
+        """The customer's overdue invoices in the current company."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("company_id", "=", self.env.company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", fields.Date.context_today(self)),
+        ]
+        action["context"] = {"create": False}
+        action["display_name"] = self.env._("Overdue Invoices")
+        return action
+
     def _ar_commitments_action(self, xml_id):
         """The customer's promises or plans; new ones are for this customer."""
         self.ensure_one()

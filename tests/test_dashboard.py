@@ -162,6 +162,11 @@ class TestWorklist(ArInstrumentCommon):
     def test_one_click_actions(self):
         row = self._rows().filtered(lambda r: r.move_id == self.late)
         self.assertEqual(row.action_open_customer()["res_id"], self.customer.id)
+        overdue = self.customer.action_ar_view_overdue_invoices()
+        self.assertEqual(
+            self.env["account.move"].search(overdue["domain"]),
+            self.late | self.promised,
+        )
         action = row.action_log_call()
         log = Form(self.env["ar.call.log"].with_context(**action["context"]))
         log.note = "Approved for Friday's payment run"
