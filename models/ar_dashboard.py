@@ -47,9 +47,12 @@ class ArDashboard(models.AbstractModel):
     # ------------------------------------------------------------------
     # Domains of the lists the cards open
     # ------------------------------------------------------------------
-    def _receivable_domain(self, company):
+    def _receivable_domain(self, company, today):
+        """Open receivable items dated up to today: what the aging chart
+        sums."""
         return [
             ("company_id", "=", company.id),
+            ("date", "<=", fields.Date.to_string(today)),
             ("account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
             ("reconciled", "=", False),
@@ -58,7 +61,7 @@ class ArDashboard(models.AbstractModel):
 
     def _overdue_domain(self, company, today):
         return [
-            *self._receivable_domain(company),
+            *self._receivable_domain(company, today),
             ("date_maturity", "<", fields.Date.to_string(today)),
             ("amount_residual", ">", 0),
         ]
@@ -113,7 +116,8 @@ class ArDashboard(models.AbstractModel):
     def _cards(self, company, today):
         Line = self.env["account.move.line"]
         [(receivable,)] = Line._read_group(
-            self._receivable_domain(company), aggregates=["amount_residual:sum"]
+            self._receivable_domain(company, today),
+            aggregates=["amount_residual:sum"],
         )
         [(overdue,)] = Line._read_group(
             self._overdue_domain(company, today), aggregates=["amount_residual:sum"]
@@ -143,7 +147,7 @@ class ArDashboard(models.AbstractModel):
                 "action": self._list(
                     self.env._("Open Receivables"),
                     "account.move.line",
-                    self._receivable_domain(company),
+                    self._receivable_domain(company, today),
                     context=lines_context,
                 ),
             },

@@ -39,20 +39,11 @@ class ArPartnerMetrics(models.Model):
         """Download the risk report of these rows (the list's selection)."""
         if not self:
             raise UserError(self.env._("Select the customers to put in the report."))
-        content = self._risk_xlsx()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": f"risk_report_{fields.Date.context_today(self)}.xlsx",
-                "raw": content,
-                "mimetype": "application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet",
-            }
+        return xlsx_export.download_action(
+            self.env,
+            f"risk_report_{fields.Date.context_today(self)}.xlsx",
+            self._risk_xlsx(),
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-        }
 
     def _risk_rows(self):
         """One dict per row for ``xlsx_export.risk_workbook``, read company by

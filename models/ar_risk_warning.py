@@ -28,6 +28,15 @@ class ArRiskWarning(models.Model):
     activity_id = fields.Many2one("mail.activity", readonly=True)
 
     @api.model
+    def _manager_domain(self, company):
+        """The Credit Managers (internal users) who work in ``company``."""
+        return [
+            ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+            ("company_ids", "in", company.id),
+            ("share", "=", False),
+        ]
+
+    @api.model
     def _raise_warnings(self, company, warnings, today):
         """Record ``warnings`` [(partner id, kind, before, after)] and schedule
         one activity for each."""
@@ -36,15 +45,7 @@ class ArRiskWarning(models.Model):
         manager = (
             self.env["res.users"]
             .sudo()
-            .search(
-                [
-                    ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
-                    ("company_ids", "in", company.id),
-                    ("share", "=", False),
-                ],
-                order="id",
-                limit=1,
-            )
+            .search(self._manager_domain(company), order="id", limit=1)
         )
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         records = []
@@ -99,14 +100,7 @@ class ArRiskWarning(models.Model):
             managers = (
                 self.env["res.users"]
                 .sudo()
-                .search(
-                    [
-                        ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
-                        ("company_ids", "in", company.id),
-                        ("share", "=", False),
-                        ("email", "!=", False),
-                    ]
-                )
+                .search([*self._manager_domain(company), ("email", "!=", False)])
             )
             if not warnings or not managers:
                 continue

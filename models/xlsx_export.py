@@ -17,7 +17,27 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 HEADER_ROW = 5
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 5000
+
+
+def download_action(env, filename, content, record=None):
+    """Store ``content`` (a workbook's bytes) as an attachment, of ``record``
+    when given, and return the action that downloads it."""
+    attachment = env["ir.attachment"].create(
+        {
+            "name": filename,
+            "raw": content,
+            "res_model": record._name if record else False,
+            "res_id": record.id if record else False,
+            "mimetype": XLSX_MIMETYPE,
+        }
+    )
+    return {
+        "type": "ir.actions.act_url",
+        "url": f"/web/content/{attachment.id}?download=true",
+        "target": "download",
+    }
 
 
 def money_format(currency):

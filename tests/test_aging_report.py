@@ -90,6 +90,10 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual((a.days, a.bucket), (70, "3"))  # issued 70 days before
 
     def test_policy_buckets(self):
+        # The list was built with the default buckets first: a new policy must
+        # not be served the cached one.
+        before = self.env["ar.aging.line"].get_view(view_type="list")["arch"]
+        self.assertIn('name="amount_b5" sum="1"/>', before)
         self.policy.aging_limits = "15, 45"
         lines = self._lines(self._report())
         a = lines.filtered(lambda line: line.move_id == self.inv_a)
@@ -222,6 +226,10 @@ class TestAgingReport(ArInstrumentCommon):
 
 @tagged("post_install", "-at_install")
 class TestRiskReport(ArInstrumentCommon):
+    def test_nothing_selected(self):
+        with self.assertRaisesRegex(UserError, "Select the customers"):
+            self.env["ar.partner.metrics"].action_export_risk_xlsx()
+
     def test_risk_workbook_from_the_list(self):
         self.customer.with_company(self.company).ar_collector_id = self.collector
         self._invoice(self.customer, 400.0, days_old=60, term_days=30)

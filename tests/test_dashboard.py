@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
 
 from .common_instruments import ArInstrumentCommon
@@ -168,6 +168,14 @@ class TestWorklist(ArInstrumentCommon):
             self.late | self.promised,
         )
         action = row.action_log_call()
+        with self.assertRaisesRegex(ValidationError, "today or a later day"):
+            self.env["ar.call.log"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "note": "No answer",
+                    "next_date": self.today - timedelta(days=1),
+                }
+            )
         log = Form(self.env["ar.call.log"].with_context(**action["context"]))
         log.note = "Approved for Friday's payment run"
         log.next_date = self.today + timedelta(days=2)

@@ -220,22 +220,9 @@ class ArAgingReport(models.TransientModel):
     def action_export_xlsx(self):
         """Download the report as an Excel workbook: summary and detail."""
         self.ensure_one()
-        content = self._xlsx()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": self._xlsx_filename(),
-                "raw": content,
-                "res_model": self._name,
-                "res_id": self.id,
-                "mimetype": "application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet",
-            }
+        return xlsx_export.download_action(
+            self.env, self._xlsx_filename(), self._xlsx(), self
         )
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true",
-            "target": "download",
-        }
 
     def _xlsx_filename(self):
         return f"aged_receivables_{self.company_id.name}_{self.date}.xlsx".replace(

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
 
 
 class ArCallLog(models.TransientModel):
@@ -18,7 +18,7 @@ class ArCallLog(models.TransientModel):
         today = fields.Date.context_today(self)
         for log in self:
             if log.next_date and log.next_date < today:
-                raise UserError(
+                raise ValidationError(
                     self.env._("Plan the next call for today or a later day.")
                 )
 
