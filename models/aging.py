@@ -117,37 +117,38 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
             day=day,
             partners=partners,
         )
+    # Open at the end of ``day`` = open today, plus what reconciliations dated
+    # after ``day`` took off since: Odoo's residual is the balance minus the
+    # partials on the debit side plus those on the credit side, in company
+    # currency (amount) and in the item's (debit/credit_amount_currency).
     return SQL(
         """
+    WITH later AS (
+        SELECT pr.debit_move_id AS line_id, pr.amount,
+               pr.debit_amount_currency AS amount_currency
+          FROM account_partial_reconcile pr
+         WHERE pr.max_date > %(day)s AND pr.company_id = %(company)s
+        UNION ALL
+        SELECT pr.credit_move_id, -pr.amount, -pr.credit_amount_currency
+          FROM account_partial_reconcile pr
+         WHERE pr.max_date > %(day)s AND pr.company_id = %(company)s
+    ), added AS (
+        SELECT line_id, SUM(amount) AS amount,
+               SUM(amount_currency) AS amount_currency
+          FROM later GROUP BY line_id
+    )
     SELECT * FROM (
         SELECT l.id, l.partner_id, l.move_id, l.date, l.date_maturity,
                l.invoice_date, l.currency_id,
-               l.balance - COALESCE(dr.amount, 0) + COALESCE(cr.amount, 0)
-                   AS open_amount,
-               l.amount_currency - COALESCE(dr.amount_currency, 0)
-                   + COALESCE(cr.amount_currency, 0) AS open_amount_currency
+               l.amount_residual + COALESCE(a.amount, 0) AS open_amount,
+               l.amount_residual_currency + COALESCE(a.amount_currency, 0)
+                   AS open_amount_currency
           FROM account_move_line l
-          LEFT JOIN LATERAL (
-                SELECT SUM(pr.amount) AS amount,
-                       SUM(pr.debit_amount_currency) AS amount_currency
-                  FROM account_partial_reconcile pr
-                 WHERE pr.debit_move_id = l.id AND pr.max_date <= %(day)s
-               ) dr ON true
-          LEFT JOIN LATERAL (
-                SELECT SUM(pr.amount) AS amount,
-                       SUM(pr.credit_amount_currency) AS amount_currency
-                  FROM account_partial_reconcile pr
-                 WHERE pr.credit_move_id = l.id AND pr.max_date <= %(day)s
-               ) cr ON true
+          LEFT JOIN added a ON a.line_id = l.id
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
            AND l.parent_state = 'posted' AND l.date <= %(day)s
+           AND (l.reconciled IS NOT TRUE OR a.line_id IS NOT NULL)
            %(partners)s
-           AND (l.reconciled IS NOT TRUE
-                OR l.id IN (SELECT pr.debit_move_id FROM account_partial_reconcile pr
-                             WHERE pr.max_date > %(day)s
-                            UNION ALL
-                            SELECT pr.credit_move_id FROM account_partial_reconcile pr
-                             WHERE pr.max_date > %(day)s))
     ) items
      WHERE open_amount != 0
         """,

@@ -106,6 +106,25 @@ class TestOpenItemsAsOf(ArInstrumentCommon):
             sum(buckets), sum(float(row["open_amount"]) for row in items.values())
         )
 
+    def test_past_day_in_foreign_currency(self):
+        """230 EUR (115.00 at 2 EUR for 1) paid 100 EUR before the day and
+        130 EUR after it, at a new rate: on the day 130 EUR are open, 65.00 in
+        company currency at the invoice's rate, whatever the exchange
+        difference booked later."""
+        invoice = self._taxed_invoice(200.0, days_old=60, currency=self.eur)
+        self._pay_days_ago(invoice, 100.0, 30)
+        self._pay_days_ago(invoice, 130.0, 5)
+        self.assertEqual(invoice.payment_state, "paid")
+        item = self._open(self.as_of)[invoice.id]
+        self.assertEqual(item["currency_id"], self.eur.id)
+        self.assertAlmostEqual(float(item["open_amount_currency"]), 130.0)
+        self.assertAlmostEqual(float(item["open_amount"]), 65.0)
+        # paid in full by today, the exchange difference included
+        self.assertNotIn(invoice.id, self._open(self.today))
+        self.assertNotIn(
+            invoice.id, self._open(self.today, today=self.today + timedelta(days=1))
+        )
+
     def test_today_matches_the_stored_residual(self):
         fast = self._open(self.today)
         self.assertEqual(set(fast), {self.inv_c.id, self.inv_d.id})
