@@ -27,6 +27,13 @@ from odoo.tools import SQL
 from . import aging
 
 
+def collectible_amount(receivable_start, sales, current):
+    """CEI's denominator: what could have been collected in the month. When it
+    is not positive (credits not yet applied outweigh the month's sales and
+    the receivable), the index means nothing and is shown as such."""
+    return receivable_start + sales - current
+
+
 def countback_days(balance, months):
     """DSO by countback: ``months`` is [(days, sales)] from the latest month
     back."""
@@ -152,7 +159,7 @@ class ArCompanyKpi(models.Model):
         days_so_far = days[0]
         dso = countback_days(receivable, list(zip(days, monthly, strict=True)))
         best = current / sales * days_so_far if sales > 0 else 0.0
-        collectible = receivable_start + sales - current
+        collectible = collectible_amount(receivable_start, sales, current)
         cei = (
             100.0 * (receivable_start + sales - receivable) / collectible
             if collectible > 0

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import aging
+from .ar_company_kpi import collectible_amount
 
 
 class ArDashboard(models.AbstractModel):
@@ -59,11 +60,18 @@ class ArDashboard(models.AbstractModel):
             ("amount_residual", "!=", 0),
         ]
 
-    def _overdue_domain(self, company, today):
+    def _owed_domain(self, company, today):
+        """What customers owe: the open items in their debit, before the
+        credits not yet applied (refunds, unapplied payments)."""
         return [
             *self._receivable_domain(company, today),
-            ("date_maturity", "<", fields.Date.to_string(today)),
             ("amount_residual", ">", 0),
+        ]
+
+    def _overdue_domain(self, company, today):
+        return [
+            *self._owed_domain(company, today),
+            ("date_maturity", "<", fields.Date.to_string(today)),
         ]
 
     def _hold_domain(self):
@@ -119,10 +127,13 @@ class ArDashboard(models.AbstractModel):
             self._receivable_domain(company, today),
             aggregates=["amount_residual:sum"],
         )
+        [(owed,)] = Line._read_group(
+            self._owed_domain(company, today), aggregates=["amount_residual:sum"]
+        )
         [(overdue,)] = Line._read_group(
             self._overdue_domain(company, today), aggregates=["amount_residual:sum"]
         )
-        receivable, overdue = receivable or 0.0, overdue or 0.0
+        receivable, owed, overdue = receivable or 0.0, owed or 0.0, overdue or 0.0
         kpi = self.env["ar.company.kpi"].search(
             [("company_id", "=", company.id), ("month", "=", today.replace(day=1))],
             limit=1,
@@ -154,7 +165,8 @@ class ArDashboard(models.AbstractModel):
             {
                 "key": "overdue",
                 "label": self.env._("Overdue"),
-                "value": 100.0 * overdue / receivable if receivable else 0.0,
+                # a share of what is owed: unapplied credits are not "current"
+                "value": 100.0 * overdue / owed if owed else 0.0,
                 "kind": "percent",
                 "detail": overdue,
                 "action": self._list(
@@ -181,7 +193,12 @@ class ArDashboard(models.AbstractModel):
             {
                 "key": "cei",
                 "label": self.env._("CEI"),
-                "value": kpi.cei,
+                "value": kpi.cei
+                if collectible_amount(
+                    kpi.receivable_start, kpi.sales, kpi.current_receivable
+                )
+                > 0
+                else None,
                 "kind": "percent",
                 "action": kpi_action,
             },

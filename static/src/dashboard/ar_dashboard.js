@@ -36,6 +36,9 @@ export class ArDashboard extends Component {
     }
 
     cardValue(card) {
+        if (card.value === null) {
+            return "—";
+        }
         switch (card.kind) {
             case "money":
                 return this.money(card.value);
