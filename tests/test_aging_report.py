@@ -223,6 +223,62 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(values["Summary"]["H9"].value, 1615)
         self.assertEqual(values["Detail"]["I10"].value, 1615)
 
+    def test_xlsx_detail_rows_are_the_report_rows(self):
+        """The detail rows (rendered by the database) read back cell by cell
+        as the report's rows, with their formats; XML characters, spaces
+        at the ends and control characters in a name survive or are dropped
+        as Excel needs."""
+        odd = self.env["res.partner"].create(
+            {"name": "  Smith & <Sons>\x07 ", "is_company": True}
+        )
+        self._invoice(odd, 321.09, days_old=70, term_days=30)
+        report = self._report(
+            partner_ids=[Command.set((self.customer | self.other | odd).ids)]
+        )
+        lines = self._lines(report).sorted(
+            lambda line: (line.partner_id.name, line.date_maturity, line.move_line_id)
+        )
+        labels = report._bucket_labels()
+        detail = openpyxl.load_workbook(io.BytesIO(report._xlsx()))["Detail"]
+        rows = list(detail.iter_rows(min_row=7, max_row=6 + len(lines)))
+        self.assertEqual(detail.cell(7 + len(lines), 1).value, "Total")
+        for line, row in zip(lines, rows, strict=True):
+            bucket = int(line.bucket)
+            values = [cell.value for cell in row]
+            expected = [
+                line.partner_id.name.replace("\x07", ""),
+                line.move_id.name,
+                line.invoice_date,
+                line.date_maturity,
+                line.days,
+                labels[bucket],
+                line.currency_id.name,
+                line.amount_currency,
+                line.amount,
+            ]
+            self.assertEqual(
+                [
+                    values[0],
+                    values[1],
+                    values[2].date(),
+                    values[3].date(),
+                    *values[4:9],
+                ],
+                expected,
+            )
+            self.assertEqual(
+                [i for i, value in enumerate(values[9:]) if value is not None],
+                [bucket],
+            )
+            self.assertEqual(values[9 + bucket], line.amount)
+            self.assertEqual(row[2].number_format, "yyyy-mm-dd")
+            self.assertEqual(row[4].number_format, "0")
+            self.assertIn(self.company.currency_id.symbol, row[8].number_format)
+            self.assertIn(
+                self.company.currency_id.symbol, row[9 + bucket].number_format
+            )
+        self.assertEqual(rows[0][0].value, "  Smith & <Sons> ")
+
 
 @tagged("post_install", "-at_install")
 class TestRiskReport(ArInstrumentCommon):

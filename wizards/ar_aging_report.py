@@ -273,10 +273,13 @@ class ArAgingReport(models.TransientModel):
         detail = SQL(
             """
             SELECT r.partner_name, r.move_name, r.invoice_date, r.date_maturity,
-                   r.days, r.bucket, c.name, r.amount_currency, r.amount
+                   r.days, r.bucket, c.name AS currency_name, r.amount_currency,
+                   r.amount,
+                   row_number() OVER (ORDER BY r.partner_name, r.partner_id,
+                                      r.date_maturity, r.move_line_id) - 1
+                       AS ordinal
               FROM (%s) r
               JOIN res_currency c ON c.id = r.currency_id
-          ORDER BY r.partner_name, r.partner_id, r.date_maturity, r.move_line_id
             """,
             rows,
         )
