@@ -91,10 +91,10 @@ def bucket_sql(days, limits=DEFAULT_LIMITS):
 
 
 def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
-    """Rows (id, partner_id, move_id, date, date_maturity, invoice_date,
-    currency_id, open_amount, open_amount_currency) of the receivable items of
-    the company open at the end of ``day``, amounts in company currency and in
-    the item's currency."""
+    """Rows (id, partner_id, move_id, move_name, date, date_maturity,
+    invoice_date, currency_id, open_amount, open_amount_currency) of the
+    receivable items of the company open at the end of ``day``, amounts in
+    company currency and in the item's currency."""
     partners = (
         SQL("AND l.partner_id = ANY(%s)", list(partner_ids))
         if partner_ids is not None
@@ -103,8 +103,9 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
     if day >= today:
         return SQL(
             """
-        SELECT l.id, l.partner_id, l.move_id, l.date, l.date_maturity,
-               l.invoice_date, l.currency_id, l.amount_residual AS open_amount,
+        SELECT l.id, l.partner_id, l.move_id, l.move_name, l.date,
+               l.date_maturity, l.invoice_date, l.currency_id,
+               l.amount_residual AS open_amount,
                l.amount_residual_currency AS open_amount_currency
           FROM account_move_line l
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
@@ -138,8 +139,10 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
           FROM later GROUP BY line_id
     )
     SELECT * FROM (
-        SELECT l.id, l.partner_id, l.move_id, l.date, l.date_maturity,
-               l.invoice_date, l.currency_id,
+        -- items not reconciled today (Odoo's partial index of unreconciled
+        -- lines), plus what was taken off them after the day
+        SELECT l.id, l.partner_id, l.move_id, l.move_name, l.date,
+               l.date_maturity, l.invoice_date, l.currency_id,
                l.amount_residual + COALESCE(a.amount, 0) AS open_amount,
                l.amount_residual_currency + COALESCE(a.amount_currency, 0)
                    AS open_amount_currency
@@ -147,7 +150,19 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
           LEFT JOIN added a ON a.line_id = l.id
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
            AND l.parent_state = 'posted' AND l.date <= %(day)s
-           AND (l.reconciled IS NOT TRUE OR a.line_id IS NOT NULL)
+           AND l.reconciled IS NOT TRUE
+           %(partners)s
+        UNION ALL
+        -- items reconciled today that a reconciliation after the day touched
+        SELECT l.id, l.partner_id, l.move_id, l.move_name, l.date,
+               l.date_maturity, l.invoice_date, l.currency_id,
+               l.amount_residual + a.amount,
+               l.amount_residual_currency + a.amount_currency
+          FROM added a
+          JOIN account_move_line l ON l.id = a.line_id
+         WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+           AND l.parent_state = 'posted' AND l.date <= %(day)s
+           AND l.reconciled IS TRUE
            %(partners)s
     ) items
      WHERE open_amount != 0
