@@ -96,14 +96,26 @@ class SqlRowsWorksheet(Worksheet):
         return last_row
 
 
+# XML 1.0 has no place for these; Excel's own files escape them, we drop them.
+CONTROL_CHARACTERS = "".join(
+    chr(code) for code in [*range(1, 9), 11, 12, *range(14, 32)]
+)
+
+
 def _xml_text_sql(expression):
-    """SQL: ``expression`` as XML text (control characters dropped)."""
+    """SQL: ``expression`` as XML text, control characters dropped."""
     return SQL(
         "replace(replace(replace(regexp_replace(%s, %s, '', 'g'),"
         " '&', '&amp;'), '<', '&lt;'), '>', '&gt;')",
         expression,
-        "[\\x01-\\x08\\x0b\\x0c\\x0e-\\x1f]",
+        f"[{CONTROL_CHARACTERS}]",  # translate() is ten times slower
     )
+
+
+def xml_text(text):
+    """``text`` as XML text, as ``_xml_text_sql`` renders it."""
+    text = text.translate(dict.fromkeys(map(ord, CONTROL_CHARACTERS)))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def row_xml_sql(row, cells):
@@ -111,9 +123,11 @@ def row_xml_sql(row, cells):
     writes it in constant-memory mode. ``row`` is the SQL of its 0-based row
     index; ``cells`` is [(column, kind, expression, format)] in column order:
     ``column`` is an index or an SQL expression of the column letters, ``kind``
-    is "text" (written as an inline string, skipped when empty), "number"
-    (its text is the value as stored, exact for numeric), or "date"; ``format``
-    an xlsxwriter format or None."""
+    is "text" (written as an inline string, skipped when empty), "xml" (the
+    same, escaped beforehand with ``xml_text``, never empty), "number"
+    (its text is the value as stored, exact for numeric), "date", or "formula"
+    (``expression`` is then the SQL of the formula's text and of its value);
+    ``format`` an xlsxwriter format or None."""
     number = SQL("(%s + 1)", row)
     parts = [SQL("'<row r=\"' || %s || '\">'", number)]
     for column, kind, expression, cell_format in cells:
@@ -124,16 +138,38 @@ def row_xml_sql(row, cells):
         # <c r="B7" s="4" (the element is closed by the kind's own part)
         head = SQL("'<c r=\"' || %s || %s || %s", letters, number, '"' + style)
         if kind == "text":
+            # xml:space="preserve" keeps spaces at either end, as xlsxwriter
             parts.append(
                 SQL(
                     "CASE WHEN COALESCE(%(value)s, '') = '' THEN '' ELSE"
                     " %(head)s || ' t=\"inlineStr\"><is><t'"
-                    " || CASE WHEN %(value)s ~ '^\\s|\\s$'"
+                    " || CASE WHEN %(value)s <> btrim(%(value)s, %(spaces)s)"
                     " THEN ' xml:space=\"preserve\"' ELSE '' END"
                     " || '>' || %(text)s || '</t></is></c>' END",
                     value=expression,
                     head=head,
+                    spaces=" \t\n\r",
                     text=_xml_text_sql(expression),
+                )
+            )
+            continue
+        if kind == "xml":  # text already escaped by ``xml_text``, not empty
+            parts.append(
+                SQL(
+                    "%s || ' t=\"inlineStr\"><is><t>' || %s || '</t></is></c>'",
+                    head,
+                    expression,
+                )
+            )
+            continue
+        if kind == "formula":  # expression is (formula, its value)
+            formula, value = expression
+            parts.append(
+                SQL(
+                    "%s || '><f>' || %s || '</f><v>' || %s || '</v></c>'",
+                    head,
+                    formula,
+                    value,
                 )
             )
             continue
@@ -218,16 +254,18 @@ def _subtotal(sheet, row, col, first, last, value, fmt):
     sheet.write_formula(row, col, f"=SUBTOTAL(9,{cells})", fmt, value)
 
 
-def aging_workbook(env, company, day, filters, labels, summary, detail):
+def aging_workbook(env, company, day, filters, labels, summary, detail, totals):
     """The aged receivables workbook.
 
-    ``summary`` is [(partner id, name, amount per bucket..., total)] in company
-    currency; ``detail`` is an SQL query of the open items with the columns
-    partner_name, move_name, invoice_date, date_maturity, days, bucket (an
-    index into ``labels``), currency_name, amount_currency, amount and
-    ordinal (0, 1, ... in the order of the sheet). The detail rows are
-    rendered by the database (``SqlRowsWorksheet``); their totals are the
-    summary's, which sums the same items."""
+    ``summary`` is an SQL query of the customers with the columns
+    partner_name, b0, b1, ... (their open amount in each bucket of
+    ``labels``), total and ordinal (0, 1, ... in the order of the sheet);
+    ``detail`` an SQL query of the open items with the columns partner_name,
+    move_name, invoice_date, date_maturity, days, bucket (an index into
+    ``labels``), currency_name, amount_currency, amount and ordinal; amounts
+    in company currency. ``totals`` is [amount in each bucket..., total] over
+    all items, the value written with each total's formula. The rows of both
+    sheets are rendered by the database (``SqlRowsWorksheet``)."""
     book = _Book()
     money = book.money(company.currency_id)
     money_total = book.money(company.currency_id, total=True)
@@ -242,30 +280,47 @@ def aging_workbook(env, company, day, filters, labels, summary, detail):
         env._("Options: %(filters)s", filters=filters),
     ]
     buckets = len(labels)
+    totals = [float(total) for total in totals]
     no_customer = env._("(no customer)")
+    first = HEADER_ROW + 1
 
     # Summary: one row per customer, a total per row and per column.
     columns = [(env._("Customer"), 36)] + [(label, 14) for label in labels]
     columns.append((env._("Total"), 16))
-    sheet = book.sheet(env._("Summary"), header, columns)
-    first = HEADER_ROW + 1
-    totals = [0.0] * (buckets + 1)
-    row = first - 1
-    for row, (_partner_id, name, *amounts) in enumerate(summary, start=first):
-        sheet.write_string(row, 0, name or no_customer)
-        for col, amount in enumerate(amounts[:buckets], start=1):
-            sheet.write_number(row, col, float(amount), money)
-            totals[col - 1] += float(amount)
-        line_total = float(amounts[buckets])
-        totals[buckets] += line_total
-        sheet.write_formula(
-            row,
-            buckets + 1,
-            f"=SUM({xl_rowcol_to_cell(row, 1)}:{xl_rowcol_to_cell(row, buckets)})",
-            money,
-            line_total,
-        )
-    last = row
+    sheet = book.sheet(env._("Summary"), header, columns, SqlRowsWorksheet)
+    row = SQL("(%s + s.ordinal)", first)
+    first_letter, last_letter = xl_col_to_name(1), xl_col_to_name(buckets)
+    rows_xml = row_xml_sql(
+        row,
+        [(0, "text", SQL("COALESCE(s.partner_name, %s)", no_customer), None)]
+        + [
+            (1 + index, "number", SQL("s.%s", SQL.identifier(f"b{index}")), money)
+            for index in range(buckets)
+        ]
+        + [
+            (
+                buckets + 1,
+                "formula",
+                (
+                    SQL(
+                        "'SUM(' || %s || (%s + 1) || ':' || %s || (%s + 1) || ')'",
+                        first_letter,
+                        row,
+                        last_letter,
+                        row,
+                    ),
+                    SQL("s.total"),
+                ),
+                money,
+            )
+        ],
+    )
+    last = sheet.write_sql_rows(
+        env.cr,
+        SQL("SELECT %s FROM (%s) s ORDER BY s.ordinal", rows_xml, summary),
+        first,
+        buckets + 1,
+    )
     total_row = last + 1
     sheet.write_string(total_row, 0, env._("Total"), book.total_label)
     for col in range(1, buckets + 2):
@@ -295,7 +350,12 @@ def aging_workbook(env, company, day, filters, labels, summary, detail):
             (2, "date", SQL("d.invoice_date"), book.date),
             (3, "date", SQL("d.date_maturity"), book.date),
             (4, "number", SQL("d.days"), book.integer),
-            (5, "text", SQL("(%s::varchar[])[d.bucket + 1]", labels), None),
+            (
+                5,
+                "xml",
+                SQL("(%s::varchar[])[d.bucket + 1]", [xml_text(x) for x in labels]),
+                None,
+            ),
             (6, "text", SQL("d.currency_name"), None),
             (7, "number", SQL("d.amount_currency"), None),
             (open_col, "number", SQL("d.amount"), money),

@@ -20,7 +20,7 @@ BUCKET_COLUMNS = [f"amount_b{index}" for index in range(aging.MAX_LIMITS + 2)]
 # Rows of the report; %(items)s is the open-items query, the other parameters
 # are the report's options.
 ROWS_SQL = """
-SELECT i.id AS move_line_id, i.move_id, m.name AS move_name,
+SELECT i.id AS move_line_id, i.move_id, i.move_name,
        cp.id AS partner_id, cp.name AS partner_name,
        COALESCE(i.invoice_date, i.date) AS invoice_date,
        COALESCE(i.date_maturity, i.date) AS date_maturity,
@@ -30,7 +30,6 @@ SELECT i.id AS move_line_id, i.move_id, m.name AS move_name,
        cp.user_id AS salesperson_id,
        (cp.ar_collector_id ->> %(company_key)s)::int AS collector_id
   FROM (%(items)s) i
-  JOIN account_move m ON m.id = i.move_id
   LEFT JOIN res_partner rp ON rp.id = i.partner_id
   LEFT JOIN res_partner cp ON cp.id = rp.commercial_partner_id
  WHERE TRUE %(filters)s
@@ -250,48 +249,74 @@ class ArAgingReport(models.TransientModel):
         return "; ".join(parts)
 
     def _xlsx(self):
-        """The workbook's bytes (see ``xlsx_export.aging_workbook``)."""
+        """The workbook's bytes (see ``xlsx_export.aging_workbook``). The rows
+        are computed once, into a temporary table that both sheets read."""
         self.ensure_one()
-        rows = self._rows_sql()
         labels = self._bucket_labels()
-        summary = self.env.execute_query(
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("DROP TABLE IF EXISTS ar_aging_xlsx_rows")
+        cr.execute(
             SQL(
                 """
-            SELECT r.partner_id, MIN(r.partner_name),
-                   %(sums)s, SUM(r.amount)
-              FROM (%(rows)s) r
-          GROUP BY r.partner_id
-          ORDER BY MIN(r.partner_name), r.partner_id
-                """,
-                rows=rows,
-                sums=SQL(", ").join(
-                    SQL("COALESCE(SUM(r.amount) FILTER (WHERE r.bucket = %s), 0)", i)
-                    for i in range(len(labels))
-                ),
-            )
-        )
-        detail = SQL(
-            """
-            SELECT r.partner_name, r.move_name, r.invoice_date, r.date_maturity,
-                   r.days, r.bucket, c.name AS currency_name, r.amount_currency,
+            CREATE TEMPORARY TABLE ar_aging_xlsx_rows ON COMMIT DROP AS
+            SELECT r.partner_id, r.partner_name, r.move_name, r.invoice_date,
+                   r.date_maturity, r.days, r.bucket,
+                   -- the item's own currency only when it is not the company's
+                   CASE WHEN r.currency_id != %(company_currency)s
+                        THEN c.name END AS currency_name,
+                   CASE WHEN r.currency_id != %(company_currency)s
+                        THEN r.amount_currency END AS amount_currency,
                    r.amount,
                    row_number() OVER (ORDER BY r.partner_name, r.partner_id,
                                       r.date_maturity, r.move_line_id) - 1
                        AS ordinal
-              FROM (%s) r
+              FROM (%(rows)s) r
               JOIN res_currency c ON c.id = r.currency_id
-            """,
-            rows,
+                """,
+                rows=self._rows_sql(),
+                company_currency=self.company_id.currency_id.id,
+            )
         )
-        return xlsx_export.aging_workbook(
-            self.env,
-            company=self.company_id,
-            day=self.date,
-            filters=self._filter_text(),
-            labels=labels,
-            summary=summary,
-            detail=detail,
-        )
+        try:
+            sums = SQL(", ").join(
+                SQL(
+                    "COALESCE(SUM(r.amount) FILTER (WHERE r.bucket = %s), 0) AS %s",
+                    index,
+                    SQL.identifier(f"b{index}"),
+                )
+                for index in range(len(labels))
+            )
+            summary = SQL(
+                """
+            SELECT s.*, row_number() OVER (ORDER BY s.first_ordinal) - 1
+                       AS ordinal
+              FROM (SELECT MIN(r.partner_name) AS partner_name,
+                           MIN(r.ordinal) AS first_ordinal,
+                           %s, SUM(r.amount) AS total
+                      FROM ar_aging_xlsx_rows r
+                  GROUP BY r.partner_id) s
+                """,
+                sums,
+            )
+            [totals] = self.env.execute_query(
+                SQL(
+                    "SELECT %s, COALESCE(SUM(r.amount), 0) FROM ar_aging_xlsx_rows r",
+                    sums,
+                )
+            )
+            return xlsx_export.aging_workbook(
+                self.env,
+                company=self.company_id,
+                day=self.date,
+                filters=self._filter_text(),
+                labels=labels,
+                summary=summary,
+                detail=SQL("SELECT * FROM ar_aging_xlsx_rows"),
+                totals=totals,
+            )
+        finally:
+            cr.execute("DROP TABLE IF EXISTS ar_aging_xlsx_rows")
 
 
 class ArAgingLine(models.TransientModel):
