@@ -191,26 +191,34 @@ SELECT n,
        END AS credit_limit
   FROM generate_series(1, %(partners)s) AS n;
 
+-- draws after the first %(draws)s are the extra open invoices of --open:
+-- dated in the last eight months, most of them recent, never paid by today
 CREATE TEMP TABLE bench_draw AS
 SELECT k,
        1 + floor(%(partners)s * power(random(), 1.5))::int AS pn,
-       %(today)s::date - 1 - floor(random() * 729)::int AS invoice_date,
+       CASE WHEN k <= %(draws)s
+            THEN %(today)s::date - 1 - floor(random() * 729)::int
+            ELSE %(today)s::date - 1 - floor(240 * power(random(), 2))::int
+       END AS invoice_date,
        round((40 * power(500, random()))::numeric, 2) AS amount,
        random() AS noise, random() AS split, random() AS share,
-       random() < 0.2 AS two_payments, random() < 0.3 AS partly_open
-  FROM generate_series(1, %(draws)s) AS k;
+       random() < 0.2 AS two_payments, random() < 0.3 AS partly_open,
+       k > %(draws)s AS forced_open
+  FROM generate_series(1, %(draws)s + %(extra)s) AS k;
 
 CREATE TEMP TABLE bench_inv0 AS
 SELECT d.*, p.partner_id, p.name AS partner_name,
        d.invoice_date + p.terms AS due_date,
+       CASE WHEN d.forced_open THEN %(today)s::date + 1 ELSE
        GREATEST(d.invoice_date + p.terms
                 + round(p.habit
                         + p.slide * (d.invoice_date - (%(today)s::date - 730)) / 30.0
                         - 6 + 14 * d.noise)::int,
-                d.invoice_date + 1) AS pay_date
+                d.invoice_date + 1) END AS pay_date
   FROM bench_draw d JOIN bench_partner p ON p.n = d.pn;
 
--- exactly %(paid)s paid invoices; every invoice not yet paid by today stays open
+-- exactly %(paid)s paid invoices; every invoice not yet paid by today stays
+-- open, at most %(open)s of them
 CREATE TEMP TABLE bench_inv AS
 WITH ranked AS (
     SELECT i.*, pay_date < %(today)s::date AS is_paid,
@@ -219,7 +227,7 @@ WITH ranked AS (
       FROM bench_inv0 i
 ), kept AS (
     SELECT *, row_number() OVER (ORDER BY invoice_date, k) AS inv_n
-      FROM ranked WHERE NOT is_paid OR rank <= %(paid)s
+      FROM ranked WHERE rank <= CASE WHEN is_paid THEN %(paid)s ELSE %(open)s END
 ), dated AS (
     SELECT kept.*,
            -- first payment of a two-payment invoice: 30-70 %% on a day between
@@ -403,22 +411,26 @@ def bases(cr, sizes):
     return result
 
 
-def generate(env, partners, paid):
+def generate(env, partners, paid, open_items=None):
     cr = env.cr
     today = fields.Date.context_today(env.user)
     tpl = ensure_templates(env)
     draws = int(paid * 1.12) + 100
+    # --open N: exactly N open invoices, the natural ones topped up with extra
+    # recent draws; by default, whatever is not paid by today
+    extra = open_items or 0
+    draws_all = draws + extra
     cr.execute("SET LOCAL work_mem = '256MB'")
     # upper bounds for the id ranges: every draw an invoice, two payments each
     ids = bases(
         cr,
         [
             ("partner_base", "res_partner", partners),
-            ("move_base", "account_move", 3 * draws),
-            ("line_base", "account_move_line", 6 * draws),
-            ("payment_base", "account_payment", 2 * draws),
-            ("partial_base", "account_partial_reconcile", 2 * draws),
-            ("full_base", "account_full_reconcile", draws),
+            ("move_base", "account_move", 3 * draws_all),
+            ("line_base", "account_move_line", 6 * draws_all),
+            ("payment_base", "account_payment", 2 * draws_all),
+            ("partial_base", "account_partial_reconcile", 2 * draws_all),
+            ("full_base", "account_full_reconcile", draws_all),
         ],
     )
     start = time.perf_counter()
@@ -429,10 +441,12 @@ def generate(env, partners, paid):
         partners=partners,
         paid=paid,
         draws=draws,
+        extra=extra,
+        open=open_items if open_items else draws_all,
         today=today,
         sale_code=SALE_CODE,
         bank_code=BANK_CODE,
-        invoices=draws,
+        invoices=draws_all,
     )
     for statement in PLAN_SQL.split(";\n"):
         if statement.strip():
@@ -547,6 +561,12 @@ def main():
         default=1.0,
         help="1.0 = 20,000 customers and 1,000,000 paid invoices",
     )
+    parser.add_argument(
+        "--open",
+        type=int,
+        default=None,
+        help="exactly this many open invoices (default: those not paid by today)",
+    )
     args = parser.parse_args()
     setup_odoo(args.config)
     with environment(args.database, commit=True) as env:
@@ -557,7 +577,7 @@ def main():
         ensure_accounting(env)
         partners = max(int(FULL_PARTNERS * args.scale), 10)
         paid = max(int(FULL_PAID * args.scale), 100)
-        generate(env, partners, paid)
+        generate(env, partners, paid, args.open)
         check_with_odoo(env)
 
 
