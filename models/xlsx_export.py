@@ -236,6 +236,18 @@ class _Book:
         sheet.freeze_panes(HEADER_ROW + 1, 1)
         return sheet
 
+    def sql_rows_and_totals(self, env, sheet, query, last_col, totals, total_format):
+        """Stream the rows ``query`` renders into ``sheet`` below its column
+        titles, then a totals row: a SUBTOTAL for each {column: value} of
+        ``totals``; then the autofilter."""
+        first = HEADER_ROW + 1
+        last = sheet.write_sql_rows(env.cr, query, first, last_col)
+        total_row = last + 1
+        sheet.write_string(total_row, 0, env._("Total"), self.total_label)
+        for col, value in totals.items():
+            _subtotal(sheet, total_row, col, first, last, value, total_format)
+        self.finish(sheet, last, last_col)
+
     def finish(self, sheet, last_row, last_col):
         """Autofilter over the column titles and the rows."""
         sheet.autofilter(HEADER_ROW, 0, max(last_row, HEADER_ROW), last_col)
@@ -315,17 +327,14 @@ def aging_workbook(env, company, day, filters, labels, summary, detail, totals):
             )
         ],
     )
-    last = sheet.write_sql_rows(
-        env.cr,
+    book.sql_rows_and_totals(
+        env,
+        sheet,
         SQL("SELECT %s FROM (%s) s ORDER BY s.ordinal", rows_xml, summary),
-        first,
         buckets + 1,
+        dict(zip(range(1, buckets + 2), totals, strict=True)),
+        money_total,
     )
-    total_row = last + 1
-    sheet.write_string(total_row, 0, env._("Total"), book.total_label)
-    for col in range(1, buckets + 2):
-        _subtotal(sheet, total_row, col, first, last, totals[col - 1], money_total)
-    book.finish(sheet, last, buckets + 1)
 
     # Detail: one row per open item, its amount also in its bucket's column.
     columns = [
@@ -367,18 +376,20 @@ def aging_workbook(env, company, day, filters, labels, summary, detail, totals):
             ),
         ],
     )
-    last = sheet.write_sql_rows(
-        env.cr,
+    book.sql_rows_and_totals(
+        env,
+        sheet,
         SQL("SELECT %s FROM (%s) d ORDER BY d.ordinal", rows_xml, detail),
-        first,
         open_col + buckets,
+        dict(
+            zip(
+                range(open_col, open_col + buckets + 1),
+                [totals[buckets], *totals[:buckets]],
+                strict=True,
+            )
+        ),
+        money_total,
     )
-    total_row = last + 1
-    sheet.write_string(total_row, 0, env._("Total"), book.total_label)
-    detail_totals = [totals[buckets], *totals[:buckets]]
-    for index, col in enumerate(range(open_col, open_col + buckets + 1)):
-        _subtotal(sheet, total_row, col, first, last, detail_totals[index], money_total)
-    book.finish(sheet, last, open_col + buckets)
     return book.close()
 
 
