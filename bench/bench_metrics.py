@@ -25,9 +25,9 @@ import random
 import resource
 import tracemalloc
 
-from common import environment, median, setup_odoo, timed
+from common import environment, invoice_values, median, setup_odoo, timed
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tools import SQL
 
 BARE_SQL = """
@@ -71,24 +71,7 @@ def change_customers(env, company, rng, share):
     half = len(chosen) // 2
     today = fields.Date.context_today(env.user)
     invoices = env["account.move"].create(
-        [
-            {
-                "move_type": "out_invoice",
-                "partner_id": partner_id,
-                "invoice_date": today,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Goods",
-                            "quantity": 1,
-                            "price_unit": round(rng.uniform(50, 5000), 2),
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-            for partner_id in chosen[:half]
-        ]
+        [invoice_values(partner_id, today, rng) for partner_id in chosen[:half]]
     )
     invoices.action_post()
     env.cr.execute(

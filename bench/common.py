@@ -5,7 +5,7 @@ import statistics
 import time
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 
 
 def setup_odoo(conf):
@@ -44,3 +44,23 @@ def timed(func):
 
 def median(values):
     return statistics.median(values) if values else float("nan")
+
+
+def invoice_values(partner_id, invoice_date, rng, **extra):
+    """A customer invoice of one untaxed line of 50 to 5,000."""
+    return {
+        "move_type": "out_invoice",
+        "partner_id": partner_id,
+        "invoice_date": invoice_date,
+        "invoice_line_ids": [
+            Command.create(
+                {
+                    "name": "Goods",
+                    "quantity": 1,
+                    "price_unit": round(rng.uniform(50, 5000), 2),
+                    "tax_ids": [Command.clear()],
+                }
+            )
+        ],
+        **extra,
+    }

@@ -10,7 +10,7 @@ import argparse
 import random
 from datetime import timedelta
 
-from common import ensure_accounting, environment, setup_odoo
+from common import ensure_accounting, environment, invoice_values, setup_odoo
 
 from odoo import Command, fields
 
@@ -45,22 +45,12 @@ def generate(env, size, rng):
         for _ in range(min(BATCH, size - start)):
             invoice_date = today - timedelta(days=rng.randint(1, 720))
             vals_list.append(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": invoice_date,
-                    "invoice_date_due": invoice_date + timedelta(days=30),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Goods",
-                                "quantity": 1,
-                                "price_unit": round(rng.uniform(50, 5000), 2),
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
+                invoice_values(
+                    partner.id,
+                    invoice_date,
+                    rng,
+                    invoice_date_due=invoice_date + timedelta(days=30),
+                )
             )
         env["account.move"].create(vals_list).action_post()
         env.cr.commit()

@@ -206,7 +206,7 @@ class ArCreditPolicy(models.Model):
     )
     aging_limits = fields.Char(
         string="Aging Buckets (days)",
-        default="30, 60, 90, 120",
+        default=", ".join(map(str, aging.DEFAULT_LIMITS)),
         required=True,
         tracking=True,
         help="Last day of each overdue bucket of the aged receivables, ascending: "

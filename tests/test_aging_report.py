@@ -223,6 +223,18 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(values["Summary"]["H9"].value, 1615)
         self.assertEqual(values["Detail"]["I10"].value, 1615)
 
+    def test_xlsx_with_nothing_open(self):
+        """A day on which nothing was open still gives both sheets, with zero
+        totals under the column titles."""
+        report = self._report(date=self.today - timedelta(days=365))
+        book = openpyxl.load_workbook(io.BytesIO(report._xlsx()), data_only=True)
+        for name in ("Summary", "Detail"):
+            sheet = book[name]
+            self.assertEqual(sheet["A7"].value, "Total", name)
+            self.assertEqual(sheet.max_row, 7, name)
+        self.assertEqual(book["Summary"]["H7"].value, 0)
+        self.assertEqual(book["Detail"]["I7"].value, 0)
+
     def test_xlsx_detail_rows_are_the_report_rows(self):
         """The detail rows (rendered by the database) read back cell by cell
         as the report's rows, with their formats; XML characters, spaces
