@@ -11,10 +11,14 @@ an autofilter below them, the rows, then a totals row whose cells are
 with its value so that a reader that does not compute formulas sees it too.
 """
 
+import functools
 import io
 import itertools
+import types
+import zipfile
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
@@ -54,6 +58,26 @@ def money_format(currency):
     if currency.position == "before":
         return f"{symbol} {number};-{symbol} {number}"
     return f"{number} {symbol};-{number} {symbol}"
+
+
+class _Workbook(xlsxwriter.Workbook):
+    """An xlsxwriter workbook that deflates its parts at zlib level 1.
+
+    At the default level 6, compressing a 200,000-item sheet (80 MB of XML)
+    took 1.4 s, a third of the export; level 1 takes 0.35 s for a file a
+    fifth larger. xlsxwriter has no option for it, so its own packaging
+    method is run here with a ZipFile that compresses faster: the method's
+    code, unchanged, with that one name bound differently, for this class
+    only (nothing of xlsxwriter's module is patched)."""
+
+    _store_workbook = types.FunctionType(
+        xlsxwriter.Workbook._store_workbook.__code__,
+        {
+            **vars(xlsxwriter.workbook),
+            "ZipFile": functools.partial(zipfile.ZipFile, compresslevel=1),
+        },
+        "_store_workbook",
+    )
 
 
 class SqlRowsWorksheet(Worksheet):
@@ -192,7 +216,7 @@ class _Book:
 
     def __init__(self):
         self.output = io.BytesIO()
-        self.book = xlsxwriter.Workbook(
+        self.book = _Workbook(
             self.output, {"constant_memory": True, "remove_timezone": True}
         )
         self.title = self.book.add_format({"bold": True, "font_size": 14})
