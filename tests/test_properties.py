@@ -221,7 +221,10 @@ class TestDaysToPayProperties(ArCommon):
         expected = []  # (paid, days to pay, days late) of each settled invoice
         for spec in history:
             invoice = self._invoice(
-                partner, spec["cents"] / 100, days_old=spec["age"], term_days=spec["term"]
+                partner,
+                spec["cents"] / 100,
+                days_old=spec["age"],
+                term_days=spec["term"],
             )
             weights = [weight for weight, _after in spec["payments"]]
             parts = settlement_math.prorate(spec["cents"] / 100, weights)
