@@ -119,9 +119,11 @@ class ArInstrumentMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     def action_approve(self):
         for record in self:
+            # who may approve first: a user without the right learns that, not
+            # what the record lacks (which they may not even be able to see)
+            record._ar_check_approver()
             record._ar_check_state("draft", self.env._("approve"))
             record._ar_check_ready()
-            record._ar_check_approver()
         self.write(
             {
                 "state": "approved",

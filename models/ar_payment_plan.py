@@ -172,7 +172,9 @@ class ArPaymentPlan(models.Model):
                     "date_activated": fields.Date.context_today(self),
                 }
             )
-            plan.partner_id.message_post(
+            # on the customer's chatter, which a Credit Manager without the
+            # right to edit contacts may still write to (the author stays them)
+            plan.partner_id.sudo().message_post(
                 body=self.env._(
                     "Payment plan %(name)s activated: %(amount)s in %(count)s "
                     "installments.",

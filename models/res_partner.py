@@ -289,15 +289,24 @@ class ResPartner(models.Model):
                         "Release Credit Hold instead of editing it."
                     )
                 )
-            if vals.keys() & CREDIT_FIELDS and not self.env.user.has_group(
-                MANAGER_GROUP
-            ):
-                raise AccessError(
-                    self.env._(
-                        "Only a Credit Manager can change a customer's credit limit "
-                        "or credit policy."
+            if vals.keys() & CREDIT_FIELDS:
+                if not self.env.user.has_group(MANAGER_GROUP):
+                    raise AccessError(
+                        self.env._(
+                            "Only a Credit Manager can change a customer's credit "
+                            "limit or credit policy."
+                        )
                     )
-                )
+                if vals.keys() <= CREDIT_FIELDS:
+                    # A Credit Manager may set the credit terms of any customer
+                    # they can see, without the right to edit contacts.
+                    self.check_access("read")
+                    if vals.get("ar_policy_id"):
+                        policy = self.env["ar.credit.policy"].browse(
+                            vals["ar_policy_id"]
+                        )
+                        policy.check_access("read")  # one of their companies
+                    return self.sudo().write(vals)
         tracked = self._ar_credit_settings_before(vals)
         res = super().write(vals)
         if tracked:
