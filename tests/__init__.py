@@ -18,3 +18,4 @@ from . import test_aging_report
 from . import test_dashboard
 from . import test_screens
 from . import test_tour
+from . import test_access_matrix

@@ -47,6 +47,34 @@ class ArInstrumentCommon(ArCommon):
             ],
         )
 
+    @classmethod
+    def _delivered_invoice_of(cls, partner, product, quantity, price=100.0):
+        """A posted invoice of an order of ``quantity`` ``product`` at ``price``
+        for ``partner``, confirmed and delivered first."""
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = quantity
+        picking.button_validate()
+        if picking.state != "done":
+            raise AssertionError(f"{picking.name} should be done")
+        invoice = order._create_invoices()
+        invoice.action_post()
+        return invoice
+
     def _moves_count(self):
         return self.env["account.move"].search_count([])
 

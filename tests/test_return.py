@@ -25,28 +25,7 @@ class TestReturn(ArInstrumentCommon):
     def _delivered_invoice(self, quantity=10.0, partner=None):
         """An order of ``quantity`` kettles at 100 + 15 % tax, delivered and
         invoiced."""
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": (partner or self.shop).id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.goods.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": 100.0,
-                        }
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        picking = order.picking_ids
-        picking.move_ids.quantity = quantity
-        picking.button_validate()
-        self.assertEqual(picking.state, "done")
-        invoice = order._create_invoices()
-        invoice.action_post()
-        return invoice
+        return self._delivered_invoice_of(partner or self.shop, self.goods, quantity)
 
     def _return(self, invoice, quantity, user=None, **vals):
         return (

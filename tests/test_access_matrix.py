@@ -1,0 +1,440 @@
+"""The access matrix of the README, checked cell by cell.
+
+The table between the ``access-matrix`` markers of README.md is the
+specification: each row is a model (letters r, w, c, d) or an action (✓ or —),
+each column a kind of user. Every cell is tried for real, once through the ORM
+as that user and once over JSON-RPC as that user logged in, each time inside a
+savepoint that is rolled back: a cell that says "may" must succeed, a cell that
+says "may not" must raise ``AccessError`` (over RPC: answer with one), and
+leave nothing written.
+"""
+
+import json
+import pathlib
+import re
+from datetime import timedelta
+from functools import partial
+
+from odoo import Command, models
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+
+from .common_instruments import ArInstrumentCommon
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+USERS = {
+    "Salesperson": "sales_team.group_sale_salesman",
+    "Billing": "account.group_account_invoice",
+    "Controller": "account_receivable_management.group_ar_collector",
+    "Manager": "account_receivable_management.group_ar_manager",
+    "Portal": "base.group_portal",
+}
+OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "delete"}
+
+
+def read_matrix():
+    """{row: {user column: cell}} from the README's table."""
+    text = README.read_text(encoding="utf-8")
+    table = re.search(
+        r"<!-- access-matrix:start -->\n(.*?)<!-- access-matrix:end -->", text, re.S
+    ).group(1)
+    lines = [line.strip().strip("|").split("|") for line in table.splitlines()]
+    header = [cell.strip() for cell in lines[0]]
+    if header[1:] != list(USERS):
+        raise AssertionError(f"the matrix's columns are {header[1:]}")
+    return {
+        cells[0].strip().strip("`"): dict(
+            zip(header[1:], (c.strip() for c in cells[1:]), strict=True)
+        )
+        for cells in lines[2:]
+    }
+
+
+class _Rollback(Exception):
+    pass
+
+
+class _MatrixCase(ArInstrumentCommon):
+    """The records every cell works on, built as the superuser, and the calls
+    of each cell, made through ``self._call`` (the ORM or RPC)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.company
+        cls.users = {
+            label: new_test_user(
+                cls.env,
+                login=f"matrix_{label.lower()}",
+                password=f"matrix_{label.lower()}_pw",
+                groups=groups,
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+            for label, groups in USERS.items()
+        }
+        cls.matrix = read_matrix()
+        cls.goods = cls._create_product(
+            name="Boxed Kettle",
+            lst_price=100.0,
+            taxes_id=[Command.set(cls.tax.ids)],
+            invoice_policy="delivery",
+        )
+        cls.shop = cls.env["res.partner"].create({"name": "Corner Shop"})
+        cls.delivered = cls._delivered_invoice_of(cls.shop, cls.goods, 5.0)
+        cls.delivered_again = cls._delivered_invoice_of(cls.shop, cls.goods, 5.0)
+        cls.customer.credit_limit = 1000.0
+        cls.open_invoice = cls._taxed_invoice(2000.0, days_old=40)  # 2,300 owed
+        cls.blocked_order = cls._order(cls.customer, 500.0)
+        cls.other_policy = cls.env["ar.credit.policy"].create(
+            {"name": "Strict", "company_id": company.id}
+        )
+        cls.held = cls.env["res.partner"].create({"name": "Held Ltd"})
+        cls._hold_wizard(cls, cls.held, "place", "Disputed ownership", cls.manager)
+        cls.hold = cls.held.with_company(company).ar_hold_reason_ids
+        cls.kpi = (
+            cls.env["ar.company.kpi"]
+            .sudo()
+            .create({"company_id": company.id, "month": cls.today.replace(day=1)})
+        )
+        cls.advertising = cls.company_data["default_account_expense"]
+
+    # ------------------------------------------------------------------
+    # Records of each model: (record for r/w/d, values to write, to create)
+    # ------------------------------------------------------------------
+    def _promise_vals(self):
+        return {
+            "partner_id": self.customer.id,
+            "invoice_ids": [Command.set(self.open_invoice.ids)],
+            "amount": 100.0,
+            "promised_date": self.today + timedelta(days=7),
+        }
+
+    def _plan_vals(self):
+        return {
+            "partner_id": self.customer.id,
+            "invoice_ids": [Command.set(self.open_invoice.ids)],
+            "installment_count": 2,
+            "frequency": "monthly",
+            "first_date": self.today + timedelta(days=30),
+        }
+
+    def _settlement_vals(self, agreed=2000.0):
+        return {
+            "partner_id": self.customer.id,
+            "invoice_ids": [Command.set(self.open_invoice.ids)],
+            "amount_agreed": agreed,
+            "journal_id": self.bank.id,
+        }
+
+    def _return_line_vals(self):
+        return {"invoice_line_id": self.delivered.invoice_line_ids[0].id, "quantity": 1}
+
+    def _return_vals(self):
+        return {
+            "partner_id": self.shop.id,
+            "reason": "Unsold stock",
+            "line_ids": [Command.create(self._return_line_vals())],
+        }
+
+    def _barter_line_vals(self, value=200.0):
+        return {
+            "name": "Radio spot",
+            "quantity": 1,
+            "price_unit": value,
+            "account_id": self.advertising.id,
+            "tax_ids": [Command.clear()],
+        }
+
+    def _barter_vals(self):
+        return {
+            "partner_id": self.customer.id,
+            "kind": "advertising",
+            "description": "Radio spots",
+            "line_ids": [Command.create(self._barter_line_vals())],
+        }
+
+    def _fixture(self, model):
+        """(record, values to write, values to create) for ``model``, the
+        record made by the superuser."""
+        env = self.env(su=True)
+        company = self.company
+        if model == "ar.credit.policy":
+            return self.other_policy, {"name": "Stricter"}, {"name": "New"}
+        if model == "ar.hold":
+            return (
+                self.hold,
+                {"note": "edited"},
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                    "reason": "manual",
+                },
+            )
+        if model == "ar.partner.exposure":
+            self.customer._ar_credit_figures(company)
+            record = env[model].search([("partner_id", "=", self.customer.id)], limit=1)
+            vals = {"partner_id": self.held.id, "company_id": company.id}
+            return record, {"date": self.today}, {**vals, "date": self.today}
+        if model == "ar.promise":
+            record = env[model].create(self._promise_vals())
+            return record, {"amount": 150.0}, self._promise_vals()
+        if model == "ar.payment.plan":
+            record = env[model].create(self._plan_vals())
+            return record, {"installment_count": 3}, self._plan_vals()
+        if model == "ar.payment.plan.line":
+            plan = env["ar.payment.plan"].create(self._plan_vals())
+            line = plan.line_ids[:1]
+            vals = {"plan_id": plan.id, "date_due": self.today, "amount": 1.0}
+            return line, {"date_due": line.date_due + timedelta(days=1)}, vals
+        if model == "ar.settlement":
+            record = env[model].create(self._settlement_vals())
+            return record, {"amount_agreed": 1900.0}, self._settlement_vals()
+        if model == "ar.return":
+            record = env[model].create(self._return_vals())
+            return record, {"reason": "Overstock"}, self._return_vals()
+        if model == "ar.return.line":
+            rma = env["ar.return"].create(self._return_vals())
+            line = self.delivered_again.invoice_line_ids[0]
+            vals = {"invoice_line_id": line.id, "quantity": 1, "return_id": rma.id}
+            return rma.line_ids, {"quantity": 2}, vals
+        if model == "ar.barter":
+            record = env[model].create(self._barter_vals())
+            return record, {"description": "Spots"}, self._barter_vals()
+        if model == "ar.barter.line":
+            barter = env["ar.barter"].create(self._barter_vals())
+            return (
+                barter.line_ids,
+                {"quantity": 2},
+                {**self._barter_line_vals(), "barter_id": barter.id},
+            )
+        if model == "ar.partner.metrics":
+            vals = {"partner_id": self.held.id, "company_id": company.id}
+            return env[model].create(vals), {"paid_count": 9}, vals
+        if model == "ar.partner.snapshot":
+            vals = {
+                "partner_id": self.held.id,
+                "company_id": company.id,
+                "month": self.today.replace(day=1),
+            }
+            return env[model].create(vals), {"month": self.today}, vals
+        if model == "ar.company.kpi":
+            vals = {"company_id": company.id, "month": self.today}
+            return self.kpi, {"month": self.today}, vals
+        if model == "ar.risk.warning":
+            vals = {
+                "partner_id": self.customer.id,
+                "company_id": company.id,
+                "date": self.today,
+                "kind": "trend",
+                "message": "Paying later",
+            }
+            return env[model].create(vals), {"user_id": self.manager.id}, vals
+        if model == "ar.worklist":
+            record = env[model].search([("partner_id", "=", self.customer.id)])[:1]
+            return record, {"reference": "edited"}, {"reference": "new"}
+        if model == "ar.aging.report":
+            vals = {"date": self.today}
+            return env[model].create(vals), {"age_by": "invoice"}, vals
+        if model == "ar.aging.line":
+            report = env["ar.aging.report"].create({"date": self.today})
+            report.action_show()
+            line = env[model].search([("report_id", "=", report.id)], limit=1)
+            return line, {"days": 1}, {"report_id": report.id}
+        if model == "ar.call.log":
+            vals = {"partner_id": self.customer.id, "note": "Called, will pay"}
+            return env[model].create(vals), {"note": "Called again"}, vals
+        if model == "ar.hold.wizard":
+            vals = {"partner_id": self.customer.id, "action": "place", "reason": "x"}
+            return env[model].create(vals), {"reason": "y"}, vals
+        if model == "ar.credit.override.wizard":
+            vals = {"order_id": self.blocked_order.id, "reason": "Known customer"}
+            return env[model].create(vals), {"reason": "Paid upfront"}, vals
+        raise AssertionError(f"no fixture for {model}: add one")
+
+    def _crud(self, model, operation, user):
+        """Make the call of one model cell as ``user``."""
+        record, write_vals, create_vals = self._fixture(model)
+        self.assertTrue(record, f"{model}: the fixture found no record")
+        if operation == "r":
+            rows = self._call(
+                user, model, "search_read", [("id", "=", record.id)], ["display_name"]
+            )
+            self.assertEqual([row["id"] for row in rows], record.ids)
+        elif operation == "w":
+            self.assertTrue(write_vals, f"{model}: nothing to write")
+            self._call(user, model, "write", write_vals, ids=record.ids)
+        elif operation == "c":
+            self._call(user, model, "create", create_vals)
+        else:
+            self._call(user, model, "unlink", ids=record.ids)
+
+    # ------------------------------------------------------------------
+    # Actions: the README's label -> how to do it as ``user``
+    # ------------------------------------------------------------------
+    def _action(self, label, user):
+        env = self.env
+        call = self._call
+        partner = self.customer
+        if label == "change a customer's credit limit":
+            vals = {"credit_limit": 5000.0}
+            call(user, "res.partner", "write", vals, ids=partner.ids)
+            self.assertEqual(partner.with_company(self.company).credit_limit, 5000.0)
+        elif label == "change a customer's credit policy":
+            vals = {"ar_policy_id": self.other_policy.id}
+            call(user, "res.partner", "write", vals, ids=partner.ids)
+        elif label in ("place a credit hold", "release a credit hold"):
+            place = label.startswith("place")
+            target = partner if place else self.held
+            [wizard] = call(
+                user,
+                "ar.hold.wizard",
+                "create",
+                {
+                    "partner_id": target.id,
+                    "action": "place" if place else "release",
+                    "reason": "Matrix",
+                },
+            )
+            call(user, "ar.hold.wizard", "action_confirm", ids=[wizard])
+            self.assertEqual(target.with_company(self.company).ar_credit_hold, place)
+        elif label == "override the credit check of an order":
+            [wizard] = call(
+                user,
+                "ar.credit.override.wizard",
+                "create",
+                {"order_id": self.blocked_order.id, "reason": "Known customer"},
+            )
+            call(user, "ar.credit.override.wizard", "action_record", ids=[wizard])
+            self.assertEqual(self.blocked_order.ar_override_user_id, user)
+            self.blocked_order.action_confirm()  # now it passes, for anyone
+            self.assertEqual(self.blocked_order.state, "sale")
+        elif label == "activate a payment plan":
+            # prepared by a Controller, through the same channel
+            [plan_id] = call(
+                self.users["Controller"], "ar.payment.plan", "create", self._plan_vals()
+            )
+            plan = env["ar.payment.plan"].browse(plan_id)
+            call(user, "ar.payment.plan", "action_activate", ids=plan.ids)
+            self.assertEqual(plan.state, "active")
+        elif label.startswith("approve a settlement"):
+            # forgiving 1,300 needs a Credit Manager, 300 does not (limit 1,000)
+            agreed = 1000.0 if "above" in label else 2000.0
+            settlement = env["ar.settlement"].create(self._settlement_vals(agreed))
+            self.assertEqual(settlement.needs_manager, "above" in label)
+            call(user, "ar.settlement", "action_approve", ids=settlement.ids)
+            self.assertEqual(settlement.state, "approved")
+        elif label == "approve a return":
+            rma = env["ar.return"].create(self._return_vals())
+            self.assertFalse(rma.needs_manager)
+            call(user, "ar.return", "action_approve", ids=rma.ids)
+            self.assertEqual(rma.state, "approved")
+        elif label == "approve a barter":
+            barter = env["ar.barter"].create(self._barter_vals())
+            self.assertFalse(barter.needs_manager)
+            call(user, "ar.barter", "action_approve", ids=barter.ids)
+            self.assertEqual(barter.state, "approved")
+        elif label == "log a call":
+            vals = {"partner_id": partner.id, "note": "Will pay Friday"}
+            [log] = call(user, "ar.call.log", "create", vals)
+            call(user, "ar.call.log", "action_log", ids=[log])
+            self.assertIn("Will pay Friday", partner.message_ids[:1].body)
+        elif label == "export the aged receivables":
+            [report] = call(user, "ar.aging.report", "create", {"date": self.today})
+            action = call(user, "ar.aging.report", "action_export_xlsx", ids=[report])
+            self.assertEqual(action["type"], "ir.actions.act_url")
+        elif label == "read the risk dashboard":
+            data = call(user, "ar.dashboard", "get_data")
+            self.assertIn("cards", data)
+        else:
+            raise AssertionError(f"no test for the action {label!r}: add one")
+
+    # ------------------------------------------------------------------
+    def _succeeds(self, run):
+        """(True, "") when ``run`` succeeded, (False, the error) when it was
+        refused access; the savepoint around it is rolled back either way."""
+        try:
+            with self.env.cr.savepoint():
+                try:
+                    run()
+                except AccessError as error:
+                    raise _Rollback(False, str(error)) from error
+                except JsonRpcException as error:
+                    if error.args == ("odoo.exceptions.AccessError",):
+                        raise _Rollback(False, str(error)) from error
+                    raise
+                raise _Rollback(True, "")
+        except _Rollback as outcome:
+            return outcome.args
+        finally:
+            self.env.invalidate_all()
+
+    def _check_matrix(self):
+        self.assertGreater(len(self.matrix), 20)
+        for row, cells in self.matrix.items():
+            for label, cell in cells.items():
+                user = self.users[label]
+                if row.startswith("ar."):
+                    self.assertIn(row, self.env, f"{row} is not a model")
+                    checks = [
+                        (op, op in cell, partial(self._crud, row, op, user))
+                        for op in OPERATIONS
+                    ]
+                else:
+                    self.assertIn(cell, ("✓", "—"), row)
+                    checks = [(row, cell == "✓", partial(self._action, row, user))]
+                for what, may, run in checks:
+                    with self.subTest(row=row, user=label, what=what):
+                        succeeded, error = self._succeeds(run)
+                        self.assertEqual(
+                            succeeded,
+                            may,
+                            f"{label} {'may' if may else 'may not'} "
+                            f"{OPERATIONS.get(what, '')} {row}: {error}",
+                        )
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrixOrm(_MatrixCase):
+    def _call(self, user, model, method, *args, ids=None, **kwargs):
+        records = self.env[model].with_user(user).browse(ids or [])
+        result = getattr(records, method)(*args, **kwargs)
+        return result.ids if isinstance(result, models.BaseModel) else result
+
+    def test_every_model_of_the_addon_is_in_the_matrix(self):
+        ours = {
+            m.model
+            for m in self.env["ir.model"].search([])
+            if "account_receivable_management" in m.modules.split(", ")
+            and m.model.startswith("ar.")
+            and not self.env[m.model]._abstract
+        }
+        self.assertEqual(ours, {row for row in self.matrix if row.startswith("ar.")})
+
+    def test_matrix_through_the_orm(self):
+        self._check_matrix()
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrixRpc(_MatrixCase, HttpCase):
+    def _call(self, user, model, method, *args, ids=None, **kwargs):
+        if getattr(self, "_logged_in", None) != user:
+            self.authenticate(user.login, f"{user.login}_pw")
+            self._logged_in = user
+        params = {
+            "model": model,
+            "method": method,
+            "args": [ids, *args] if ids is not None else list(args),
+            "kwargs": kwargs,
+        }
+        # dates as the web client sends them: "YYYY-MM-DD"
+        params = json.loads(json.dumps(params, default=str))
+        self.env.flush_all()  # the request reads the database, not our cache
+        result = self.make_jsonrpc_request("/web/dataset/call_kw", params)
+        self.env.invalidate_all()  # and what it wrote is read back from there
+        # one id for one record created, as the ORM side returns it: a list
+        return [result] if method == "create" else result
+
+    def test_matrix_over_rpc(self):
+        self._check_matrix()
