@@ -1,0 +1,280 @@
+"""Two companies in two currencies share one customer: every figure, hold and
+instrument stays in its company, and a user of one company cannot reach the
+other's records through search, read or RPC."""
+
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
+
+from .common_instruments import ArInstrumentCommon
+
+# The addon's records that carry a company, and how to find the customer's.
+PER_COMPANY_MODELS = (
+    "ar.hold",
+    "ar.partner.exposure",
+    "ar.partner.metrics",
+    "ar.partner.snapshot",
+    "ar.promise",
+    "ar.payment.plan",
+    "ar.payment.plan.line",
+    "ar.settlement",
+    "ar.worklist",
+)
+
+
+class _TwoCompanies(ArInstrumentCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.company  # USD
+        cls.data_b = cls.setup_other_company(name="Company B", currency_id=cls.eur.id)
+        cls.company_b = cls.data_b["company"]
+        cls.company_b.account_use_credit_limit = True
+        cls.env.user.company_ids |= cls.company_b
+        cls.manager.company_ids |= cls.company_b
+        cls.collector.company_ids |= cls.company_b
+        cls.customer.with_company(cls.company_a).credit_limit = 1000.0
+        cls.customer.with_company(cls.company_b).credit_limit = 5000.0
+        # A user of company B only, with every right of the addon.
+        cls.manager_b = new_test_user(
+            cls.env,
+            login="ar_manager_b",
+            password="ar_manager_b_pw",
+            groups="account_receivable_management.group_ar_manager",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
+        )
+
+    @classmethod
+    def _invoice_b(cls, amount, days_old=0, term_days=30):
+        """A posted invoice of company B, in euros."""
+        day = cls.today - timedelta(days=days_old)
+        move = (
+            cls.env["account.move"]
+            .with_company(cls.company_b)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": cls.customer.id,
+                    "journal_id": cls.data_b["default_journal_sale"].id,
+                    "invoice_date": day,
+                    "invoice_date_due": day + timedelta(days=term_days),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Goods",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+
+@tagged("post_install", "-at_install")
+class TestMultiCompany(_TwoCompanies):
+    def test_default_policy_is_per_company(self):
+        policy_a = self.company_a.ar_policy_id
+        policy_b = self.company_b.ar_policy_id
+        self.assertTrue(policy_a and policy_b)
+        self.assertNotEqual(policy_a, policy_b)
+        self.assertEqual(policy_a.company_id, self.company_a)
+        self.assertEqual(policy_b.company_id, self.company_b)
+        self.assertEqual(policy_b.currency_id, self.eur)
+        # Company B's Credit Manager sees and edits B's policy only.
+        policies = self.env["ar.credit.policy"].with_user(self.manager_b)
+        self.assertEqual(policies.search([]), policy_b)
+        policy_b.with_user(self.manager_b).block_on_limit = False
+        self.assertTrue(policy_a.block_on_limit)
+        with self.assertRaises(AccessError):
+            policy_a.with_user(self.manager_b).block_on_limit = False
+        # nor give a customer another company's policy
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.manager_b).ar_policy_id = policy_a
+
+    def test_limits_exposure_and_holds_stay_in_their_company(self):
+        self._invoice(self.customer, 900.0)  # USD, company A
+        self._invoice_b(300.0)  # EUR, company B
+        customer_a = self.customer.with_company(self.company_a)
+        customer_b = self.customer.with_company(self.company_b)
+        self.assertEqual(customer_a.ar_exposure, 900.0)
+        self.assertEqual(customer_b.ar_exposure, 300.0)
+        self.assertEqual(customer_a.ar_credit_limit, 1000.0)
+        self.assertEqual(customer_b.ar_credit_limit, 5000.0)
+
+        order_a = self._order(self.customer, 200.0)
+        with self.assertRaisesRegex(UserError, "credit limit"):
+            order_a.action_confirm()
+        self.assertEqual(order_a.state, "draft")
+        order_b = self._order(self.customer, 200.0, company=self.company_b)
+        order_b.action_confirm()
+        self.assertEqual(order_b.state, "sale")
+        self.env.invalidate_all()
+        self.assertEqual(customer_b.ar_exposure, 500.0)  # the order counts in B
+        self.assertEqual(customer_a.ar_exposure, 900.0)
+
+        # A manual hold in B holds in B only.
+        self._hold_wizard(self.customer, "place", "Disputed delivery", self.manager_b)
+        self.assertHeld(self.customer, "manual", company=self.company_b)
+        self.assertNotHeld(self.customer, company=self.company_a)
+        self.assertFalse(
+            self.env["ar.hold"]
+            .with_user(self.manager_b)
+            .search([("company_id", "=", self.company_a.id)])
+        )
+
+    def test_metrics_are_per_company(self):
+        invoice_a = self._invoice(self.customer, 1000.0, days_old=90)
+        invoice_a._ar_register_payment(payment_date=self.today - timedelta(days=40))
+        invoice_b = self._invoice_b(500.0, days_old=60)
+        payment = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice_b.ids)
+            .create({"payment_date": self.today - timedelta(days=50)})
+        )
+        payment._create_payments()
+        self.assertEqual(invoice_b.payment_state, "paid")
+        Metrics = self.env["ar.partner.metrics"]
+        Metrics._run(companies=self.company_a | self.company_b)
+        rows = Metrics.search([("partner_id", "=", self.customer.id)])
+        by_company = {row.company_id: row for row in rows}
+        self.assertEqual(set(by_company), {self.company_a, self.company_b})
+        self.assertEqual(by_company[self.company_a].avg_days_to_pay, 50.0)
+        self.assertEqual(by_company[self.company_b].avg_days_to_pay, 10.0)
+        self.assertEqual(by_company[self.company_a].paid_amount, 1000.0)
+        self.assertEqual(by_company[self.company_b].paid_amount, 500.0)
+        # B's user reads B's row only.
+        self.assertEqual(
+            Metrics.with_user(self.manager_b).search(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            by_company[self.company_b],
+        )
+
+    def test_instruments_take_their_company_invoices_only(self):
+        invoice_a = self._invoice(self.customer, 800.0, days_old=40)
+        invoice_b = self._invoice_b(600.0, days_old=40)
+        Plan = self.env["ar.payment.plan"].with_user(self.collector)
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            Plan.create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_a.id,
+                    "invoice_ids": [Command.set((invoice_a | invoice_b).ids)],
+                    "first_date": self.today + timedelta(days=30),
+                }
+            )
+        settlement = (
+            self.env["ar.settlement"]
+            .with_user(self.collector)
+            .with_company(self.company_b)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.company_b.id,
+                    "invoice_ids": [Command.set(invoice_b.ids)],
+                    "amount_agreed": 500.0,
+                    "journal_id": self.data_b["default_journal_bank"].id,
+                }
+            )
+        )
+        self.assertEqual(settlement.currency_id, self.eur)
+        settlement.with_user(self.manager).with_company(self.company_b).action_approve()
+        settlement.with_user(self.collector).with_company(
+            self.company_b
+        ).action_settle()
+        self.assertEqual(invoice_b.payment_state, "paid")
+        self.assertEqual(invoice_a.payment_state, "not_paid")
+        self.assertEqual(
+            set(settlement.move_ids.mapped("company_id")), {self.company_b}
+        )
+        # Company B's user sees the settlement, company A's records stay hidden.
+        self.assertEqual(
+            self.env["ar.settlement"].with_user(self.manager_b).search([]), settlement
+        )
+
+    def test_a_user_of_company_b_cannot_reach_company_a(self):
+        self._invoice(self.customer, 1500.0, days_old=60)  # held in A
+        self.env["ar.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(self._invoice(self.customer, 50.0).ids)],
+                "amount": 50.0,
+                "promised_date": self.today + timedelta(days=3),
+            }
+        )
+        open_a = self._invoice(self.customer, 700.0, days_old=30)
+        self.env["ar.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(open_a.ids)],
+                "first_date": self.today + timedelta(days=30),
+            }
+        )
+        self.env["ar.settlement"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(open_a.ids)],
+                "amount_agreed": 600.0,
+                "journal_id": self.bank.id,
+            }
+        )
+        self.env["ar.partner.metrics"]._run(companies=self.company_a)
+        self.assertHeld(self.customer, "over_limit", company=self.company_a)
+        for model in PER_COMPANY_MODELS:
+            records_a = self.env[model].search([("company_id", "=", self.company_a.id)])
+            as_b = self.env[model].with_user(self.manager_b)
+            with self.subTest(model=model):
+                self.assertTrue(records_a, f"the test needs {model} records in A")
+                self.assertFalse(as_b.search([("id", "in", records_a.ids)]))
+                self.assertFalse(as_b.search_count([]) and as_b.search([]) & records_a)
+                with self.assertRaises(AccessError):
+                    records_a.with_user(self.manager_b).read(["company_id"])
+                # nor by asking for company A explicitly in the context
+                with self.assertRaises(AccessError):
+                    as_b.with_context(allowed_company_ids=self.company_a.ids).search(
+                        [("id", "in", records_a.ids)]
+                    ).read(["company_id"])
+
+
+@tagged("post_install", "-at_install")
+class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
+    def test_rpc_of_company_b_user_sees_nothing_of_a(self):
+        self._invoice(self.customer, 1500.0, days_old=60)
+        self.env["ar.partner.metrics"]._run(companies=self.company_a)
+        held_a = self.env["ar.hold"].search([("company_id", "=", self.company_a.id)])
+        self.assertTrue(held_a)
+        self.env.flush_all()
+        self.authenticate("ar_manager_b", "ar_manager_b_pw")
+
+        def call(model, method, args, **kwargs):
+            return self.make_jsonrpc_request(
+                "/web/dataset/call_kw",
+                {"model": model, "method": method, "args": args, "kwargs": kwargs},
+            )
+
+        for model in ("ar.hold", "ar.partner.metrics", "ar.partner.exposure"):
+            with self.subTest(model=model):
+                rows = call(model, "search_read", [[]], fields=["company_id"])
+                self.assertTrue(
+                    all(row["company_id"][0] == self.company_b.id for row in rows)
+                )
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("ar.hold", "read", [held_a.ids, ["reason"]])
+        # Asking for company A in the context is refused, not obeyed.
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call(
+                "ar.hold",
+                "search_read",
+                [[("id", "in", held_a.ids)]],
+                fields=["reason"],
+                context={"allowed_company_ids": self.company_a.ids},
+            )
