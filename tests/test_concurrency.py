@@ -1,27 +1,33 @@
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import psycopg2.errors
 
-from odoo import Command, api
+from odoo import Command, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
 
-@tagged("post_install", "-at_install")
-class TestConcurrentConfirmation(TransactionCase):
-    """Two orders of one customer confirmed at the same time, in two real
-    transactions, must not both pass when together they exceed the limit.
-
-    The transactions must see each other, so this test commits on purpose, on
-    records of its own, and cleans them up."""
+class _CommittingCase(TransactionCase):
+    """Runs ``func(env)`` in a transaction of its own and commits it, so that
+    other transactions see what it did."""
 
     def _committed(self, func):
         with self.registry.cursor() as cr:
             result = func(api.Environment(cr, self.env.uid, {}))
             cr.commit()  # pylint: disable=invalid-commit
             return result
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentConfirmation(_CommittingCase):
+    """Two orders of one customer confirmed at the same time, in two real
+    transactions, must not both pass when together they exceed the limit.
+
+    The transactions must see each other, so this test commits on purpose, on
+    records of its own, and cleans them up."""
 
     def setUp(self):
         super().setUp()
@@ -113,3 +119,101 @@ class TestConcurrentConfirmation(TransactionCase):
             return env["sale.order"].browse(self.order_ids).mapped("state")
 
         self.assertEqual(self._committed(retry), ["sale", "draft"])
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentPromiseEvaluation(_CommittingCase):
+    """Two cron workers judging the same broken promise at the same time, in
+    two real transactions: it is judged once, with one activity, one chatter
+    note and one broken promise on the customer. Commits on purpose, on records
+    of its own, and cleans them up."""
+
+    def setUp(self):
+        super().setUp()
+        tag = uuid.uuid4().hex[:8]
+
+        def build(env):
+            partner = env["res.partner"].create(
+                {"name": f"Promise race {tag}", "is_company": True}
+            )
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today() - timedelta(days=40),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Goods", "price_unit": 500.0, "tax_ids": []}
+                        )
+                    ],
+                }
+            )
+            invoice.action_post()
+            promise = env["ar.promise"].create(
+                {
+                    "partner_id": partner.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "amount": 500.0,
+                    "promised_date": fields.Date.today(),
+                }
+            )
+            return partner.id, invoice.id, promise.id, promise.deadline
+
+        self.partner_id, invoice_id, self.promise_id, deadline = self._committed(build)
+        self.judge_day = deadline + timedelta(days=1)
+
+        def clean(env):
+            env["mail.activity"].search(
+                [("res_model", "=", "ar.promise"), ("res_id", "=", self.promise_id)]
+            ).unlink()
+            env.cr.execute("DELETE FROM ar_promise WHERE id = %s", [self.promise_id])
+            invoice = env["account.move"].browse(invoice_id)
+            invoice.button_draft()
+            invoice.unlink()
+            env["res.partner"].browse(self.partner_id).active = False
+
+        self.addCleanup(self._committed, clean)
+
+    def test_two_workers_judge_once(self):
+        barrier = threading.Barrier(2, timeout=20)
+        outcomes = []
+
+        def worker():
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, self.env.uid, {})
+                promises = env["ar.promise"].search(
+                    [("id", "=", self.promise_id), ("state", "=", "open")]
+                )
+                barrier.wait()  # both have read the promise as open
+                try:
+                    promises._ar_evaluate(today=self.judge_day)
+                    cr.commit()  # pylint: disable=invalid-commit
+                    outcomes.append("ran")
+                except psycopg2.errors.SerializationFailure:
+                    cr.rollback()
+                    outcomes.append("serialization failure")
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertEqual(len(outcomes), 2, outcomes)
+
+        def check(env):
+            promise = env["ar.promise"].browse(self.promise_id)
+            partner = env["res.partner"].browse(self.partner_id)
+            activities = env["mail.activity"].search_count(
+                [("res_model", "=", "ar.promise"), ("res_id", "=", promise.id)]
+            )
+            notes = partner.message_ids.filtered(
+                lambda m: "Broken promise" in (m.body or "")
+            )
+            return (
+                promise.state,
+                activities,
+                len(notes),
+                partner.ar_promise_broken_count,
+            )
+
+        self.assertEqual(self._committed(check), ("broken", 1, 1, 1))
