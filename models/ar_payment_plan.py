@@ -13,6 +13,10 @@ FREQUENCIES = [
     ("monthly", "Monthly"),
     ("quarterly", "Quarterly"),
 ]
+# Ten years of monthly installments; more is a typing error, and would make
+# the schedule (one line per installment) as long as asked.
+MAX_INSTALLMENTS = 120
+
 SCHEDULE_FIELDS = (
     "amount_total",
     "down_payment",
@@ -142,6 +146,31 @@ class ArPaymentPlan(models.Model):
                 raise ValidationError(
                     self.env._("A payment plan needs at least one installment.")
                 )
+            if plan.installment_count > MAX_INSTALLMENTS:
+                raise ValidationError(
+                    self.env._(
+                        "A payment plan has at most %(max)s installments; "
+                        "%(count)s were asked for.",
+                        max=MAX_INSTALLMENTS,
+                        count=plan.installment_count,
+                    )
+                )
+
+    @api.constrains("down_payment", "invoice_ids", "fee")
+    def _check_down_payment(self):
+        for plan in self.filtered(lambda p: p.state == "draft"):
+            if plan.currency_id.compare_amounts(
+                plan.down_payment, plan.amount_total
+            ) >= 0 and not plan.currency_id.is_zero(plan.down_payment):
+                raise ValidationError(
+                    self.env._(
+                        "The down payment of %(name)s (%(down)s) must be less than "
+                        "the plan total %(total)s; a full payment needs no plan.",
+                        name=plan.name,
+                        down=plan.currency_id.format(plan.down_payment),
+                        total=plan.currency_id.format(plan.amount_total),
+                    )
+                )
 
     @api.constrains("partner_id", "invoice_ids", "state")
     def _check_invoices(self):
@@ -218,8 +247,12 @@ class ArPaymentPlan(models.Model):
     def _schedule(self):
         """The generated schedule, or [] while the inputs cannot make one."""
         self.ensure_one()
-        if not (self.first_date and self.installment_count > 0 and self.frequency):
-            return []
+        if not (
+            self.first_date
+            and 0 < self.installment_count <= MAX_INSTALLMENTS
+            and self.frequency
+        ):
+            return []  # the constraint says why
         try:
             return plan_schedule.schedule(
                 self.amount_total,
