@@ -8,7 +8,12 @@ from . import credit_rules
 
 MANAGER_GROUP = "account_receivable_management.group_ar_manager"
 # Partner fields only a Credit Manager may change.
-CREDIT_FIELDS = {"credit_limit", "use_partner_credit_limit", "ar_policy_id"}
+CREDIT_FIELDS = {
+    "credit_limit",
+    "use_partner_credit_limit",
+    "ar_policy_id",
+    "ar_credit_change_reason",
+}
 # Stored hold state, written by the hold engine only.
 HOLD_STATE_FIELDS = {
     "ar_credit_hold",
@@ -46,6 +51,13 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Leave empty to follow the company's default credit policy.",
+    )
+    ar_credit_change_reason = fields.Char(
+        string="Reason for the Change",
+        compute="_compute_ar_credit_change_reason",
+        inverse="_inverse_ar_credit_change_reason",
+        help="Why the credit limit or the credit policy changes: written in the "
+        "chatter with the change, never stored on the customer.",
     )
     ar_credit_hold = fields.Boolean(
         string="On Credit Hold",
@@ -280,6 +292,12 @@ class ResPartner(models.Model):
                     )
                 )
 
+    def _compute_ar_credit_change_reason(self):
+        self.ar_credit_change_reason = False
+
+    def _inverse_ar_credit_change_reason(self):
+        """Nothing to store: ``write`` puts the reason in the chatter."""
+
     def write(self, vals):
         if not self.env.su:
             if vals.keys() & HOLD_STATE_FIELDS:
@@ -307,10 +325,11 @@ class ResPartner(models.Model):
                         )
                         policy.check_access("read")  # one of their companies
                     return self.sudo().write(vals)
+        reason = (vals.get("ar_credit_change_reason") or "").strip()
         tracked = self._ar_credit_settings_before(vals)
         res = super().write(vals)
         if tracked:
-            self._ar_log_credit_settings(tracked)
+            self._ar_log_credit_settings(tracked, reason)
             self.commercial_partner_id._ar_refresh_holds(
                 self.env.company, recompute=False
             )
@@ -486,7 +505,9 @@ class ResPartner(models.Model):
             for partner in me
         }
 
-    def _ar_log_credit_settings(self, before):
+    def _ar_log_credit_settings(self, before, reason=""):
+        """One chatter note per partner whose limit or policy changed: old and
+        new values, and why (the author and date are the note's own)."""
         company = self.env.company
         for partner in self.sudo():
             old_limit, old_policy = before[partner.id]
@@ -513,6 +534,11 @@ class ResPartner(models.Model):
                     )
                 )
             if changes:
+                changes.append(
+                    self.env._("Why: %(reason)s", reason=reason)
+                    if reason
+                    else self.env._("Why: no reason given")
+                )
                 partner.message_post(body="\n".join(changes))
 
     # ------------------------------------------------------------------

@@ -21,3 +21,4 @@ from . import test_tour
 from . import test_access_matrix
 from . import test_multi_company
 from . import test_hostile_input
+from . import test_audit

@@ -1,0 +1,151 @@
+"""The audit trail: every change of a credit limit, policy, hold or override,
+and every approval, is in a chatter with who made it, when, and why."""
+
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAudit(ArInstrumentCommon):
+    def setUp(self):
+        super().setUp()
+        self.started = fields.Datetime.now() - timedelta(seconds=1)
+
+    def _note(self, record, text):
+        """The one message of ``record`` since the test began that contains
+        ``text``; checks it has an author and a date."""
+        messages = record.message_ids.filtered(
+            lambda m: text in (m.body or "") and m.date >= self.started
+        )
+        self.assertEqual(len(messages), 1, f"one note with {text!r} on {record}")
+        self.assertTrue(messages.date)
+        return messages
+
+    def test_limit_and_policy_changes_say_who_and_why(self):
+        strict = self.env["ar.credit.policy"].create({"name": "Strict"})
+        self.customer.with_user(self.manager).write(
+            {
+                "credit_limit": 2500.0,
+                "ar_policy_id": strict.id,
+                "ar_credit_change_reason": "Audited accounts received",
+            }
+        )
+        note = self._note(self.customer, "Credit limit")
+        self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertIn("2,500.00", note.body)
+        self.assertIn("1,000.00", note.body)
+        self.assertIn("Strict", note.body)
+        self.assertIn("Audited accounts received", note.body)
+        # Without a reason it says so.
+        self.customer.with_user(self.manager).credit_limit = 3000.0
+        self.assertIn("no reason given", self._note(self.customer, "3,000.00").body)
+        # The reason is not kept on the customer.
+        self.customer.invalidate_recordset()
+        self.assertFalse(self.customer.ar_credit_change_reason)
+
+    def test_policy_edits_are_tracked(self):
+        # (the test base switches tracking off; the product has it on). Odoo
+        # does not track a record created in the same transaction, as this
+        # test's policy was: end that transaction's tracking first.
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        policy = self.policy.with_context(tracking_disable=False, mail_notrack=False)
+        policy.with_user(self.manager).write(
+            {
+                "overdue_days": self.policy.overdue_days + 7,
+                "block_on_limit": not self.policy.block_on_limit,
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking is written just before commit
+        message = self.policy.message_ids.filtered(
+            lambda m: m.tracking_value_ids and m.date >= self.started
+        )[:1]
+        self.assertEqual(message.author_id, self.manager.partner_id)
+        tracked = message.tracking_value_ids.mapped("field_id.name")
+        self.assertIn("overdue_days", tracked)
+        self.assertIn("block_on_limit", tracked)
+
+    def test_manual_hold_placed_and_released(self):
+        self._hold_wizard(self.customer, "place", "Cheque bounced twice")
+        note = self._note(self.customer, "Cheque bounced twice")
+        self.assertEqual(note.author_id, self.manager.partner_id)
+        hold = self.customer.with_company(self.company).ar_hold_reason_ids
+        self.assertEqual(
+            (hold.user_id, hold.note, bool(hold.date_start)),
+            (self.manager, "Cheque bounced twice", True),
+        )
+        self._hold_wizard(self.customer, "release", "Paid by transfer")
+        note = self._note(self.customer, "Paid by transfer")
+        self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertEqual(
+            (hold.active, hold.release_user_id, hold.release_note),
+            (False, self.manager, "Paid by transfer"),
+        )
+        self.assertTrue(hold.date_end)
+
+    def test_automatic_hold_and_lift_are_noted(self):
+        invoice = self._invoice(self.customer, 1500.0)
+        self.assertHeld(self.customer, "over_limit")
+        self.assertIn("hold", self._note(self.customer, "limit").body.lower())
+        self._pay(invoice)
+        self.assertNotHeld(self.customer)
+        lifted = self.customer.message_ids.filtered(
+            lambda m: m.date >= self.started and "lift" in (m.body or "").lower()
+        )
+        self.assertTrue(lifted, "the lift of the hold is noted")
+
+    def test_override_names_the_manager_and_the_reason(self):
+        self._invoice(self.customer, 900.0)
+        order = self._order(self.customer, 500.0)
+        self._approve(order, "Pays on delivery")
+        for record in (order, self.customer):
+            note = self._note(record, "Pays on delivery")
+            self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertEqual(
+            (order.ar_override_user_id, order.ar_override_reason),
+            (self.manager, "Pays on delivery"),
+        )
+        self.assertTrue(order.ar_override_date)
+
+    def test_approvals_are_noted_with_the_approver(self):
+        invoice = self._taxed_invoice(1000.0)  # 1,150 owed
+        settlement = (
+            self.env["ar.settlement"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "amount_agreed": 1000.0,
+                    "journal_id": self.bank.id,
+                    "reason": "Damaged in transit",
+                }
+            )
+        )
+        settlement.with_user(self.collector).action_approve()
+        note = self._note(settlement, "Approved")
+        self.assertEqual(note.author_id, self.collector.partner_id)
+        self.assertEqual(settlement.approved_by_id, self.collector)
+        self.assertTrue(settlement.date_approved)
+        self.assertEqual(settlement.reason, "Damaged in transit")
+
+        plan = (
+            self.env["ar.payment.plan"]
+            .with_user(self.collector)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(self._taxed_invoice(400.0).ids)],
+                    "first_date": self.today + timedelta(days=30),
+                }
+            )
+        )
+        plan.with_user(self.manager).action_activate()
+        note = self._note(self.customer, plan.name)
+        self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertEqual(plan.activated_by_id, self.manager)
