@@ -50,11 +50,14 @@ class ArCommon(AccountTestInvoicingCommon):
     # Builders
     # ------------------------------------------------------------------
     @classmethod
-    def _invoice(cls, partner, amount, days_old=0, term_days=30, post=True, **vals):
+    def _invoice(
+        cls, partner, amount, days_old=0, term_days=30, post=True, company=None, **vals
+    ):
         """A customer invoice of ``amount`` (no tax) issued ``days_old`` days ago,
-        due ``term_days`` after."""
+        due ``term_days`` after, in ``company`` (the test company by default)."""
         invoice_date = cls.today - timedelta(days=days_old)
-        move = cls.env["account.move"].create(
+        moves = cls.env["account.move"].with_company(company or cls.company)
+        move = moves.create(
             {
                 "move_type": "out_invoice",
                 "partner_id": partner.id,

@@ -35,22 +35,7 @@ class TestHostileInput(ArInstrumentCommon, HttpCase):
         cls.other_invoice = cls._invoice(other, 100.0, days_old=40)
         data_b = cls.setup_other_company(name="Company B")
         cls.env.user.company_ids |= data_b["company"]
-        cls.invoice_b = (
-            cls.env["account.move"]
-            .with_company(data_b["company"])
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": cls.customer.id,
-                    "journal_id": data_b["default_journal_sale"].id,
-                    "invoice_date": cls.today,
-                    "invoice_line_ids": [
-                        Command.create({"name": "Goods", "price_unit": 50.0})
-                    ],
-                }
-            )
-        )
-        cls.invoice_b.action_post()
+        cls.invoice_b = cls._invoice(cls.customer, 50.0, company=data_b["company"])
 
     def _state(self):
         """Row count and last id of each watched table, and the customer's

@@ -49,34 +49,9 @@ class _TwoCompanies(ArInstrumentCommon):
         )
 
     @classmethod
-    def _invoice_b(cls, amount, days_old=0, term_days=30):
+    def _invoice_b(cls, amount, days_old=0):
         """A posted invoice of company B, in euros."""
-        day = cls.today - timedelta(days=days_old)
-        move = (
-            cls.env["account.move"]
-            .with_company(cls.company_b)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": cls.customer.id,
-                    "journal_id": cls.data_b["default_journal_sale"].id,
-                    "invoice_date": day,
-                    "invoice_date_due": day + timedelta(days=term_days),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Goods",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-        )
-        move.action_post()
-        return move
+        return cls._invoice(cls.customer, amount, days_old, company=cls.company_b)
 
 
 @tagged("post_install", "-at_install")
