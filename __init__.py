@@ -3,6 +3,9 @@ from . import wizards
 
 
 def post_init_hook(env):
-    """Compute the holds of the customers that already have open receivables
-    (the default policies are created by data/ar_credit_policy_data.xml)."""
+    """On a database with a history: compute every customer's payment metrics,
+    scores and snapshots (set-based, in batches of customers), then the holds of
+    the customers that owe something. The default policies are created by
+    data/ar_credit_policy_data.xml."""
+    env["ar.partner.metrics"]._run()
     env["res.partner"]._cron_refresh_credit_holds()

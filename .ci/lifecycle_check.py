@@ -1,0 +1,214 @@
+"""Checks of `.ci/lifecycle`, one step per call (not an Odoo module).
+
+    python3 .ci/lifecycle_check.py -c CONF -d DB STEP
+
+prepare      switches Sales Credit Limit on and gives the 20 customers who owe
+             the most a limit of half their balance (standard Odoo fields; the
+             generated customers have limits of their own too)
+installed    the install computed metrics for every customer with history and
+             no hold (the default policy only warns over a limit, as Odoo);
+             switching Block Over Credit Limit on holds exactly the customers
+             over their limit, at once; a second full run and a second hold
+             refresh change nothing; saves the figures for ``same``
+uninstall    uninstalls the addon the way the Apps menu does
+uninstalled  none of the addon's tables or models is left, and a sale is still
+             quoted, confirmed, delivered, invoiced and paid (rolled back)
+same         the figures are those saved by ``installed`` (after reinstalling,
+             with blocking switched on again, or upgrading)
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "bench"))
+
+from common import environment, setup_odoo
+
+from odoo import Command
+
+MODULE = "account_receivable_management"
+SAVED = pathlib.Path(__file__).resolve().parent.parent / ".run" / "lifecycle.json"
+METRIC_COLUMNS = (
+    "partner_id, company_id, paid_count, paid_amount, avg_days_to_pay,"
+    " avg_days_late, risk_score, risk_grade"
+)
+
+
+def figures(env):
+    """The stored metrics and the active holds, as plain JSON values."""
+    env.cr.execute(
+        f"SELECT {METRIC_COLUMNS} FROM ar_partner_metrics"
+        " ORDER BY partner_id, company_id"
+    )
+    metrics = [[str(value) for value in row] for row in env.cr.fetchall()]
+    env.cr.execute(
+        "SELECT partner_id, company_id, reason FROM ar_hold WHERE active"
+        " ORDER BY partner_id, company_id, reason"
+    )
+    holds = [list(row) for row in env.cr.fetchall()]
+    return {"metrics": metrics, "holds": holds}
+
+
+def check(condition, message):
+    if not condition:
+        raise SystemExit(f"lifecycle: FAILED: {message}")
+    print(f"lifecycle: ok: {message}")
+
+
+OWING_SQL = """
+SELECT m.commercial_partner_id, SUM(m.amount_residual_signed)
+  FROM account_move m
+ WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+   AND m.payment_state IN ('not_paid', 'partial')
+ GROUP BY m.commercial_partner_id
+ ORDER BY 2 DESC, 1
+ LIMIT 20
+"""
+
+
+# Customers whose net receivable is above their limit in the main company
+# (the generated customers come with limits of their own, and ``prepare`` adds
+# 20); computed here from Odoo's tables, independently of the addon.
+OVER_LIMIT_SQL = """
+SELECT p.id
+  FROM res_partner p
+  JOIN (SELECT rp.commercial_partner_id AS id, SUM(l.amount_residual) AS owed
+          FROM account_move_line l
+          JOIN res_partner rp ON rp.id = l.partner_id
+          JOIN account_account a ON a.id = l.account_id
+         WHERE a.account_type = 'asset_receivable' AND l.parent_state = 'posted'
+         GROUP BY 1) o ON o.id = p.id
+ WHERE COALESCE((p.credit_limit ->> %s)::numeric, 0) > 0
+   AND o.owed > (p.credit_limit ->> %s)::numeric
+"""
+
+
+def prepare(db):
+    with environment(db, commit=True) as env:
+        env.company.account_use_credit_limit = True
+        env.cr.execute(OWING_SQL)
+        for partner_id, owed in env.cr.fetchall():
+            env["res.partner"].browse(partner_id).credit_limit = round(owed / 2, 2)
+        print("lifecycle: credit limits set on the 20 customers who owe the most")
+
+
+def installed(db):
+    with environment(db, commit=True) as env:
+        check(not figures(env)["holds"], "the install held nobody: nothing blocks yet")
+        env.company.ar_policy_id.block_on_limit = True
+        env.flush_all()
+    with environment(db) as env:
+        after_install = figures(env)
+        env.cr.execute(
+            "SELECT count(DISTINCT commercial_partner_id) FROM account_move"
+            " WHERE move_type = 'out_invoice' AND state = 'posted'"
+        )
+        [customers] = env.cr.fetchone()
+        check(customers > 0, f"the database has {customers} invoiced customers")
+        check(
+            len(after_install["metrics"]) == customers,
+            f"the install computed metrics for all {customers} of them",
+        )
+        env.cr.execute(OVER_LIMIT_SQL, [str(env.company.id)] * 2)
+        over_limit = sorted(partner_id for (partner_id,) in env.cr.fetchall())
+        held = sorted(
+            partner_id
+            for partner_id, _company, reason in after_install["holds"]
+            if reason == "over_limit"
+        )
+        check(
+            held == over_limit,
+            f"blocking over the limit held the {len(over_limit)} customers over it",
+        )
+        env["ar.partner.metrics"]._run()
+        env["res.partner"]._cron_refresh_credit_holds()
+        env.flush_all()
+        check(
+            figures(env) == after_install,
+            "a second full run and hold refresh change nothing (rolled back)",
+        )
+    SAVED.write_text(json.dumps(after_install))
+
+
+def uninstall(db):
+    with environment(db, commit=True) as env:
+        module = env["ir.module.module"].search([("name", "=", MODULE)])
+        check(module.state == "installed", "the addon is installed")
+        module.button_immediate_uninstall()
+
+
+def uninstalled(db):
+    with environment(db) as env:
+        env.cr.execute(
+            "SELECT count(*) FROM information_schema.tables"
+            " WHERE table_schema = 'public' AND table_name LIKE 'ar\\_%'"
+        )
+        check(env.cr.fetchone()[0] == 0, "no ar_* table is left")
+        check(
+            not env["ir.model"].search_count([("model", "=like", "ar.%")]),
+            "no ar.* model is left",
+        )
+        module = env["ir.module.module"].search([("name", "=", MODULE)])
+        check(module.state == "uninstalled", "the addon is uninstalled")
+        partner = env["res.partner"].search(
+            [("customer_rank", ">", 0)], order="id", limit=1
+        )
+        product = env["product.product"].create(
+            {"name": "Lifecycle goods", "is_storable": True, "list_price": 80.0}
+        )
+        env["stock.quant"]._update_available_quantity(
+            product, env.ref("stock.stock_location_stock"), 10
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "product_uom_qty": 2})
+                ],
+            }
+        )
+        order.action_confirm()
+        picking = order.picking_ids
+        picking.move_ids.quantity = 2
+        picking.button_validate()
+        invoice = order._create_invoices()
+        invoice.action_post()
+        env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        check(
+            (order.state, picking.state) == ("sale", "done"),
+            f"a sale still goes through: {order.name} confirmed and delivered",
+        )
+        check(
+            invoice.payment_state in ("paid", "in_payment"),
+            f"its invoice {invoice.name} is posted and paid",
+        )
+
+
+def same(db):
+    with environment(db, commit=True) as env:
+        if not env.company.ar_policy_id.block_on_limit:  # a fresh install
+            env.company.ar_policy_id.block_on_limit = True
+            env.flush_all()
+    with environment(db) as env:
+        saved = json.loads(SAVED.read_text())
+        check(figures(env) == saved, "the figures are those computed at install")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument(
+        "step", choices=["prepare", "installed", "uninstall", "uninstalled", "same"]
+    )
+    args = parser.parse_args()
+    setup_odoo(args.config)
+    globals()[args.step](args.database)
+
+
+if __name__ == "__main__":
+    main()
