@@ -15,6 +15,7 @@ class ArCommon(AccountTestInvoicingCommon):
         cls.company = cls.env.company
         cls.company.account_use_credit_limit = True
         cls.policy = cls.company.ar_policy_id
+        cls.policy.block_on_limit = True  # off by default, as Odoo only warns
         cls.today = fields.Date.context_today(cls.env.user)
         cls.customer = cls.env["res.partner"].create(
             {"name": "Acme Retail", "is_company": True, "credit_limit": 1000.0}
@@ -56,7 +57,9 @@ class ArCommon(AccountTestInvoicingCommon):
         """A customer invoice of ``amount`` (no tax) issued ``days_old`` days ago,
         due ``term_days`` after, in ``company`` (the test company by default)."""
         invoice_date = cls.today - timedelta(days=days_old)
-        moves = cls.env["account.move"].with_company(company or cls.company)
+        moves = cls.env["account.move"]
+        if company:
+            moves = moves.with_company(company)
         move = moves.create(
             {
                 "move_type": "out_invoice",
