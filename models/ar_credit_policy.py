@@ -45,13 +45,16 @@ class ArCreditPolicy(models.Model):
         "policy of its own.",
     )
     # Rule: credit limit (Odoo's own credit_limit, Sales Credit Limit setting).
+    # Off by default: installing the addon keeps Odoo's own behaviour (a warning
+    # on the quotation) until a Credit Manager chooses to block.
     block_on_limit = fields.Boolean(
         string="Block Over Credit Limit",
-        default=True,
+        default=False,
         tracking=True,
         help="Hold a customer whose exposure is over its credit limit, and refuse "
         "an order that would take it over. Only applies when the company's Sales "
-        "Credit Limit setting is on and the customer has a limit.",
+        "Credit Limit setting is on and the customer has a limit. Off, Odoo only "
+        "warns on the quotation.",
     )
     include_draft_invoices = fields.Boolean(
         string="Count Draft Invoices",

@@ -604,8 +604,12 @@ class ResPartner(models.Model):
                     and rules_of[p.id].block_on_limit
                 )
             )
+        # Odoo's figure follows the orders' states, which its cache does not
+        # watch: read it fresh, and leave no value behind to go stale once the
+        # order being checked is confirmed.
         partners.invalidate_recordset(["credit_to_invoice"])
         to_invoice = {p.id: p.credit_to_invoice for p in partners}
+        partners.invalidate_recordset(["credit_to_invoice"])
         drafts = self._ar_draft_invoiced(company, partner_ids, rules_of)
         grades = dict(
             self.env["ar.partner.metrics"]

@@ -35,8 +35,12 @@ class TestConcurrentConfirmation(_CommittingCase):
 
         def build(env):
             company = env.company
-            previous = company.account_use_credit_limit
+            previous = (
+                company.account_use_credit_limit,
+                company.ar_policy_id.block_on_limit,
+            )
             company.account_use_credit_limit = True
+            company.ar_policy_id.block_on_limit = True
             partner = env["res.partner"].create(
                 {"name": f"Race {tag}", "is_company": True, "credit_limit": 1000.0}
             )
@@ -70,9 +74,9 @@ class TestConcurrentConfirmation(_CommittingCase):
         )
 
         def restore(env):
-            env["res.company"].browse(
-                self.company_id
-            ).account_use_credit_limit = previous
+            company = env["res.company"].browse(self.company_id)
+            company.account_use_credit_limit = previous[0]
+            company.ar_policy_id.block_on_limit = previous[1]
             orders = env["sale.order"].browse(self.order_ids)
             orders._action_cancel()
             orders.unlink()

@@ -192,6 +192,7 @@ class TestCreditHold(ArCommon):
     def test_limit_per_company(self):
         other = self.setup_other_company(name="Company B")["company"]
         other.account_use_credit_limit = True
+        other.ar_policy_id.block_on_limit = True
         self._invoice(self.customer, 1500.0)
         self.assertHeld(self.customer, "over_limit")
         self.assertNotHeld(self.customer, company=other)

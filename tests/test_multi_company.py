@@ -33,6 +33,7 @@ class _TwoCompanies(ArInstrumentCommon):
         cls.data_b = cls.setup_other_company(name="Company B", currency_id=cls.eur.id)
         cls.company_b = cls.data_b["company"]
         cls.company_b.account_use_credit_limit = True
+        cls.company_b.ar_policy_id.block_on_limit = True
         cls.env.user.company_ids |= cls.company_b
         cls.manager.company_ids |= cls.company_b
         cls.collector.company_ids |= cls.company_b
