@@ -107,6 +107,29 @@ class TestMultiCompany(_TwoCompanies):
             .search([("company_id", "=", self.company_a.id)])
         )
 
+    def test_dashboard_shows_its_company_in_its_currency(self):
+        self._invoice(self.customer, 900.0)  # USD, company A
+        self._invoice_b(300.0)  # EUR, company B
+        self._hold_wizard(self.customer, "place", "Disputed", self.manager)
+
+        def cards(user, company):
+            data = (
+                self.env["ar.dashboard"]
+                .with_user(user)
+                .with_company(company)
+                .get_data()
+            )
+            return data, {card["key"]: card["value"] for card in data["cards"]}
+
+        data_b, cards_b = cards(self.manager_b, self.company_b)
+        self.assertEqual(data_b["company"], "Company B")
+        self.assertEqual(data_b["currency"]["symbol"], self.eur.symbol)
+        self.assertEqual(cards_b["receivable"], 300.0)
+        self.assertEqual(cards_b["on_hold"], 0)  # the hold is in company A
+        _data_a, cards_a = cards(self.manager, self.company_a)
+        self.assertEqual(cards_a["receivable"], 900.0)
+        self.assertEqual(cards_a["on_hold"], 1)
+
     def test_metrics_are_per_company(self):
         invoice_a = self._invoice(self.customer, 1000.0, days_old=90)
         invoice_a._ar_register_payment(payment_date=self.today - timedelta(days=40))
