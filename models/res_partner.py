@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, format_amount
@@ -539,7 +541,7 @@ class ResPartner(models.Model):
                     if reason
                     else self.env._("Why: no reason given")
                 )
-                partner.message_post(body="\n".join(changes))
+                partner.message_post(body=Markup("<br/>").join(changes))
 
     # ------------------------------------------------------------------
     # Figures and rules

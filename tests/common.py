@@ -122,10 +122,11 @@ class ArCommon(AccountTestInvoicingCommon):
         )
         return wizard.action_approve() if confirm else wizard.action_record()
 
-    def _hold_wizard(self, partner, action, reason, user=None):
+    @classmethod
+    def _hold_wizard(cls, partner, action, reason, user=None):
         return (
-            self.env["ar.hold.wizard"]
-            .with_user(user or self.manager)
+            cls.env["ar.hold.wizard"]
+            .with_user(user or cls.manager)
             .create({"partner_id": partner.id, "action": action, "reason": reason})
             .action_confirm()
         )

@@ -91,7 +91,7 @@ class _MatrixCase(ArInstrumentCommon):
             {"name": "Strict", "company_id": company.id}
         )
         cls.held = cls.env["res.partner"].create({"name": "Held Ltd"})
-        cls._hold_wizard(cls, cls.held, "place", "Disputed ownership", cls.manager)
+        cls._hold_wizard(cls.held, "place", "Disputed ownership", cls.manager)
         cls.hold = cls.held.with_company(company).ar_hold_reason_ids
         cls.kpi = (
             cls.env["ar.company.kpi"]

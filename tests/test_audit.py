@@ -39,7 +39,8 @@ class TestAudit(ArInstrumentCommon):
         self.assertIn("2,500.00", note.body)
         self.assertIn("1,000.00", note.body)
         self.assertIn("Strict", note.body)
-        self.assertIn("Audited accounts received", note.body)
+        # one line per change, then why
+        self.assertIn("<br>Why: Audited accounts received", note.body)
         # Without a reason it says so.
         self.customer.with_user(self.manager).credit_limit = 3000.0
         self.assertIn("no reason given", self._note(self.customer, "3,000.00").body)

@@ -173,6 +173,20 @@ class TestCreditHold(ArCommon):
         )
         self.assertFalse(order.ar_credit_block_message)
 
+    def test_new_company_policy_warns_only_as_odoo(self):
+        """Out of the box the limit rule is off: Odoo's warning, no block."""
+        other = self.setup_other_company(name="Company W")["company"]
+        other.account_use_credit_limit = True
+        self.env.user.company_ids |= other
+        self.assertFalse(other.ar_policy_id.block_on_limit)
+        self._invoice(self.customer, 900.0, company=other)
+        self.customer.with_company(other).credit_limit = 1000.0
+        order = self._order(self.customer, 500.0, company=other)
+        self.assertIn("credit limit", order.partner_credit_warning)  # Odoo's own
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+        self.assertNotHeld(self.customer, company=other)
+
     def test_switching_sales_credit_limit_off_lifts_limit_holds(self):
         self._invoice(self.customer, 1500.0)
         self.assertHeld(self.customer, "over_limit")

@@ -7,6 +7,13 @@ from .common import ArCommon
 
 @tagged("post_install", "-at_install")
 class TestExposure(ArCommon):
+    def test_check_leaves_odoo_credit_to_invoice_fresh(self):
+        """The confirmation check reads Odoo's credit_to_invoice; once the order
+        is confirmed, Odoo's figure includes it without any invalidation."""
+        order = self._order(self.customer, 400.0)
+        order.action_confirm()
+        self.assertEqual(self.customer.credit_to_invoice, 400.0)
+
     def test_breakdown_matches_odoo(self):
         self.customer.credit_limit = 100000.0
         self._invoice(self.customer, 1000.0)
