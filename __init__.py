@@ -6,6 +6,8 @@ def post_init_hook(env):
     """On a database with a history: compute every customer's payment metrics,
     scores and snapshots (set-based, in batches of customers), then the holds of
     the customers that owe something. The default policies are created by
-    data/ar_credit_policy_data.xml."""
+    data/ar_credit_policy_data.xml. The paid facts of the invoices come
+    first: the metrics read them."""
+    env["account.move"]._ar_refresh_paid_facts()
     env["ar.partner.metrics"]._run()
     env["res.partner"]._cron_refresh_credit_holds()

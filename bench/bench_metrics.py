@@ -8,7 +8,9 @@ Each round times, in this order:
 
 * **bare**: one SQL statement, the amount-weighted days to pay per customer
   from the payment reconciliations of its paid invoices in the window; the
-  least any implementation of the metric must read;
+  least any implementation of the metric must read. It runs twice, with the
+  server's settings and with the ones the nightly job sets for its own
+  statements (``sql_tools.BATCH_SETTINGS``), and the faster counts;
 * **full**: ``ar.partner.metrics._run()``, everything the nightly job does
   (metrics, score and explanation, warnings, snapshots, predicted pay dates,
   company KPIs);
@@ -28,6 +30,7 @@ import tracemalloc
 from common import environment, invoice_values, median, setup_odoo, timed
 
 from odoo import fields
+from odoo.addons.account_receivable_management.models import sql_tools
 from odoo.tools import SQL
 
 BARE_SQL = """
@@ -129,6 +132,10 @@ def main():
         def bare():
             return env.execute_query(SQL(BARE_SQL, company.id, since, today))
 
+        def bare_tuned():
+            with sql_tools.batch_settings(env):
+                return bare()
+
         def full():
             return Metrics._run(companies=company, today=today)
 
@@ -139,9 +146,12 @@ def main():
         customers = len(bare())
         full()  # the first run inserts every row; the nightly one updates them
         times = {"bare": [], "full": [], "incremental": []}
+        bare_ways = {"server settings": [], "batch settings": []}
         changed = []
         for rep in range(args.reps):
-            times["bare"].append(timed(bare)[0])
+            bare_ways["server settings"].append(timed(bare)[0])
+            bare_ways["batch settings"].append(timed(bare_tuned)[0])
+            times["bare"].append(min(ways[-1] for ways in bare_ways.values()))
             times["full"].append(timed(full)[0])
             changed.append(change_customers(env, company, rng, args.changed))
             env.cr.execute(
@@ -166,10 +176,14 @@ def main():
         tracemalloc.stop()
         same = stored(env, company) == after_incremental
         bare_ms, full_ms, inc_ms = (median(times[k]) for k in times)
+        bare_detail = ", ".join(
+            f"{median(ms):,.0f} ms with {way}" for way, ms in bare_ways.items()
+        )
         print(
             f"\n{customers:,} customers with paid invoices, {paid:,} paid invoices"
             f" in the window, {args.reps} rounds, medians:\n"
-            f"  bare SQL days-to-pay aggregate  {bare_ms:10,.0f} ms\n"
+            f"  bare SQL days-to-pay aggregate  {bare_ms:10,.0f} ms"
+            f"   (the faster of {bare_detail})\n"
             f"  full recompute                  {full_ms:10,.0f} ms"
             f"   {full_ms / bare_ms:5.2f} x bare   (target <= 2)\n"
             f"  incremental, {median(changed):,.0f} changed"

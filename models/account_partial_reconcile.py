@@ -7,12 +7,15 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
+        self.env["account.move"]._ar_refresh_paid_facts(partials._ar_invoice_ids())
         partials._ar_refresh_holds()
         return partials
 
     def unlink(self):
         lines = self.debit_move_id | self.credit_move_id
+        invoice_ids = self._ar_invoice_ids()
         res = super().unlink()
+        self.env["account.move"]._ar_refresh_paid_facts(invoice_ids)
         self.env["res.partner"]._ar_refresh_holds_for_lines(lines.exists())
         return res
 
@@ -23,3 +26,8 @@ class AccountPartialReconcile(models.Model):
         self.env["ar.promise"]._ar_evaluate_for_lines(lines)
         self.env["ar.payment.plan"]._ar_evaluate_for_lines(lines)
         self.env["res.partner"]._ar_refresh_holds_for_lines(lines)
+
+    def _ar_invoice_ids(self):
+        """Ids of the entries on the debit side: the customer invoices among
+        them get their paid facts refreshed."""
+        return self.sudo().debit_move_id.move_id.ids

@@ -24,7 +24,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from . import aging
+from . import aging, sql_tools
 
 
 def collectible_amount(receivable_start, sales, current):
@@ -149,11 +149,13 @@ class ArCompanyKpi(models.Model):
         month is the one that stays)."""
         start = today.replace(day=1)
         self.env.flush_all()
-        receivable, current = self._open_at(company, today)
-        receivable_start = self._open_at(company, start - timedelta(days=1))[0]
-        monthly = [
-            amount for _month, amount in reversed(self._monthly_sales(company, start))
-        ]
+        with sql_tools.batch_settings(self.env):
+            receivable, current = self._open_at(company, today)
+            receivable_start = self._open_at(company, start - timedelta(days=1))[0]
+            monthly = [
+                amount
+                for _month, amount in reversed(self._monthly_sales(company, start))
+            ]
         sales = monthly[0]
         days = period_days(today)
         days_so_far = days[0]

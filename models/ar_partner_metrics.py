@@ -19,15 +19,20 @@ Definitions (all amounts in company currency):
 * **Bands** split paid invoices by their total: below the policy's first limit,
   up to the second, and above.
 * **Trend** = average days late of invoices paid in the last 6 months minus
-  that of invoices paid in the 6 months before (0 unless both have some); the
-  **slope** is the least-squares slope of days late over invoice date, in days
-  per 30 days.
+  that of invoices paid in the 6 months before (0 unless both have some), an
+  invoice being paid on its paid date rounded to the day; the **slope** is the
+  least-squares slope of days late over invoice date, weighted by the amount
+  paid like the averages, in days per 30 days.
 * **Now**: open receivable, overdue amount, days the oldest overdue item is
   late, and the customer's **countback DSO** (``ar_company_kpi.countback_days``
   over its invoicing of this month and the 11 before).
 
-One SQL statement computes the raw figures for a whole company (or for the
-customers flagged as changed); Python then scores them in batches.
+Each invoice's sums by kind of reconciliation are stored on it and kept
+current by the reconciliation hooks (``paid_facts``): the nightly statement
+reads one row per invoice instead of joining every reconciliation again, and
+computes every weighted sum from them in exact numeric, without a division per
+invoice. One SQL statement computes the raw figures for a whole company (or
+for the customers flagged as changed); Python then scores them in batches.
 """
 
 import json
@@ -37,7 +42,7 @@ import threading
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
-from . import aging, risk_score
+from . import aging, paid_facts, risk_score, sql_tools
 from .ar_company_kpi import countback_days, period_days
 
 _logger = logging.getLogger(__name__)
@@ -52,27 +57,6 @@ GRADE_SELECTION = [
     ("D", "D"),
     ("E", "E"),
 ]
-
-# What the behaviour query returns, with the types to read it back.
-BEHAVIOUR_TYPES = {
-    "partner_id": "int",
-    "paid_count": "int",
-    "paid_amount": "numeric",
-    "avg_days_to_pay": "float8",
-    "avg_days_late": "float8",
-    "on_time_share": "float8",
-    "to_pay_1": "float8",
-    "to_pay_2": "float8",
-    "to_pay_3": "float8",
-    "late_1": "float8",
-    "late_2": "float8",
-    "late_3": "float8",
-    "late_recent": "float8",
-    "late_prior": "float8",
-    "slope": "float8",
-    "credited": "numeric",
-    "other": "numeric",
-}
 
 
 def json_rows(rows, types, alias):
@@ -93,97 +77,102 @@ def json_rows(rows, types, alias):
 # serial one over a few, and the incremental run must store exactly what the
 # full run stores.
 BEHAVIOUR_SQL = """
-WITH parts AS (
+WITH invoices AS NOT MATERIALIZED (
     SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date,
-           COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
+           m.invoice_date - %(epoch)s AS x,
+           COALESCE(m.invoice_date_due, m.invoice_date) - %(epoch)s
+               AS due_day,
            m.amount_total_signed AS amount,
            m.payment_state IN ('paid', 'in_payment') AS settled,
-           pr.amount AS part, pr.max_date,
-           CASE
-               WHEN cm.move_type IN ('out_refund', 'in_refund') THEN 'credit'
-               WHEN cm.ar_settlement_id IS NOT NULL THEN 'other'
-               WHEN cm.origin_payment_id IS NOT NULL
-                 OR cm.statement_line_id IS NOT NULL THEN 'payment'
-               ELSE 'other'
-           END AS kind
+           m.ar_paid_amount, m.ar_paid_day_sum, m.ar_credited_amount,
+           m.ar_other_amount, m.ar_last_reconciled
       FROM account_move m
-      JOIN account_move_line il ON il.move_id = m.id
-                               AND il.display_type = 'payment_term'
-      JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id
-                                       AND pr.max_date <= %(today)s
-      JOIN account_move_line cl ON cl.id = pr.credit_move_id
-      JOIN account_move cm ON cm.id = cl.move_id
      WHERE m.company_id = %(company)s
        AND m.move_type = 'out_invoice'
        AND m.state = 'posted'
-       AND m.invoice_date >= %(since)s
+       AND m.invoice_date >= LEAST(%(since)s, %(sales_since)s)
        AND m.invoice_date <= %(today)s
        AND m.commercial_partner_id IS NOT NULL
        %(inv_partners)s
 ),
+as_of AS (
+    %(facts_as_of)s
+),
 per_inv AS (
-    -- the paid date of each invoice (days since 2000-01-01, weighted by the
-    -- payments), computed once per invoice in exact numeric
-    SELECT partner_id, invoice_date, due_date, amount, settled,
-           SUM(part) FILTER (WHERE kind = 'payment') AS paid,
-           SUM(part * (max_date - DATE '2000-01-01'))
-               FILTER (WHERE kind = 'payment')
-               / NULLIF(SUM(part) FILTER (WHERE kind = 'payment'), 0) AS paid_day,
-           SUM(part) FILTER (WHERE kind = 'credit') AS credited,
-           SUM(part) FILTER (WHERE kind = 'other') AS other
-      FROM parts
-  GROUP BY id, partner_id, invoice_date, due_date, amount, settled
+    -- each invoice's paid facts (see paid_facts): as stored, or as of the
+    -- day for the few reconciled after it (a replayed past day); "reconciled"
+    -- when it has partials by then (and is in the lookback window)
+    SELECT i.partner_id, i.invoice_date, i.x, i.due_day, i.amount, i.settled,
+           i.invoice_date >= %(since)s AND CASE
+               WHEN i.ar_last_reconciled > %(today)s THEN f.move_id IS NOT NULL
+               ELSE i.ar_last_reconciled IS NOT NULL END AS reconciled,
+           CASE WHEN f.move_id IS NULL THEN i.ar_paid_amount ELSE f.paid END AS paid,
+           CASE WHEN f.move_id IS NULL THEN i.ar_paid_day_sum
+                ELSE f.paid_day_sum END AS day_sum,
+           CASE WHEN f.move_id IS NULL THEN i.ar_credited_amount
+                ELSE f.credited END AS credited,
+           CASE WHEN f.move_id IS NULL THEN i.ar_other_amount
+                ELSE f.other END AS other
+      FROM invoices i
+      LEFT JOIN as_of f ON f.move_id = i.id
 ),
 paid AS (
-    SELECT partner_id, invoice_date, credited, other,
-           settled AND paid > 0 AS is_paid, paid,
-           paid AS w,
+    -- per invoice, weighted by its amount paid by payments (w), in exact
+    -- numeric without a division: its paid day is day_sum / w, so w x days to
+    -- pay is day_sum - w x invoice day and w x days late is day_sum - w x due
+    -- day (0 when paid on time); its paid day is after a day d when day_sum
+    -- >= w x (d + 1/2), the paid day being rounded to whole days
+    SELECT partner_id, invoice_date, amount, reconciled, x::numeric AS x,
+           CASE WHEN reconciled THEN credited END AS credited,
+           CASE WHEN reconciled THEN other END AS other,
+           reconciled AND settled AND paid > 0 AS is_paid, paid AS w,
            CASE WHEN amount < %(band1)s THEN 1
                 WHEN amount < %(band2)s THEN 2 ELSE 3 END AS band,
-           (invoice_date - DATE '2000-01-01')::numeric AS x,
-           paid_day - (invoice_date - DATE '2000-01-01') AS to_pay,
-           GREATEST(paid_day - (due_date - DATE '2000-01-01'), 0) AS late,
-           DATE '2000-01-01' + paid_day::int AS paid_date
+           day_sum - paid * x AS w_to_pay,
+           GREATEST(day_sum - paid * due_day, 0) AS w_late,
+           day_sum >= paid * (%(recent)s + 0.5) AS recent,
+           day_sum >= paid * (%(prior)s + 0.5) AS since_prior
       FROM per_inv
     OFFSET 0  -- each value once per invoice, not once per aggregate below
 )
 SELECT partner_id,
        COUNT(*) FILTER (WHERE is_paid) AS paid_count,
-       COALESCE(SUM(paid) FILTER (WHERE is_paid), 0) AS paid_amount,
-       SUM(w * to_pay) FILTER (WHERE is_paid)
+       COALESCE(SUM(w) FILTER (WHERE is_paid), 0) AS paid_amount,
+       SUM(w_to_pay) FILTER (WHERE is_paid)
            / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS avg_days_to_pay,
-       SUM(w * late) FILTER (WHERE is_paid)
+       SUM(w_late) FILTER (WHERE is_paid)
            / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS avg_days_late,
-       SUM(w) FILTER (WHERE is_paid AND late = 0)
+       SUM(w) FILTER (WHERE is_paid AND w_late = 0)
            / NULLIF(SUM(w) FILTER (WHERE is_paid), 0) AS on_time_share,
-       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 1)
+       SUM(w_to_pay) FILTER (WHERE is_paid AND band = 1)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 1), 0) AS to_pay_1,
-       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 2)
+       SUM(w_to_pay) FILTER (WHERE is_paid AND band = 2)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 2), 0) AS to_pay_2,
-       SUM(w * to_pay) FILTER (WHERE is_paid AND band = 3)
+       SUM(w_to_pay) FILTER (WHERE is_paid AND band = 3)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 3), 0) AS to_pay_3,
-       SUM(w * late) FILTER (WHERE is_paid AND band = 1)
+       SUM(w_late) FILTER (WHERE is_paid AND band = 1)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 1), 0) AS late_1,
-       SUM(w * late) FILTER (WHERE is_paid AND band = 2)
+       SUM(w_late) FILTER (WHERE is_paid AND band = 2)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 2), 0) AS late_2,
-       SUM(w * late) FILTER (WHERE is_paid AND band = 3)
+       SUM(w_late) FILTER (WHERE is_paid AND band = 3)
            / NULLIF(SUM(w) FILTER (WHERE is_paid AND band = 3), 0) AS late_3,
-       SUM(w * late) FILTER (WHERE is_paid AND paid_date > %(recent)s)
-           / NULLIF(SUM(w) FILTER (WHERE is_paid AND paid_date > %(recent)s), 0)
-           AS late_recent,
-       SUM(w * late) FILTER (WHERE is_paid AND paid_date > %(prior)s
-                                           AND paid_date <= %(recent)s)
-           / NULLIF(SUM(w) FILTER (WHERE is_paid AND paid_date > %(prior)s
-                                                 AND paid_date <= %(recent)s), 0)
+       SUM(w_late) FILTER (WHERE is_paid AND recent)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND recent), 0) AS late_recent,
+       SUM(w_late) FILTER (WHERE is_paid AND since_prior AND NOT recent)
+           / NULLIF(SUM(w) FILTER (WHERE is_paid AND since_prior AND NOT recent), 0)
            AS late_prior,
-       (COUNT(*) FILTER (WHERE is_paid) * SUM(x * late) FILTER (WHERE is_paid)
-        - SUM(x) FILTER (WHERE is_paid) * SUM(late) FILTER (WHERE is_paid))
-           / NULLIF(COUNT(*) FILTER (WHERE is_paid)
-                    * SUM(x * x) FILTER (WHERE is_paid)
-                    - SUM(x) FILTER (WHERE is_paid) * SUM(x) FILTER (WHERE is_paid),
-                    0) * 30 AS slope,
+       -- amount-weighted least squares of days late over invoice day
+       (SUM(w) FILTER (WHERE is_paid) * SUM(x * w_late) FILTER (WHERE is_paid)
+        - SUM(w * x) FILTER (WHERE is_paid) * SUM(w_late) FILTER (WHERE is_paid))
+           / NULLIF(SUM(w) FILTER (WHERE is_paid)
+                    * SUM(w * x * x) FILTER (WHERE is_paid)
+                    - SUM(w * x) FILTER (WHERE is_paid)
+                      * SUM(w * x) FILTER (WHERE is_paid), 0) * 30 AS slope,
        SUM(credited) AS credited,
-       SUM(other) AS other
+       SUM(other) AS other,
+       BOOL_OR(reconciled) AS reconciled,
+       -- invoicing of this month and each of the 11 before, for the DSO
+       jsonb_build_array(%(monthly_sales)s) AS sales
   FROM paid
  GROUP BY partner_id
 """
@@ -192,20 +181,7 @@ SELECT partner_id,
 # behaviour rows come back as one JSON parameter.
 METRICS_SQL = """
 WITH behaviour AS (
-    SELECT * FROM %(behaviour)s
-),
-inv AS (
-    SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
-           m.amount_total_signed AS amount
-      FROM account_move m
-     WHERE m.company_id = %(company)s
-       AND m.move_type = 'out_invoice'
-       AND m.state = 'posted'
-       AND m.invoice_date > date_trunc('month', %(today)s::date)
-                            - INTERVAL '11 months' - INTERVAL '1 day'
-       AND m.invoice_date <= %(today)s
-       AND m.commercial_partner_id IS NOT NULL
-       %(inv_partners)s
+    %(behaviour)s
 ),
 open_items AS (
     SELECT rp.commercial_partner_id AS partner_id,
@@ -221,29 +197,6 @@ open_items AS (
      WHERE TRUE %(open_partners)s
   GROUP BY rp.commercial_partner_id
 ),
-months AS (
-    SELECT generate_series(0, 11) AS back
-),
-monthly AS (
-    SELECT partner_id,
-           (EXTRACT(YEAR FROM age(date_trunc('month', %(today)s::date), month)) * 12
-            + EXTRACT(MONTH FROM age(date_trunc('month', %(today)s::date), month)))::int
-               AS back,
-           sales
-      FROM (SELECT partner_id, date_trunc('month', invoice_date) AS month,
-                   SUM(amount) AS sales
-              FROM inv
-          GROUP BY 1, 2) per_month
-),
-sales_by_month AS (
-    SELECT o.partner_id,
-           to_jsonb(array_agg(COALESCE(s.sales, 0) ORDER BY mo.back)) AS sales
-      FROM open_items o
-     CROSS JOIN months mo
-      LEFT JOIN monthly s ON s.partner_id = o.partner_id AND s.back = mo.back
-     WHERE o.open_amount > 0
-  GROUP BY o.partner_id
-),
 promises AS (
     SELECT partner_id, COUNT(*) AS broken
       FROM ar_promise
@@ -258,7 +211,7 @@ plans AS (
   GROUP BY partner_id
 ),
 customers AS (
-    SELECT partner_id FROM behaviour
+    SELECT partner_id FROM behaviour WHERE reconciled
     UNION SELECT partner_id FROM open_items
     %(extra_partners)s
 )
@@ -278,7 +231,8 @@ SELECT c.partner_id,
        COALESCE(o.open_amount, 0) AS open_amount,
        COALESCE(o.overdue_amount, 0) AS overdue_amount,
        COALESCE(%(today)s::date - o.oldest_due, 0) AS oldest_overdue_days,
-       d.sales AS monthly_sales,
+       CASE WHEN o.open_amount > 0
+            THEN COALESCE(b.sales, %(no_sales)s::jsonb) END AS monthly_sales,
        COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0) AS credit_limit,
        COALESCE(pr.broken, 0) AS broken_promises,
        COALESCE(pl.defaulted, 0) AS defaulted_plans,
@@ -287,7 +241,6 @@ SELECT c.partner_id,
   JOIN res_partner rp ON rp.id = c.partner_id
   LEFT JOIN behaviour b ON b.partner_id = c.partner_id
   LEFT JOIN open_items o ON o.partner_id = c.partner_id
-  LEFT JOIN sales_by_month d ON d.partner_id = c.partner_id
   LEFT JOIN promises pr ON pr.partner_id = c.partner_id
   LEFT JOIN plans pl ON pl.partner_id = c.partner_id
   LEFT JOIN ar_partner_metrics old ON old.partner_id = c.partner_id
@@ -438,9 +391,9 @@ class ArPartnerMetrics(models.Model):
     @api.model
     def _compute_figures(self, company, today, partner_ids=None):
         """The raw figures of ``company``'s customers (all, or ``partner_ids``),
-        one dict per customer: the payment behaviour in one read-only
-        statement (PostgreSQL may share it among parallel workers; a statement
-        that writes never is), everything else in a second."""
+        one dict per customer, in one read-only statement: the payment
+        behaviour and monthly invoicing from one pass over the invoices and
+        their stored paid facts, then the open items, promises and plans."""
         policy = company.sudo()._ar_ensure_policy()
         since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
         restrict = partner_ids is not None
@@ -453,6 +406,11 @@ class ArPartnerMetrics(models.Model):
             )
 
         self.env.flush_all()
+        # Start of this month and of each of the 11 before, latest first.
+        months = [
+            fields.Date.subtract(today.replace(day=1), months=back)
+            for back in range(12)
+        ]
         window = {
             "company": company.id,
             "today": today,
@@ -460,37 +418,61 @@ class ArPartnerMetrics(models.Model):
             "band2": policy.band_large_limit,
             "inv_partners": only("m.commercial_partner_id"),
         }
-        behaviour = self.env.execute_query_dict(
-            SQL(
+        with sql_tools.batch_settings(self.env):
+            behaviour = SQL(
                 BEHAVIOUR_SQL,
+                facts_as_of=paid_facts.facts_sql(
+                    SQL(
+                        "SELECT id FROM invoices WHERE ar_last_reconciled > %s",
+                        today,
+                    ),
+                    as_of=today,
+                ),
                 since=since,
-                recent=fields.Date.subtract(today, months=6),
-                prior=fields.Date.subtract(today, months=12),
+                sales_since=months[-1],
+                monthly_sales=SQL(", ").join(
+                    SQL(
+                        "COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %s"
+                        " AND invoice_date < %s), 0)",
+                        start,
+                        end,
+                    )
+                    for start, end in zip(
+                        months,
+                        [fields.Date.add(today, days=1), *months[:-1]],
+                        strict=True,
+                    )
+                ),
+                recent=paid_facts.day_number(fields.Date.subtract(today, months=6)),
+                prior=paid_facts.day_number(fields.Date.subtract(today, months=12)),
+                epoch=paid_facts.EPOCH,
                 **window,
             )
-        )
-        return self.env.execute_query_dict(
-            SQL(
-                METRICS_SQL,
-                behaviour=json_rows(behaviour, BEHAVIOUR_TYPES, "b"),
-                open_items=aging.open_items_sql(
-                    company.id,
-                    today,
-                    aging.receivable_account_ids(self.env),
-                    fields.Date.context_today(self),
-                ),
-                company_key=str(company.id),
-                broken_since=fields.Date.subtract(
-                    today, days=policy.broken_promise_days
-                ),
-                open_partners=only("rp.commercial_partner_id"),
-                # Changed customers with nothing left still get their row reset.
-                extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
-                if restrict
-                else SQL(),
-                **window,
+            return self.env.execute_query_dict(
+                SQL(
+                    METRICS_SQL,
+                    behaviour=behaviour,
+                    open_items=aging.open_items_sql(
+                        company.id,
+                        today,
+                        aging.receivable_account_ids(self.env),
+                        fields.Date.context_today(self),
+                    ),
+                    company_key=str(company.id),
+                    no_sales=json.dumps([0] * len(months)),
+                    broken_since=fields.Date.subtract(
+                        today, days=policy.broken_promise_days
+                    ),
+                    open_partners=only("rp.commercial_partner_id"),
+                    # Changed customers with nothing left still get their row reset.
+                    extra_partners=SQL(
+                        "UNION SELECT unnest(%s::int[])", list(partner_ids)
+                    )
+                    if restrict
+                    else SQL(),
+                    **window,
+                )
             )
-        )
 
     def _write_rows(self, company, rows, today):
         """Upsert these scored rows in one statement (one JSON parameter)."""
@@ -628,11 +610,21 @@ class ArPartnerMetrics(models.Model):
         a trend crossing the policy threshold while within terms."""
         partners = self.env["res.partner"].browse([row["partner_id"] for row in rows])
         policy_of = partners._ar_policies(company)
-        weights_of = {policy: policy._score_weights() for policy in policy_of.values()}
+        # Per policy, once: reading fields of 20,000 records costs seconds.
+        settings_of = {
+            policy: (
+                policy._score_weights(),
+                policy.warning_trend_days,
+                policy.broken_promise_days,
+            )
+            for policy in set(policy_of.values())
+        }
         month_days = period_days(today)
         warnings = []
         for row in rows:
-            policy = policy_of[row["partner_id"]]
+            weights, warning_trend_days, broken_promise_days = settings_of[
+                policy_of[row["partner_id"]]
+            ]
             trend = row["trend_days"] or 0.0
             inputs = risk_score.Inputs(
                 avg_days_late=row["avg_days_late"] or 0.0,
@@ -644,8 +636,8 @@ class ArPartnerMetrics(models.Model):
                 overdue_amount=float(row["overdue_amount"] or 0.0),
                 defaulted_plans=row["defaulted_plans"] or 0,
             )
-            value, letter, top = risk_score.score(inputs, weights_of[policy])
-            over = trend >= policy.warning_trend_days
+            value, letter, top = risk_score.score(inputs, weights)
+            over = trend >= warning_trend_days
             within_terms = inputs.overdue_amount <= 0.0
             old_grade = row.pop("old_grade")
             old_warned = row.pop("old_trend_warned")
@@ -657,7 +649,7 @@ class ArPartnerMetrics(models.Model):
                 warnings.append((row["partner_id"], "trend", trend, None))
             row["risk_score"] = value
             row["risk_grade"] = letter
-            row["risk_explanation"] = self._explain(top, inputs, policy)
+            row["risk_explanation"] = self._explain(top, inputs, broken_promise_days)
             row["trend_warned"] = over
             row["dso"] = countback_days(
                 inputs.open_amount,
@@ -675,7 +667,7 @@ class ArPartnerMetrics(models.Model):
         ):
             partners._ar_refresh_holds(company, recompute=False)
 
-    def _explain(self, top, inputs, policy):
+    def _explain(self, top, inputs, broken_promise_days):
         """The three largest factors as short lines, "+22 pays 14 days late"."""
         lines = []
         for factor, points in top[:3]:
@@ -693,7 +685,7 @@ class ArPartnerMetrics(models.Model):
                 text = self.env._(
                     "%(count)s broken promises in %(days)s days",
                     count=inputs.broken_promises,
-                    days=policy.broken_promise_days,
+                    days=broken_promise_days,
                 )
             elif factor == "utilisation":
                 text = self.env._(

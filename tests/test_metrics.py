@@ -95,7 +95,10 @@ class TestMetrics(ArInstrumentCommon):
         self._run()
         row = self._metrics(partner)
         self.assertAlmostEqual(row.trend_days, 20.0)
-        self.assertGreater(row.trend_slope, 0)
+        # Least squares of days late over invoice day, equal weights: invoices
+        # 360, 330, 300, 270 days ago on time, 200, 170, 140, 110 days ago 20
+        # late: covariance 6400 / variance 60200 (sums), per 30 days.
+        self.assertAlmostEqual(row.trend_slope, 6400 / 60200 * 30, places=2)
         self.assertAlmostEqual(row.avg_days_late, 10.0)
         activities = self.env["mail.activity"].search(
             [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]

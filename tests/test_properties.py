@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from odoo.tests import BaseCase, TransactionCase, tagged
 from odoo.tools import SQL
 
-from ..models import aging, plan_schedule, risk_score, settlement_math
+from ..models import aging, paid_facts, plan_schedule, risk_score, settlement_math
 from .common import ArCommon
 
 # Strictly ascending bucket limits, as a policy may hold them.
@@ -246,27 +246,38 @@ class TestDaysToPayProperties(ArCommon):
                     a * after for a, (_w, after) in zip(amounts, payments, strict=True)
                 ) / sum(amounts)
                 late = max(paid_day - spec["term"], 0)
-                expected.append((sum(amounts), paid_day, late))
+                x = paid_facts.day_number(invoice.invoice_date)
+                expected.append((sum(amounts), paid_day, late, x))
         [row] = self.env["ar.partner.metrics"]._compute_figures(
             self.company, self.today, partner_ids=[partner.id]
         )
         self.assertEqual(row["paid_count"], len(expected))
-        weight = sum(paid for paid, _d, _l in expected)
+        weight = sum(paid for paid, *_rest in expected)
         if not weight:
             self.assertEqual(row["avg_days_to_pay"], 0)
             return
         self.assertAlmostEqual(
             float(row["avg_days_to_pay"]),
-            float(sum(p * d for p, d, _l in expected) / weight),
+            float(sum(p * d for p, d, *_rest in expected) / weight),
             places=6,
         )
         self.assertAlmostEqual(
             float(row["avg_days_late"]),
-            float(sum(p * late for p, _d, late in expected) / weight),
+            float(sum(p * late for p, _d, late, _x in expected) / weight),
             places=6,
         )
         self.assertAlmostEqual(
             float(row["on_time_share"]),
-            float(sum(p for p, _d, late in expected if not late) / weight),
+            float(sum(p for p, _d, late, _x in expected if not late) / weight),
             places=6,
         )
+        # Amount-weighted least squares of days late over invoice day, per 30
+        # days (0 when the invoice days do not vary).
+        sw = weight
+        swx = sum(p * x for p, _d, _l, x in expected)
+        swl = sum(p * late for p, _d, late, _x in expected)
+        swxl = sum(p * x * late for p, _d, late, x in expected)
+        swxx = sum(p * x * x for p, _d, _l, x in expected)
+        spread = sw * swxx - swx * swx
+        slope = (sw * swxl - swx * swl) / spread * 30 if spread else 0
+        self.assertAlmostEqual(float(row["trend_slope"]), float(slope), places=6)

@@ -1,0 +1,161 @@
+from datetime import timedelta
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..models import paid_facts
+from .common_instruments import ArInstrumentCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaidFacts(ArInstrumentCommon):
+    """The paid facts stored on each customer invoice follow its
+    reconciliations, and always equal a recompute from them."""
+
+    def _day(self, days_ago):
+        return self.today - timedelta(days=days_ago)
+
+    def _pay_on(self, invoice, amount, days_ago):
+        return invoice._ar_register_payment(
+            amount=amount, payment_date=self._day(days_ago)
+        )
+
+    def _facts(self, invoice):
+        invoice.invalidate_recordset()
+        return (
+            invoice.ar_paid_amount,
+            invoice.ar_paid_day_sum,
+            invoice.ar_credited_amount,
+            invoice.ar_other_amount,
+            invoice.ar_last_reconciled,
+        )
+
+    def assertStoredFactsAreRecomputed(self):
+        """Every customer invoice's stored facts are what its reconciliations
+        give now (none for those without any)."""
+        self.env.flush_all()
+        recomputed = {
+            row[0]: tuple(row[1:])
+            for row in self.env.execute_query(
+                paid_facts.facts_sql(
+                    SQL("SELECT id FROM account_move WHERE move_type = 'out_invoice'")
+                )
+            )
+        }
+        stored = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM account_move WHERE move_type = 'out_invoice'",
+                SQL(", ").join(SQL.identifier(c) for c in paid_facts.COLUMNS),
+            )
+        )
+        self.assertTrue(stored)
+        for move_id, *values in stored:
+            self.assertEqual(
+                tuple(values), recomputed.get(move_id, (None,) * 5), move_id
+            )
+
+    def test_partial_payments_credit_note_and_unreconcile(self):
+        invoice = self._invoice(self.customer, 1000.0, days_old=60)
+        self.assertEqual(self._facts(invoice), (0.0, 0.0, 0.0, 0.0, False))
+
+        first = self._pay_on(invoice, 400.0, 30)
+        second = self._pay_on(invoice, 500.0, 20)
+        refund = self._invoice(
+            self.customer, 100.0, days_old=10, move_type="out_refund", post=True
+        )
+        (refund + invoice).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertPaid(invoice)
+        day = paid_facts.day_number
+        self.assertEqual(
+            self._facts(invoice),
+            (
+                900.0,
+                400.0 * day(self._day(30)) + 500.0 * day(self._day(20)),
+                100.0,
+                0.0,
+                self._day(10),
+            ),
+        )
+        self.assertStoredFactsAreRecomputed()
+
+        # Unreconciling the second payment takes it out again.
+        second.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).remove_move_reconcile()
+        self.assertEqual(
+            self._facts(invoice),
+            (400.0, 400.0 * day(self._day(30)), 100.0, 0.0, self._day(10)),
+        )
+        self.assertStoredFactsAreRecomputed()
+
+        # Resetting the first payment to draft too: only the credit note is left.
+        first.action_draft()
+        self.assertEqual(self._facts(invoice)[:4], (0.0, 0.0, 100.0, 0.0))
+        self.assertStoredFactsAreRecomputed()
+
+    def test_foreign_currency_facts_are_in_company_currency(self):
+        # 3000 EUR booked at 2.0 (1500), paid when the rate is 2.5 (1200): the
+        # payment counts for 1200 and the exchange difference as "other".
+        invoice = self._invoice(
+            self.customer, 3000.0, days_old=50, currency_id=self.eur.id
+        )
+        self._pay_on(invoice, 3000.0, 5)
+        self.assertPaid(invoice)
+        paid, day_sum, credited, other, last = self._facts(invoice)
+        self.assertAlmostEqual(paid, 1200.0)
+        self.assertAlmostEqual(day_sum, 1200.0 * paid_facts.day_number(self._day(5)))
+        self.assertAlmostEqual(other, 300.0)
+        self.assertEqual(credited, 0.0)
+        # the exchange difference entry is dated on its own day, not before
+        self.assertGreaterEqual(last, self._day(5))
+        self.assertStoredFactsAreRecomputed()
+
+    def test_a_settlement_payment_is_not_a_payment(self):
+        invoice = self._taxed_invoice(1000.0)  # 1150.00
+        settlement = self.env["ar.settlement"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [(6, 0, invoice.ids)],
+                "amount_agreed": 1000.0,
+                "journal_id": self.bank.id,
+                "method": "write_off",
+            }
+        )
+        settlement.with_user(self.manager).action_approve()
+        settlement.with_user(self.collector).action_settle()
+        self.assertPaid(invoice)
+        paid, _day_sum, credited, other, _last = self._facts(invoice)
+        # The whole invoice was settled by the negotiated payment and its
+        # write-off: none of it times the customer's payments.
+        self.assertEqual((paid, credited), (0.0, 0.0))
+        self.assertAlmostEqual(other, 1150.0)
+        self.assertStoredFactsAreRecomputed()
+
+    def test_metrics_replayed_on_a_past_day_read_the_facts_as_of_it(self):
+        invoice = self._invoice(self.customer, 1000.0, days_old=60, term_days=30)
+        self._pay_on(invoice, 400.0, 40)  # 20 days to pay, on time
+        self._pay_on(invoice, 600.0, 10)  # 50 days to pay, 20 late
+        Metrics = self.env["ar.partner.metrics"]
+
+        def row():
+            return Metrics.search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("company_id", "=", self.company.id),
+                ]
+            )
+
+        Metrics._run(companies=self.company)
+        self.assertAlmostEqual(row().avg_days_to_pay, (400 * 20 + 600 * 50) / 1000)
+        # 20 days ago only the first payment had come: its 400 time the invoice
+        # (paid today, so it counts as paid).
+        Metrics._run(companies=self.company, today=self._day(20))
+        self.assertAlmostEqual(row().paid_amount, 400.0)
+        self.assertAlmostEqual(row().avg_days_to_pay, 20.0)
+        self.assertEqual(row().avg_days_late, 0.0)
+        # Before any payment, the invoice has no paid facts: nothing was paid.
+        Metrics._run(companies=self.company, today=self._day(50))
+        self.assertEqual(row().paid_count, 0)
+        self.assertEqual(row().paid_amount, 0.0)
