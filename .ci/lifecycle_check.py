@@ -15,6 +15,11 @@ uninstalled  none of the addon's tables or models is left, and a sale is still
              quoted, confirmed, delivered, invoiced and paid (rolled back)
 same         the figures are those saved by ``installed`` (after reinstalling,
              with blocking switched on again, or upgrading)
+previous     the installed addon is the previous version (18.0.1.0.0), without
+             the stored paid facts
+upgraded     after upgrading from it: the addon is this version, every customer
+             invoice's stored paid facts are what its reconciliations give, and
+             the next nightly run (committed) gives the figures of ``same``
 """
 
 import argparse
@@ -198,12 +203,70 @@ def same(db):
         check(figures(env) == saved, "the figures are those computed at install")
 
 
+def previous(db):
+    with environment(db) as env:
+        module = env["ir.module.module"].search([("name", "=", MODULE)])
+        check(
+            module.latest_version == "18.0.1.0.0",
+            f"the previous version is installed ({module.latest_version})",
+        )
+        env.cr.execute(
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_name = 'account_move' AND column_name = 'ar_paid_amount'"
+        )
+        check(env.cr.fetchone()[0] == 0, "it stores no paid facts")
+
+
+def upgraded(db):
+    from odoo.addons.account_receivable_management.models import paid_facts
+    from odoo.tools import SQL
+
+    with environment(db, commit=True) as env:
+        module = env["ir.module.module"].search([("name", "=", MODULE)])
+        check(
+            module.latest_version == "18.0.1.1.0",
+            f"upgraded to {module.latest_version}",
+        )
+        invoices = SQL("SELECT id FROM account_move WHERE move_type = 'out_invoice'")
+        recomputed = {
+            row[0]: tuple(row[1:])
+            for row in env.execute_query(paid_facts.facts_sql(invoices))
+        }
+        stored = {
+            row[0]: tuple(row[1:])
+            for row in env.execute_query(
+                SQL(
+                    "SELECT id, %s FROM account_move WHERE move_type = 'out_invoice'",
+                    SQL(", ").join(SQL.identifier(c) for c in paid_facts.COLUMNS),
+                )
+            )
+            if any(value is not None for value in row[1:])
+        }
+        check(
+            len(recomputed) > 1000 and stored == recomputed,
+            f"the migration stored the paid facts of {len(stored)} invoices,"
+            " each as its reconciliations give them",
+        )
+        env["ar.partner.metrics"]._run()
+        env["res.partner"]._cron_refresh_credit_holds()
+    same(db)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument(
-        "step", choices=["prepare", "installed", "uninstall", "uninstalled", "same"]
+        "step",
+        choices=[
+            "prepare",
+            "installed",
+            "uninstall",
+            "uninstalled",
+            "same",
+            "previous",
+            "upgraded",
+        ],
     )
     args = parser.parse_args()
     setup_odoo(args.config)

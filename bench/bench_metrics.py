@@ -1,8 +1,15 @@
 """Time the payment-behaviour metrics jobs against a bare SQL aggregate of the
-same days to pay over the same rows, all in this one process and transaction
-(rolled back at the end, so the database can be measured again).
+same days to pay over the same rows, all in this one process.
 
-    python3 bench/bench_metrics.py -c .run/odoo.conf -d DB [--reps 3]
+    python3 bench/bench_metrics.py -c .run/odoo.conf -d DB [--reps 3] [--commit]
+
+Without ``--commit`` everything runs in one transaction, rolled back at the
+end, so the database can be measured again; each round then updates rows the
+rounds before already updated in the same transaction, which nothing can clean
+up, and later rounds slow down. With ``--commit`` (``bench/run_metrics`` passes
+it, on a throwaway copy of the database) each step commits, as the scheduled
+jobs do, and the addon's tables are vacuumed between rounds, as autovacuum
+does between two nights.
 
 Each round times, in this order:
 
@@ -25,12 +32,12 @@ run, then checks that the incremental run stored what a full run stores.
 import argparse
 import random
 import resource
+import subprocess
 import tracemalloc
 
 from common import environment, invoice_values, median, setup_odoo, timed
 
 from odoo import fields
-from odoo.addons.account_receivable_management.models import sql_tools
 from odoo.tools import SQL
 
 BARE_SQL = """
@@ -112,8 +119,16 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit each step and vacuum between rounds (changes the database)",
+    )
     args = parser.parse_args()
     setup_odoo(args.config)
+    # importable once the addons path is set
+    from odoo.addons.account_receivable_management.models import sql_tools
+
     rng = random.Random(20261123)
     with environment(args.database) as env:
         company = env.company
@@ -142,9 +157,29 @@ def main():
         def incremental():
             return Metrics._run(incremental=True, companies=company, today=today)
 
+        def step_done():
+            if args.commit:
+                env.cr.commit()  # pylint: disable=invalid-commit
+
+        def night_passes():
+            if args.commit:
+                subprocess.run(
+                    [
+                        "psql",
+                        "-qd",
+                        args.database,
+                        "-c",
+                        "VACUUM ANALYZE ar_partner_metrics, ar_partner_snapshot,"
+                        " ar_company_kpi, account_move, account_move_line",
+                    ],
+                    check=True,
+                )
+
         rss_before = peak_rss_mb()
         customers = len(bare())
         full()  # the first run inserts every row; the nightly one updates them
+        step_done()
+        night_passes()
         times = {"bare": [], "full": [], "incremental": []}
         bare_ways = {"server settings": [], "batch settings": []}
         changed = []
@@ -153,7 +188,9 @@ def main():
             bare_ways["batch settings"].append(timed(bare_tuned)[0])
             times["bare"].append(min(ways[-1] for ways in bare_ways.values()))
             times["full"].append(timed(full)[0])
+            step_done()
             changed.append(change_customers(env, company, rng, args.changed))
+            step_done()
             env.cr.execute(
                 "SELECT COUNT(*) FROM ar_partner_metrics WHERE company_id = %s"
                 " AND dirty",
@@ -161,6 +198,8 @@ def main():
             )
             dirty = env.cr.fetchone()[0]
             times["incremental"].append(timed(incremental)[0])
+            step_done()
+            night_passes()
             print(
                 f"  round {rep + 1}: bare {times['bare'][-1]:,.0f} ms,"
                 f" full {times['full'][-1]:,.0f} ms, incremental"

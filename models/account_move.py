@@ -41,13 +41,28 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
     )
-    ar_paid_day_sum = fields.Float(
-        string="Payment Day Weight",
+    ar_paid_date = fields.Date(
+        string="Paid On (weighted)",
+        readonly=True,
+        copy=False,
+        help="The dates of the payments of this invoice, weighted by their "
+        "amounts (credit notes and settlements excluded).",
+    )
+    ar_paid_days_weighted = fields.Float(
+        string="Amount x Days to Pay",
         digits=0,
         readonly=True,
         copy=False,
-        help="Technical: the payments' amounts times their days since "
-        "2000-01-01; over the amount paid, the invoice's paid day.",
+        help="Technical: the amount paid by payments times the days from the "
+        "invoice date to the weighted payment date.",
+    )
+    ar_late_days_weighted = fields.Float(
+        string="Amount x Days Late",
+        digits=0,
+        readonly=True,
+        copy=False,
+        help="Technical: the amount paid by payments times the days from the "
+        "due date to the weighted payment date (0 when on time).",
     )
     ar_credited_amount = fields.Monetary(
         string="Paid by Credit Notes",
@@ -88,6 +103,9 @@ class AccountMove(models.Model):
         if "ar_settlement_id" in vals:
             # The entry's reconciliations now count as settled, not paid.
             self._ar_refresh_paid_facts_of_counterparts()
+        if {"invoice_date", "invoice_date_due"} & set(vals):
+            # Days to pay and days late count from these dates.
+            self._ar_refresh_paid_facts(self.ids)
         return res
 
     @api.model

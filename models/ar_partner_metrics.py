@@ -77,62 +77,37 @@ def json_rows(rows, types, alias):
 # serial one over a few, and the incremental run must store exactly what the
 # full run stores.
 BEHAVIOUR_SQL = """
-WITH invoices AS NOT MATERIALIZED (
-    SELECT m.id, m.commercial_partner_id AS partner_id, m.invoice_date,
-           m.invoice_date - %(epoch)s AS x,
-           COALESCE(m.invoice_date_due, m.invoice_date) - %(epoch)s
-               AS due_day,
+WITH facts AS (
+    -- each invoice's paid facts (see paid_facts): as stored, or, for the few
+    -- reconciled after the day (a replayed past day), as of the day
+    SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
            m.amount_total_signed AS amount,
            m.payment_state IN ('paid', 'in_payment') AS settled,
-           m.ar_paid_amount, m.ar_paid_day_sum, m.ar_credited_amount,
-           m.ar_other_amount, m.ar_last_reconciled
+           m.ar_last_reconciled IS NOT NULL AS reconciled,
+           m.ar_paid_amount AS w, m.ar_paid_date AS paid_date,
+           m.ar_paid_days_weighted AS w_to_pay, m.ar_late_days_weighted AS w_late,
+           m.ar_credited_amount AS credited, m.ar_other_amount AS other
       FROM account_move m
-     WHERE m.company_id = %(company)s
-       AND m.move_type = 'out_invoice'
-       AND m.state = 'posted'
-       AND m.invoice_date >= LEAST(%(since)s, %(sales_since)s)
-       AND m.invoice_date <= %(today)s
-       AND m.commercial_partner_id IS NOT NULL
-       %(inv_partners)s
-),
-as_of AS (
-    %(facts_as_of)s
-),
-per_inv AS (
-    -- each invoice's paid facts (see paid_facts): as stored, or as of the
-    -- day for the few reconciled after it (a replayed past day); "reconciled"
-    -- when it has partials by then (and is in the lookback window)
-    SELECT i.partner_id, i.invoice_date, i.x, i.due_day, i.amount, i.settled,
-           i.invoice_date >= %(since)s AND CASE
-               WHEN i.ar_last_reconciled > %(today)s THEN f.move_id IS NOT NULL
-               ELSE i.ar_last_reconciled IS NOT NULL END AS reconciled,
-           CASE WHEN f.move_id IS NULL THEN i.ar_paid_amount ELSE f.paid END AS paid,
-           CASE WHEN f.move_id IS NULL THEN i.ar_paid_day_sum
-                ELSE f.paid_day_sum END AS day_sum,
-           CASE WHEN f.move_id IS NULL THEN i.ar_credited_amount
-                ELSE f.credited END AS credited,
-           CASE WHEN f.move_id IS NULL THEN i.ar_other_amount
-                ELSE f.other END AS other
-      FROM invoices i
-      LEFT JOIN as_of f ON f.move_id = i.id
+     WHERE %(invoices)s %(stored_only)s
+    %(replayed)s
 ),
 paid AS (
-    -- per invoice, weighted by its amount paid by payments (w), in exact
-    -- numeric without a division: its paid day is day_sum / w, so w x days to
-    -- pay is day_sum - w x invoice day and w x days late is day_sum - w x due
-    -- day (0 when paid on time); its paid day is after a day d when day_sum
-    -- >= w x (d + 1/2), the paid day being rounded to whole days
-    SELECT partner_id, invoice_date, amount, reconciled, x::numeric AS x,
-           CASE WHEN reconciled THEN credited END AS credited,
-           CASE WHEN reconciled THEN other END AS other,
-           reconciled AND settled AND paid > 0 AS is_paid, paid AS w,
+    -- "reconciled": it has partials by the day and is in the lookback window
+    SELECT partner_id, invoice_date, amount,
+           reconciled AND invoice_date >= %(since)s AS reconciled,
+           reconciled AND invoice_date >= %(since)s AND settled AND w > 0
+               AS is_paid,
+           CASE WHEN reconciled AND invoice_date >= %(since)s THEN credited END
+               AS credited,
+           CASE WHEN reconciled AND invoice_date >= %(since)s THEN other END
+               AS other,
+           w, w_to_pay, w_late,
+           (invoice_date - %(epoch)s)::numeric AS x,
            CASE WHEN amount < %(band1)s THEN 1
                 WHEN amount < %(band2)s THEN 2 ELSE 3 END AS band,
-           day_sum - paid * x AS w_to_pay,
-           GREATEST(day_sum - paid * due_day, 0) AS w_late,
-           day_sum >= paid * (%(recent)s + 0.5) AS recent,
-           day_sum >= paid * (%(prior)s + 0.5) AS since_prior
-      FROM per_inv
+           paid_date > %(recent)s AS recent,
+           paid_date > %(prior)s AS since_prior
+      FROM facts
     OFFSET 0  -- each value once per invoice, not once per aggregate below
 )
 SELECT partner_id,
@@ -411,25 +386,58 @@ class ArPartnerMetrics(models.Model):
             fields.Date.subtract(today.replace(day=1), months=back)
             for back in range(12)
         ]
-        window = {
-            "company": company.id,
-            "today": today,
-            "band1": policy.band_small_limit,
-            "band2": policy.band_large_limit,
-            "inv_partners": only("m.commercial_partner_id"),
-        }
         with sql_tools.batch_settings(self.env):
+            invoices = SQL(
+                """m.company_id = %(company)s
+               AND m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND m.invoice_date >= %(first)s AND m.invoice_date <= %(today)s
+               AND m.commercial_partner_id IS NOT NULL %(partners)s""",
+                company=company.id,
+                first=min(since, months[-1]),
+                today=today,
+                partners=only("m.commercial_partner_id"),
+            )
+            [(replay,)] = self.env.execute_query(
+                SQL(
+                    "SELECT EXISTS(SELECT FROM account_move m WHERE %s"
+                    " AND m.ar_last_reconciled > %s)",
+                    invoices,
+                    today,
+                )
+            )
             behaviour = SQL(
                 BEHAVIOUR_SQL,
-                facts_as_of=paid_facts.facts_sql(
-                    SQL(
-                        "SELECT id FROM invoices WHERE ar_last_reconciled > %s",
-                        today,
+                invoices=invoices,
+                stored_only=SQL(
+                    "AND (m.ar_last_reconciled IS NULL OR m.ar_last_reconciled <= %s)",
+                    today,
+                )
+                if replay
+                else SQL(),
+                replayed=SQL(
+                    """
+    UNION ALL
+    SELECT m.commercial_partner_id, m.invoice_date, m.amount_total_signed,
+           m.payment_state IN ('paid', 'in_payment'), f.move_id IS NOT NULL,
+           f.paid, f.paid_date, f.paid_days, f.late_days, f.credited, f.other
+      FROM account_move m
+      LEFT JOIN (%s) f ON f.move_id = m.id
+     WHERE %s AND m.ar_last_reconciled > %s""",
+                    paid_facts.facts_sql(
+                        SQL(
+                            "SELECT m.id FROM account_move m WHERE %s"
+                            " AND m.ar_last_reconciled > %s",
+                            invoices,
+                            today,
+                        ),
+                        as_of=today,
                     ),
-                    as_of=today,
-                ),
+                    invoices,
+                    today,
+                )
+                if replay
+                else SQL(),
                 since=since,
-                sales_since=months[-1],
                 monthly_sales=SQL(", ").join(
                     SQL(
                         "COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %s"
@@ -443,10 +451,11 @@ class ArPartnerMetrics(models.Model):
                         strict=True,
                     )
                 ),
-                recent=paid_facts.day_number(fields.Date.subtract(today, months=6)),
-                prior=paid_facts.day_number(fields.Date.subtract(today, months=12)),
+                recent=fields.Date.subtract(today, months=6),
+                prior=fields.Date.subtract(today, months=12),
                 epoch=paid_facts.EPOCH,
-                **window,
+                band1=policy.band_small_limit,
+                band2=policy.band_large_limit,
             )
             return self.env.execute_query_dict(
                 SQL(
@@ -470,7 +479,8 @@ class ArPartnerMetrics(models.Model):
                     )
                     if restrict
                     else SQL(),
-                    **window,
+                    company=company.id,
+                    today=today,
                 )
             )
 

@@ -9,16 +9,18 @@ its debit side) is classified by the entry on the other side:
   note (netting, write-off and exchange difference entries);
 * *payment*: an ``account.payment`` entry or a bank statement line.
 
-An invoice's paid facts are the sums of its partials by kind, in company
-currency, with the payment partials' amount-weighted day (the numerator: sum of
-amount x days since 2000-01-01, in exact numeric; the paid day is that over
-the amount paid) and the date of its last partial. A partial is dated by the
-later of its two items (``max_date``).
+An invoice's paid facts, in company currency: the amount paid by payments
+(w); its paid date, the payments' dates weighted by their amounts (rounded to
+the day); w x days to pay and w x days late (from the unrounded weighted date,
+in exact numeric: the metrics sum them and divide once per customer); the
+amounts credited and settled otherwise; the date of its last partial. A
+partial is dated by the later of its two items (``max_date``).
 
 The facts are stored on the invoice and kept current where partials come and
-go (``account.partial.reconcile`` create and unlink) and where an entry becomes
-a settlement's, so that the nightly metrics read one row per invoice instead of
-joining every reconciliation again. ``facts_sql`` is the one definition: the
+go (``account.partial.reconcile`` create and unlink), where an entry becomes
+a settlement's and where an invoice's dates change, so that the nightly
+metrics read one row per invoice instead of joining every reconciliation
+again. ``facts_sql`` is the one definition: the
 refresh stores it, and the metrics replayed on a past day compute it, as of
 that day, for the few invoices reconciled after it.
 """
@@ -47,27 +49,38 @@ END
 """
 
 FACTS_SQL = f"""
-SELECT il.move_id,
-       SUM(pr.amount) FILTER (WHERE k.kind = 'payment') AS paid,
-       SUM(pr.amount * (pr.max_date - DATE '{EPOCH}')) FILTER (WHERE k.kind = 'payment')
-           AS paid_day_sum,
-       SUM(pr.amount) FILTER (WHERE k.kind = 'credit') AS credited,
-       SUM(pr.amount) FILTER (WHERE k.kind = 'other') AS other,
-       MAX(pr.max_date) AS last_date
-  FROM account_move_line il
-  JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id %(as_of)s
-  JOIN account_move_line cl ON cl.id = pr.credit_move_id
-  JOIN account_move cm ON cm.id = cl.move_id
- CROSS JOIN LATERAL (SELECT {KIND_SQL} AS kind) k
- WHERE il.display_type = 'payment_term'
-   AND il.move_id IN (%(moves)s)
- GROUP BY il.move_id
+SELECT move_id, paid,
+       DATE '{EPOCH}' + ROUND(day_sum / NULLIF(paid, 0))::int AS paid_date,
+       day_sum - paid * (invoice_date - DATE '{EPOCH}') AS paid_days,
+       GREATEST(day_sum - paid * (due_date - DATE '{EPOCH}'), 0) AS late_days,
+       credited, other, last_date
+  FROM (
+    SELECT il.move_id, m.invoice_date,
+           COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
+           SUM(pr.amount) FILTER (WHERE k.kind = 'payment') AS paid,
+           SUM(pr.amount * (pr.max_date - DATE '{EPOCH}'))
+               FILTER (WHERE k.kind = 'payment') AS day_sum,
+           SUM(pr.amount) FILTER (WHERE k.kind = 'credit') AS credited,
+           SUM(pr.amount) FILTER (WHERE k.kind = 'other') AS other,
+           MAX(pr.max_date) AS last_date
+      FROM account_move_line il
+      JOIN account_move m ON m.id = il.move_id
+      JOIN account_partial_reconcile pr ON pr.debit_move_id = il.id %(as_of)s
+      JOIN account_move_line cl ON cl.id = pr.credit_move_id
+      JOIN account_move cm ON cm.id = cl.move_id
+     CROSS JOIN LATERAL (SELECT {KIND_SQL} AS kind) k
+     WHERE il.display_type = 'payment_term'
+       AND il.move_id IN (%(moves)s)
+     GROUP BY il.move_id, m.invoice_date, m.invoice_date_due
+  ) sums
 """
 
 # The stored columns, in the order of FACTS_SQL's values.
 COLUMNS = (
     "ar_paid_amount",
-    "ar_paid_day_sum",
+    "ar_paid_date",
+    "ar_paid_days_weighted",
+    "ar_late_days_weighted",
     "ar_credited_amount",
     "ar_other_amount",
     "ar_last_reconciled",
@@ -75,7 +88,8 @@ COLUMNS = (
 
 
 def facts_sql(moves, as_of=None):
-    """Rows (move_id, paid, paid_day_sum, credited, other, last_date) of the
+    """Rows (move_id, paid, paid_date, paid_days, late_days, credited, other,
+    last_date) of the
     customer invoices selected by the SQL ``moves`` (a query of move ids) that
     have partials; with ``as_of``, from the partials dated up to that day."""
     return SQL(
@@ -99,7 +113,16 @@ def refresh_sql(move_ids=None):
     )
     new = SQL(
         ", ".join(
-            f"f.{c}" for c in ("paid", "paid_day_sum", "credited", "other", "last_date")
+            f"f.{c}"
+            for c in (
+                "paid",
+                "paid_date",
+                "paid_days",
+                "late_days",
+                "credited",
+                "other",
+                "last_date",
+            )
         )
     )
     old = SQL(", ".join(f"m.{c}" for c in COLUMNS))

@@ -22,13 +22,7 @@ class TestPaidFacts(ArInstrumentCommon):
 
     def _facts(self, invoice):
         invoice.invalidate_recordset()
-        return (
-            invoice.ar_paid_amount,
-            invoice.ar_paid_day_sum,
-            invoice.ar_credited_amount,
-            invoice.ar_other_amount,
-            invoice.ar_last_reconciled,
-        )
+        return tuple(invoice[column] for column in paid_facts.COLUMNS)
 
     def assertStoredFactsAreRecomputed(self):
         """Every customer invoice's stored facts are what its reconciliations
@@ -51,12 +45,14 @@ class TestPaidFacts(ArInstrumentCommon):
         self.assertTrue(stored)
         for move_id, *values in stored:
             self.assertEqual(
-                tuple(values), recomputed.get(move_id, (None,) * 5), move_id
+                tuple(values),
+                recomputed.get(move_id, (None,) * len(paid_facts.COLUMNS)),
+                move_id,
             )
 
     def test_partial_payments_credit_note_and_unreconcile(self):
-        invoice = self._invoice(self.customer, 1000.0, days_old=60)
-        self.assertEqual(self._facts(invoice), (0.0, 0.0, 0.0, 0.0, False))
+        invoice = self._invoice(self.customer, 1000.0, days_old=60)  # due in 30
+        self.assertEqual(self._facts(invoice), (0.0, False, 0.0, 0.0, 0.0, 0.0, False))
 
         first = self._pay_on(invoice, 400.0, 30)
         second = self._pay_on(invoice, 500.0, 20)
@@ -67,12 +63,15 @@ class TestPaidFacts(ArInstrumentCommon):
             lambda line: line.account_type == "asset_receivable"
         ).reconcile()
         self.assertPaid(invoice)
-        day = paid_facts.day_number
+        # Paid 30 and 40 days after the invoice, on time and 10 days late:
+        # weighted, 24.4 days ago.
         self.assertEqual(
             self._facts(invoice),
             (
                 900.0,
-                400.0 * day(self._day(30)) + 500.0 * day(self._day(20)),
+                self._day(24),
+                400.0 * 30 + 500.0 * 40,
+                500.0 * 10,
                 100.0,
                 0.0,
                 self._day(10),
@@ -86,13 +85,13 @@ class TestPaidFacts(ArInstrumentCommon):
         ).remove_move_reconcile()
         self.assertEqual(
             self._facts(invoice),
-            (400.0, 400.0 * day(self._day(30)), 100.0, 0.0, self._day(10)),
+            (400.0, self._day(30), 400.0 * 30, 0.0, 100.0, 0.0, self._day(10)),
         )
         self.assertStoredFactsAreRecomputed()
 
         # Resetting the first payment to draft too: only the credit note is left.
         first.action_draft()
-        self.assertEqual(self._facts(invoice)[:4], (0.0, 0.0, 100.0, 0.0))
+        self.assertEqual(self._facts(invoice)[:6], (0.0, False, 0.0, 0.0, 100.0, 0.0))
         self.assertStoredFactsAreRecomputed()
 
     def test_foreign_currency_facts_are_in_company_currency(self):
@@ -103,9 +102,13 @@ class TestPaidFacts(ArInstrumentCommon):
         )
         self._pay_on(invoice, 3000.0, 5)
         self.assertPaid(invoice)
-        paid, day_sum, credited, other, last = self._facts(invoice)
+        paid, paid_on, paid_days, late_days, credited, other, last = self._facts(
+            invoice
+        )
         self.assertAlmostEqual(paid, 1200.0)
-        self.assertAlmostEqual(day_sum, 1200.0 * paid_facts.day_number(self._day(5)))
+        self.assertEqual(paid_on, self._day(5))
+        self.assertAlmostEqual(paid_days, 1200.0 * 45)
+        self.assertAlmostEqual(late_days, 1200.0 * 15)
         self.assertAlmostEqual(other, 300.0)
         self.assertEqual(credited, 0.0)
         # the exchange difference entry is dated on its own day, not before
@@ -126,7 +129,7 @@ class TestPaidFacts(ArInstrumentCommon):
         settlement.with_user(self.manager).action_approve()
         settlement.with_user(self.collector).action_settle()
         self.assertPaid(invoice)
-        paid, _day_sum, credited, other, _last = self._facts(invoice)
+        paid, _on, _days, _late, credited, other, _last = self._facts(invoice)
         # The whole invoice was settled by the negotiated payment and its
         # write-off: none of it times the customer's payments.
         self.assertEqual((paid, credited), (0.0, 0.0))
