@@ -84,7 +84,7 @@ class AccountMove(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # Customer invoices by last reconciliation: the metrics replayed on a
         # past day recompute the paid facts of those reconciled after it.
         self.env.cr.execute(
@@ -97,6 +97,7 @@ class AccountMove(models.Model):
                 """
             )
         )
+        return res
 
     def write(self, vals):
         res = super().write(vals)
