@@ -18,8 +18,9 @@ same         the figures are those saved by ``installed`` (after reinstalling,
 previous     the installed addon is the previous version (18.0.1.0.0), without
              the stored paid facts
 upgraded     after upgrading from it: the addon is this version, every customer
-             invoice's stored paid facts are what its reconciliations give, and
-             the next nightly run (committed) gives the figures of ``same``
+             invoice's stored paid facts are what its reconciliations give, the
+             field indexes it dropped are gone, and the next nightly run
+             (committed) gives the figures of ``same``
 """
 
 import argparse
@@ -247,6 +248,19 @@ def upgraded(db):
             f"the migration stored the paid facts of {len(stored)} invoices,"
             " each as its reconciliations give them",
         )
+        env.cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname IN %s",
+            [
+                (
+                    "ar_partner_metrics__partner_id_index",
+                    "ar_partner_metrics__risk_grade_index",
+                    "ar_partner_metrics__dirty_index",
+                    "ar_partner_snapshot__partner_id_index",
+                )
+            ],
+        )
+        left = [name for (name,) in env.cr.fetchall()]
+        check(not left, f"the indexes 18.0.1.1.0 no longer declares are gone {left}")
         env["ar.partner.metrics"]._run()
         env["res.partner"]._cron_refresh_credit_holds()
     same(db)
