@@ -185,6 +185,10 @@ class TestWorklist(ArInstrumentCommon):
                     "next_date": self.today - timedelta(days=1),
                 }
             )
+        with self.assertRaisesRegex(ValidationError, "what was said"):
+            self.env["ar.call.log"].create(
+                {"partner_id": self.customer.id, "note": "  \n  "}
+            )
         log = Form(self.env["ar.call.log"].with_context(**action["context"]))
         log.note = "Approved for Friday's payment run"
         log.next_date = self.today + timedelta(days=2)

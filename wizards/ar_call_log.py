@@ -13,6 +13,14 @@ class ArCallLog(models.TransientModel):
     note = fields.Text(string="What Was Said", required=True)
     next_date = fields.Date(string="Call Again On")
 
+    @api.constrains("note")
+    def _check_note(self):
+        for log in self:
+            if not (log.note or "").strip():
+                raise ValidationError(
+                    self.env._("Write down what was said on the call.")
+                )
+
     @api.constrains("next_date")
     def _check_next_date(self):
         today = fields.Date.context_today(self)
