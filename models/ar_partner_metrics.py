@@ -70,11 +70,11 @@ def json_rows(rows, types, alias):
     )
 
 
-# Payment behaviour per customer: one read-only statement, so that PostgreSQL
-# may run it in parallel workers. Every sum is in exact numeric, the slope too
-# (from its sums, not float8 regr_slope): float8 sums depend on the order the
-# rows come in, which differs between a parallel plan over all customers and a
-# serial one over a few, and the incremental run must store exactly what the
+# Payment behaviour and monthly invoicing per customer, from one pass over the
+# invoices and their stored paid facts. Every sum is in exact numeric, the
+# slope too (from its sums, not float8 regr_slope): float8 sums depend on the
+# order the rows come in, which differs between the plan over all customers
+# and the one over a few, and the incremental run must store exactly what the
 # full run stores.
 BEHAVIOUR_SQL = """
 WITH facts AS (
