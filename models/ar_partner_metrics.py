@@ -83,7 +83,9 @@ WITH facts AS (
     SELECT m.commercial_partner_id AS partner_id, m.invoice_date,
            m.amount_total_signed AS amount,
            m.payment_state IN ('paid', 'in_payment') AS settled,
-           m.ar_last_reconciled IS NOT NULL AS reconciled,
+           -- it has partials by the day and is in the lookback window
+           m.ar_last_reconciled IS NOT NULL AND m.invoice_date >= %(since)s
+               AS reconciled,
            m.ar_paid_amount AS w, m.ar_paid_date AS paid_date,
            m.ar_paid_days_weighted AS w_to_pay, m.ar_late_days_weighted AS w_late,
            m.ar_credited_amount AS credited, m.ar_other_amount AS other
@@ -92,15 +94,10 @@ WITH facts AS (
     %(replayed)s
 ),
 paid AS (
-    -- "reconciled": it has partials by the day and is in the lookback window
-    SELECT partner_id, invoice_date, amount,
-           reconciled AND invoice_date >= %(since)s AS reconciled,
-           reconciled AND invoice_date >= %(since)s AND settled AND w > 0
-               AS is_paid,
-           CASE WHEN reconciled AND invoice_date >= %(since)s THEN credited END
-               AS credited,
-           CASE WHEN reconciled AND invoice_date >= %(since)s THEN other END
-               AS other,
+    SELECT partner_id, invoice_date, amount, reconciled,
+           reconciled AND settled AND w > 0 AS is_paid,
+           CASE WHEN reconciled THEN credited END AS credited,
+           CASE WHEN reconciled THEN other END AS other,
            w, w_to_pay, w_late,
            (invoice_date - %(epoch)s)::numeric AS x,
            CASE WHEN amount < %(band1)s THEN 1
@@ -152,8 +149,21 @@ SELECT partner_id,
  GROUP BY partner_id
 """
 
-# Every raw figure per customer, with its previous grade and trend flag: the
-# behaviour rows come back as one JSON parameter.
+# The invoices of BEHAVIOUR_SQL reconciled after the day (a replayed past
+# day): their paid facts as of the day (none when nothing was reconciled by
+# then). The stored facts serve the others.
+REPLAYED_SQL = """
+UNION ALL
+SELECT m.commercial_partner_id, m.invoice_date, m.amount_total_signed,
+       m.payment_state IN ('paid', 'in_payment'),
+       f.move_id IS NOT NULL AND m.invoice_date >= %(since)s,
+       f.paid, f.paid_date, f.paid_days, f.late_days, f.credited, f.other
+  FROM account_move m
+  LEFT JOIN (%(facts)s) f ON f.move_id = m.id
+ WHERE %(invoices)s AND %(after)s
+"""
+
+# Every raw figure per customer, with its previous grade and trend flag.
 METRICS_SQL = """
 WITH behaviour AS (
     %(behaviour)s
@@ -417,43 +427,31 @@ class ArPartnerMetrics(models.Model):
                 today=today,
                 partners=only("m.commercial_partner_id"),
             )
+            after = SQL("m.ar_last_reconciled > %s", today)
             [(replay,)] = self.env.execute_query(
                 SQL(
-                    "SELECT EXISTS(SELECT FROM account_move m WHERE %s"
-                    " AND m.ar_last_reconciled > %s)",
+                    "SELECT EXISTS(SELECT FROM account_move m WHERE %s AND %s)",
                     invoices,
-                    today,
+                    after,
                 )
             )
             behaviour = SQL(
                 BEHAVIOUR_SQL,
                 invoices=invoices,
-                stored_only=SQL(
-                    "AND (m.ar_last_reconciled IS NULL OR m.ar_last_reconciled <= %s)",
-                    today,
-                )
-                if replay
-                else SQL(),
+                stored_only=SQL("AND (%s) IS NOT TRUE", after) if replay else SQL(),
                 replayed=SQL(
-                    """
-    UNION ALL
-    SELECT m.commercial_partner_id, m.invoice_date, m.amount_total_signed,
-           m.payment_state IN ('paid', 'in_payment'), f.move_id IS NOT NULL,
-           f.paid, f.paid_date, f.paid_days, f.late_days, f.credited, f.other
-      FROM account_move m
-      LEFT JOIN (%s) f ON f.move_id = m.id
-     WHERE %s AND m.ar_last_reconciled > %s""",
-                    paid_facts.facts_sql(
+                    REPLAYED_SQL,
+                    facts=paid_facts.facts_sql(
                         SQL(
-                            "SELECT m.id FROM account_move m WHERE %s"
-                            " AND m.ar_last_reconciled > %s",
+                            "SELECT m.id FROM account_move m WHERE %s AND %s",
                             invoices,
-                            today,
+                            after,
                         ),
                         as_of=today,
                     ),
-                    invoices,
-                    today,
+                    invoices=invoices,
+                    after=after,
+                    since=since,
                 )
                 if replay
                 else SQL(),

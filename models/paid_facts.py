@@ -20,9 +20,9 @@ The facts are stored on the invoice and kept current where partials come and
 go (``account.partial.reconcile`` create and unlink), where an entry becomes
 a settlement's and where an invoice's dates change, so that the nightly
 metrics read one row per invoice instead of joining every reconciliation
-again. ``facts_sql`` is the one definition: the
-refresh stores it, and the metrics replayed on a past day compute it, as of
-that day, for the few invoices reconciled after it.
+again. ``facts_sql`` is the one definition: the refresh stores it, and the
+metrics replayed on a past day compute it, as of that day, for the few
+invoices reconciled after it.
 """
 
 from datetime import date
@@ -75,23 +75,23 @@ SELECT move_id, paid,
   ) sums
 """
 
-# The stored columns, in the order of FACTS_SQL's values.
-COLUMNS = (
-    "ar_paid_amount",
-    "ar_paid_date",
-    "ar_paid_days_weighted",
-    "ar_late_days_weighted",
-    "ar_credited_amount",
-    "ar_other_amount",
-    "ar_last_reconciled",
-)
+# The stored column of each of FACTS_SQL's values.
+STORED_AS = {
+    "paid": "ar_paid_amount",
+    "paid_date": "ar_paid_date",
+    "paid_days": "ar_paid_days_weighted",
+    "late_days": "ar_late_days_weighted",
+    "credited": "ar_credited_amount",
+    "other": "ar_other_amount",
+    "last_date": "ar_last_reconciled",
+}
+COLUMNS = tuple(STORED_AS.values())
 
 
 def facts_sql(moves, as_of=None):
-    """Rows (move_id, paid, paid_date, paid_days, late_days, credited, other,
-    last_date) of the
-    customer invoices selected by the SQL ``moves`` (a query of move ids) that
-    have partials; with ``as_of``, from the partials dated up to that day."""
+    """Rows (move_id, then the values of STORED_AS) of the customer invoices
+    selected by the SQL ``moves`` (a query of move ids) that have partials;
+    with ``as_of``, from the partials dated up to that day."""
     return SQL(
         FACTS_SQL,
         moves=moves,
@@ -111,20 +111,7 @@ def refresh_sql(move_ids=None):
         if move_ids is not None
         else SQL("SELECT id FROM account_move WHERE move_type = 'out_invoice'")
     )
-    new = SQL(
-        ", ".join(
-            f"f.{c}"
-            for c in (
-                "paid",
-                "paid_date",
-                "paid_days",
-                "late_days",
-                "credited",
-                "other",
-                "last_date",
-            )
-        )
-    )
+    new = SQL(", ".join(f"f.{value}" for value in STORED_AS))
     old = SQL(", ".join(f"m.{c}" for c in COLUMNS))
     return SQL(
         """

@@ -16,10 +16,24 @@ from odoo.tools import SQL
 BATCH_SETTINGS = {"jit": "off", "work_mem": "16MB"}
 
 
+def _set(env, settings):
+    env.execute_query(
+        SQL(
+            "SELECT %s",
+            SQL(", ").join(
+                SQL("set_config(%s, %s, true)", name, value)
+                for name, value in settings.items()
+            ),
+        )
+    )
+
+
 @contextlib.contextmanager
 def batch_settings(env):
     """Run the enclosed statements with BATCH_SETTINGS, then restore the
-    previous values (transaction-local, like ``SET LOCAL``)."""
+    previous values. Transaction-local, like ``SET LOCAL``: when a statement
+    fails, rolling back (the transaction or the savepoint) restores them, and
+    nothing is sent on the aborted transaction to hide the error."""
     names = list(BATCH_SETTINGS)
     [previous] = env.execute_query(
         SQL(
@@ -27,24 +41,6 @@ def batch_settings(env):
             SQL(", ").join(SQL("current_setting(%s)", name) for name in names),
         )
     )
-    env.execute_query(
-        SQL(
-            "SELECT %s",
-            SQL(", ").join(
-                SQL("set_config(%s, %s, true)", name, value)
-                for name, value in BATCH_SETTINGS.items()
-            ),
-        )
-    )
-    try:
-        yield
-    finally:
-        env.execute_query(
-            SQL(
-                "SELECT %s",
-                SQL(", ").join(
-                    SQL("set_config(%s, %s, true)", name, value)
-                    for name, value in zip(names, previous, strict=True)
-                ),
-            )
-        )
+    _set(env, BATCH_SETTINGS)
+    yield
+    _set(env, dict(zip(names, previous, strict=True)))

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 
+from ..models.ar_company_kpi import period_days
 from .common_instruments import ArInstrumentCommon
 
 
@@ -233,6 +234,24 @@ class TestMetrics(ArInstrumentCommon):
         digest = Mail.search([], order="id desc", limit=1)
         self.assertIn("credit.manager@example.com", digest.email_to)
         self.assertIn("Slow Slide Ltd", digest.body_html)
+
+    def test_monthly_invoicing_and_countback_dso(self):
+        """Invoices of this month, the month before and two months before
+        (that one paid): its invoicing by month, and the 3,000 still owed
+        matched against this month (1,000) then the month before (2,000)."""
+        this_month = self.today.replace(day=1)
+        month_1 = (this_month - timedelta(days=1)).replace(day=1)
+        month_2 = (month_1 - timedelta(days=1)).replace(day=1)
+        for day, amount in ((this_month, 1000.0), (month_1, 2000.0)):
+            self._inv(self.customer, amount, days_old=(self.today - day).days)
+        paid = self._inv(self.customer, 500.0, days_old=(self.today - month_2).days)
+        self._pay_on(paid, 500.0, 0)
+        self._run()
+        row = self._metrics(self.customer)
+        self.assertEqual(row.monthly_sales, [1000, 2000, 500] + [0] * 9)
+        self.assertAlmostEqual(row.open_amount, 3000.0)
+        days = period_days(self.today)
+        self.assertAlmostEqual(row.dso, days[0] + days[1])
 
     def test_company_kpis(self):
         invoice = self._inv(self.customer, 1000.0, days_old=10, term=30)

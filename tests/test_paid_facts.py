@@ -1,9 +1,11 @@
 from datetime import timedelta
 
-from odoo.tests import tagged
-from odoo.tools import SQL
+import psycopg2
 
-from ..models import paid_facts
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL, mute_logger
+
+from ..models import paid_facts, sql_tools
 from .common_instruments import ArInstrumentCommon
 
 
@@ -94,6 +96,14 @@ class TestPaidFacts(ArInstrumentCommon):
         self.assertEqual(self._facts(invoice)[:6], (0.0, False, 0.0, 0.0, 100.0, 0.0))
         self.assertStoredFactsAreRecomputed()
 
+    def test_a_new_due_date_moves_the_days_late(self):
+        invoice = self._invoice(self.customer, 1000.0, days_old=60, term_days=30)
+        self._pay_on(invoice, 1000.0, 10)  # 50 days to pay, 20 late
+        self.assertEqual(self._facts(invoice)[2:4], (50_000.0, 20_000.0))
+        invoice.invoice_date_due = self._day(5)  # granted later: on time
+        self.assertEqual(self._facts(invoice)[2:4], (50_000.0, 0.0))
+        self.assertStoredFactsAreRecomputed()
+
     def test_foreign_currency_facts_are_in_company_currency(self):
         # 3000 EUR booked at 2.0 (1500), paid when the rate is 2.5 (1200): the
         # payment counts for 1200 and the exchange difference as "other".
@@ -162,3 +172,31 @@ class TestPaidFacts(ArInstrumentCommon):
         Metrics._run(companies=self.company, today=self._day(50))
         self.assertEqual(row().paid_count, 0)
         self.assertEqual(row().paid_amount, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestBatchSettings(TransactionCase):
+    """The nightly statements' server settings hold inside the block only."""
+
+    def _settings(self):
+        [row] = self.env.execute_query(
+            SQL("SELECT current_setting('jit'), current_setting('work_mem')")
+        )
+        return row
+
+    def test_set_inside_restored_after(self):
+        before = self._settings()
+        with sql_tools.batch_settings(self.env):
+            self.assertEqual(self._settings(), ("off", "16MB"))
+        self.assertEqual(self._settings(), before)
+
+    def test_a_failing_statement_keeps_its_error(self):
+        before = self._settings()
+        with (
+            self.assertRaises(psycopg2.errors.DivisionByZero),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+            sql_tools.batch_settings(self.env),
+        ):
+            self.env.execute_query(SQL("SELECT 1 / 0"))
+        self.assertEqual(self._settings(), before)

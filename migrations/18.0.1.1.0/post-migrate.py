@@ -1,8 +1,8 @@
 """18.0.1.1.0 stores each customer invoice's paid facts (account_move.ar_paid_*,
 see models/paid_facts.py): fill them from the reconciliations already there,
-in one statement, before the next metrics run reads them. The metrics rows
-lost three field indexes (Odoo keeps an index whose field no longer asks for
-one): drop them."""
+in one statement, before the next metrics run reads them. The metrics and
+snapshot tables lost four field indexes (Odoo keeps an index whose field no
+longer asks for one): drop them."""
 
 from odoo import SUPERUSER_ID, api
 from odoo.tools import SQL
