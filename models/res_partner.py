@@ -555,10 +555,11 @@ class ResPartner(models.Model):
     def _ar_policies(self, company):
         """{partner id: the policy governing it} for these commercial partners."""
         default = company.sudo().ar_policy_id or company._ar_ensure_policy()
-        return {
-            partner.id: partner.ar_policy_id or default
-            for partner in self.sudo().with_company(company)
-        }
+        partners = self.sudo().with_company(company)
+        # This field only: reading it alone would prefetch every column of
+        # res.partner, 0.7 s for the 20,000 customers of a metrics run.
+        partners.fetch(["ar_policy_id"])
+        return {partner.id: partner.ar_policy_id or default for partner in partners}
 
     def _ar_rules(self, company):
         """{partner id: PolicyRules} for these commercial partners."""
