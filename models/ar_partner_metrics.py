@@ -144,7 +144,7 @@ SELECT partner_id,
        SUM(other) AS other,
        BOOL_OR(reconciled) AS reconciled,
        -- invoicing of this month and each of the 11 before, for the DSO
-       jsonb_build_array(%(monthly_sales)s) AS sales
+       ARRAY[%(monthly_sales)s] AS sales
   FROM paid
  GROUP BY partner_id
 """
@@ -217,7 +217,7 @@ SELECT c.partner_id,
        COALESCE(o.overdue_amount, 0) AS overdue_amount,
        COALESCE(%(today)s::date - o.oldest_due, 0) AS oldest_overdue_days,
        CASE WHEN o.open_amount > 0
-            THEN COALESCE(b.sales, %(no_sales)s::jsonb) END AS monthly_sales,
+            THEN COALESCE(b.sales, %(no_sales)s::numeric[]) END AS monthly_sales,
        COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0) AS credit_limit,
        COALESCE(pr.broken, 0) AS broken_promises,
        COALESCE(pl.defaulted, 0) AS defaulted_plans,
@@ -232,31 +232,46 @@ SELECT c.partner_id,
                                   AND old.company_id = %(company)s
 """
 
-# Stored columns of a metrics row, with their types for the upsert arrays.
-STORED_TYPES = {
+# The raw figures of a run stay in the database, in this temporary table of
+# the session (one row per customer, the columns of METRICS_SQL): Python reads
+# only what the score needs, and sends back only the score.
+FIGURES_TABLE = "ar_metrics_figures"
+
+# The figures the scoring reads (monthly sales as a float array for the DSO).
+SCORING_INPUTS = (
+    "partner_id, avg_days_late, trend_days, broken_promises, open_amount,"
+    " credit_limit, overdue_amount, defaulted_plans,"
+    " monthly_sales::float8[] AS monthly_sales, old_grade, old_trend_warned"
+)
+
+# The figures a metrics row stores as they are.
+STORED_FIGURES = (
+    "paid_count",
+    "paid_amount",
+    "avg_days_to_pay",
+    "avg_days_late",
+    "on_time_share",
+    "days_to_pay_small",
+    "days_to_pay_medium",
+    "days_to_pay_large",
+    "days_late_small",
+    "days_late_medium",
+    "days_late_large",
+    "trend_days",
+    "trend_slope",
+    "credited_amount",
+    "other_amount",
+    "open_amount",
+    "overdue_amount",
+    "oldest_overdue_days",
+    "credit_limit",
+    "broken_promises",
+    "defaulted_plans",
+)
+
+# What the scoring adds to a metrics row, with the types of its JSON rows.
+SCORED_TYPES = {
     "partner_id": "int",
-    "paid_count": "int",
-    "paid_amount": "numeric",
-    "avg_days_to_pay": "float8",
-    "avg_days_late": "float8",
-    "on_time_share": "float8",
-    "days_to_pay_small": "float8",
-    "days_to_pay_medium": "float8",
-    "days_to_pay_large": "float8",
-    "days_late_small": "float8",
-    "days_late_medium": "float8",
-    "days_late_large": "float8",
-    "trend_days": "float8",
-    "trend_slope": "float8",
-    "credited_amount": "numeric",
-    "other_amount": "numeric",
-    "open_amount": "numeric",
-    "overdue_amount": "numeric",
-    "oldest_overdue_days": "int",
-    "monthly_sales": "jsonb",
-    "credit_limit": "numeric",
-    "broken_promises": "int",
-    "defaulted_plans": "int",
     "dso": "float8",
     "risk_score": "float8",
     "risk_grade": "varchar",
@@ -264,15 +279,17 @@ STORED_TYPES = {
     "trend_warned": "bool",
 }
 
-# One write per customer: raw figures and score together.
+# One write per customer: its raw figures and its score together.
 UPSERT_SQL = """
 INSERT INTO ar_partner_metrics AS t (
-    company_id, date_computed, dirty, %(columns)s,
-    create_uid, create_date, write_uid, write_date
+    company_id, date_computed, dirty, partner_id, %(figures)s, monthly_sales,
+    %(scored)s, create_uid, create_date, write_uid, write_date
 )
-SELECT %(company)s, %(today)s, false, %(columns)s,
+SELECT %(company)s, %(today)s, false, s.partner_id, %(figure_values)s,
+       to_jsonb(f.monthly_sales), %(scored_values)s,
        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
   FROM %(rows)s
+  JOIN %(table)s f ON f.partner_id = s.partner_id
 ON CONFLICT (partner_id, company_id) DO UPDATE SET
     date_computed = EXCLUDED.date_computed, dirty = false, %(updates)s,
     write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
@@ -394,11 +411,13 @@ class ArPartnerMetrics(models.Model):
         )
 
     @api.model
-    def _compute_figures(self, company, today, partner_ids=None):
-        """The raw figures of ``company``'s customers (all, or ``partner_ids``),
-        one dict per customer, in one read-only statement: the payment
-        behaviour and monthly invoicing from one pass over the invoices and
-        their stored paid facts, then the open items, promises and plans."""
+    def _compute_figures(self, company, today, partner_ids=None, columns=None):
+        """The raw figures of ``company``'s customers (all, or ``partner_ids``)
+        in one statement: the payment behaviour and monthly invoicing from one
+        pass over the invoices and their stored paid facts, then the open
+        items, promises and plans. They fill the session's ``FIGURES_TABLE``
+        (replacing what it held); the result is its ``columns`` (SQL, all by
+        default), one dict per customer."""
         policy = company.sudo()._ar_ensure_policy()
         since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
         restrict = partner_ids is not None
@@ -475,50 +494,70 @@ class ArPartnerMetrics(models.Model):
                 band1=policy.band_small_limit,
                 band2=policy.band_large_limit,
             )
-            return self.env.execute_query_dict(
-                SQL(
-                    METRICS_SQL,
-                    behaviour=behaviour,
-                    open_items=aging.open_items_sql(
-                        company.id,
-                        today,
-                        aging.receivable_account_ids(self.env),
-                        fields.Date.context_today(self),
-                    ),
-                    company_key=str(company.id),
-                    no_sales=json.dumps([0] * len(months)),
-                    broken_since=fields.Date.subtract(
-                        today, days=policy.broken_promise_days
-                    ),
-                    open_partners=only("rp.commercial_partner_id"),
-                    # Changed customers with nothing left still get their row reset.
-                    extra_partners=SQL(
-                        "UNION SELECT unnest(%s::int[])", list(partner_ids)
-                    )
-                    if restrict
-                    else SQL(),
-                    company=company.id,
-                    today=today,
-                )
+            self.env.execute_query(
+                SQL("DROP TABLE IF EXISTS pg_temp.%s", SQL.identifier(FIGURES_TABLE))
             )
+            figures = SQL(
+                METRICS_SQL,
+                behaviour=behaviour,
+                open_items=aging.open_items_sql(
+                    company.id,
+                    today,
+                    aging.receivable_account_ids(self.env),
+                    fields.Date.context_today(self),
+                ),
+                company_key=str(company.id),
+                no_sales=[0] * len(months),
+                broken_since=fields.Date.subtract(
+                    today, days=policy.broken_promise_days
+                ),
+                open_partners=only("rp.commercial_partner_id"),
+                # Changed customers with nothing left still get their row reset.
+                extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
+                if restrict
+                else SQL(),
+                company=company.id,
+                today=today,
+            )
+            table = SQL.identifier(FIGURES_TABLE)
+            self.env.execute_query(
+                SQL("CREATE TEMPORARY TABLE %s AS %s", table, figures)
+            )
+            # The upserts of the batches join it by customer.
+            self.env.execute_query(
+                SQL("ALTER TABLE %s ADD PRIMARY KEY (partner_id)", table)
+            )
+            self.env.execute_query(SQL("ANALYZE %s (partner_id)", table))
+        return self.env.execute_query_dict(
+            SQL(
+                "SELECT %s FROM %s ORDER BY partner_id",
+                SQL(columns or "*"),
+                table,
+            )
+        )
 
     def _write_rows(self, company, rows, today):
-        """Upsert these scored rows in one statement (one JSON parameter)."""
-        columns = list(STORED_TYPES)
+        """Upsert these scored rows with their figures from ``FIGURES_TABLE``,
+        in one statement (one JSON parameter of the scores)."""
+        figures = [*STORED_FIGURES, "monthly_sales"]
+        scored = [column for column in SCORED_TYPES if column != "partner_id"]
         self.env.execute_query(
             SQL(
                 UPSERT_SQL,
-                columns=SQL(", ".join(columns)),
+                figures=SQL(", ".join(STORED_FIGURES)),
+                scored=SQL(", ".join(scored)),
+                figure_values=SQL(", ".join(f"f.{c}" for c in STORED_FIGURES)),
+                scored_values=SQL(", ".join(f"s.{c}" for c in scored)),
                 rows=json_rows(
-                    [{column: row[column] for column in columns} for row in rows],
-                    STORED_TYPES,
-                    "v",
+                    [{column: row[column] for column in SCORED_TYPES} for row in rows],
+                    SCORED_TYPES,
+                    "s",
                 ),
+                table=SQL.identifier(FIGURES_TABLE),
                 updates=SQL(
                     ", ".join(
                         f"{column} = EXCLUDED.{column}"
-                        for column in columns
-                        if column != "partner_id"
+                        for column in [*figures, *scored]
                     )
                 ),
                 company=company.id,
@@ -575,9 +614,13 @@ class ArPartnerMetrics(models.Model):
                     )
                     if not dirty:
                         continue
-                    rows = metrics._compute_figures(company, today, dirty)
+                    rows = metrics._compute_figures(
+                        company, today, dirty, SCORING_INPUTS
+                    )
                 else:
-                    rows = metrics._compute_figures(company, today)
+                    rows = metrics._compute_figures(
+                        company, today, columns=SCORING_INPUTS
+                    )
                     metrics._drop_stale(company, [row["partner_id"] for row in rows])
                 done = 0
                 for batch in split_every(batch_size, rows, list):
@@ -603,7 +646,13 @@ class ArPartnerMetrics(models.Model):
                     metrics.env["ar.company.kpi"]._compute_month(company, today)
             return True
         finally:
-            self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s)", LOCK_KEY))
+            self.env.execute_query(
+                SQL(
+                    "DROP TABLE IF EXISTS pg_temp.%s; SELECT pg_advisory_unlock(%s)",
+                    SQL.identifier(FIGURES_TABLE),
+                    LOCK_KEY,
+                )
+            )
 
     def _drop_stale(self, company, written):
         """Customers with nothing in the window and nothing open lose their row."""
