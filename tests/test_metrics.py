@@ -1,8 +1,12 @@
 from datetime import timedelta
+from unittest.mock import patch
+
+import psycopg2.errors
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from ..models.ar_company_kpi import period_days
 from .common_instruments import ArInstrumentCommon
@@ -220,6 +224,33 @@ class TestMetrics(ArInstrumentCommon):
             self.assertFalse(self._run())
             other_cr.execute("SELECT pg_advisory_unlock(%s)", [0x4152_4D45])
         self.assertTrue(self._run())
+
+    def test_failed_run_raises_its_error_and_releases_the_lock(self):
+        """A statement failing mid-run: its own error comes out (not the
+        unlock's, refused by an aborted transaction), nothing of the run is
+        kept, and the next run can go."""
+        partner = self._sliding_customer()
+
+        def failing_snapshots(metrics, company, partner_ids, today):
+            metrics.env.cr.execute("SELECT 1 / 0")
+
+        Metrics = type(self.env["ar.partner.metrics"])
+        with (
+            patch.object(Metrics, "_store_snapshots", failing_snapshots),
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(psycopg2.errors.DivisionByZero),
+        ):
+            self._run()
+        row = self._metrics(partner)
+        self.assertTrue(row.dirty, "still flagged for the next run")
+        self.assertEqual(row.paid_count, 0, "the failed run wrote nothing")
+        with self.registry.cursor() as other_cr:
+            other_cr.execute("SELECT pg_try_advisory_lock(%s)", [0x4152_4D45])
+            self.assertTrue(other_cr.fetchone()[0], "the lock is free")
+            other_cr.execute("SELECT pg_advisory_unlock(%s)", [0x4152_4D45])
+        self.assertTrue(self._run())
+        self.assertEqual(row.paid_count, 8)
+        self.assertFalse(row.dirty)
 
     def test_warning_digest_to_credit_managers(self):
         self.manager.email = "credit.manager@example.com"
