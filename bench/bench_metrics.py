@@ -7,9 +7,9 @@ Without ``--commit`` everything runs in one transaction, rolled back at the
 end, so the database can be measured again; each round then updates rows the
 rounds before already updated in the same transaction, which nothing can clean
 up, and later rounds slow down. With ``--commit`` (``bench/run_metrics`` passes
-it, on a throwaway copy of the database) each step commits, as the scheduled
-jobs do, and the addon's tables are vacuumed between rounds, as autovacuum
-does between two nights.
+it, on a throwaway copy of the database) the jobs run as scheduled, committing
+each batch, every other step commits too, and the addon's tables are vacuumed
+between rounds, as autovacuum does between two nights.
 
 Each round times, in this order:
 
@@ -151,11 +151,14 @@ def main():
             with sql_tools.batch_settings(env):
                 return bare()
 
+        # With --commit, the jobs run as scheduled: committing each batch.
         def full():
-            return Metrics._run(companies=company, today=today)
+            return Metrics._run(companies=company, today=today, commit=args.commit)
 
         def incremental():
-            return Metrics._run(incremental=True, companies=company, today=today)
+            return Metrics._run(
+                incremental=True, companies=company, today=today, commit=args.commit
+            )
 
         def step_done():
             if args.commit:
