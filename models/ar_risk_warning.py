@@ -39,7 +39,8 @@ class ArRiskWarning(models.Model):
     @api.model
     def _raise_warnings(self, company, warnings, today):
         """Record ``warnings`` [(partner id, kind, before, after)] and schedule
-        one activity for each."""
+        one activity for each, all in one create: one ``activity_schedule``
+        per warning cost 10 ms each (92 warnings on a night of the benchmark)."""
         partners = self.env["res.partner"].browse([w[0] for w in warnings])
         partners = partners.with_company(company).sudo()
         manager = (
@@ -48,7 +49,10 @@ class ArRiskWarning(models.Model):
             .search(self._manager_domain(company), order="id", limit=1)
         )
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        records = []
+        summary = self.env._("Early warning")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        deadline = fields.Date.context_today(self)
+        records, activities = [], []
         for partner_id, kind, before, after in warnings:
             partner = partners.browse(partner_id)
             if kind == "grade":
@@ -66,11 +70,18 @@ class ArRiskWarning(models.Model):
                     days=round(before),
                 )
             user = partner.ar_collector_id or manager
-            activity = partner.activity_schedule(
-                activity_type_id=activity_type.id,
-                summary=self.env._("Early warning"),
-                note=message,
-                user_id=user.id or self.env.uid,
+            # What activity_schedule() would create for the partner.
+            activities.append(
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "automated": True,
+                    "note": message,
+                    "date_deadline": deadline,
+                    "res_model_id": partner_model,
+                    "res_id": partner_id,
+                    "user_id": user.id or self.env.uid,
+                }
             )
             records.append(
                 {
@@ -80,10 +91,30 @@ class ArRiskWarning(models.Model):
                     "kind": kind,
                     "message": message,
                     "user_id": user.id,
-                    "activity_id": activity.id,
                 }
             )
+        if not self.env.context.get("mail_activity_automation_skip"):
+            for index, activity_id in self._create_activities(activities).items():
+                records[index]["activity_id"] = activity_id
         return self.sudo().create(records)
+
+    @api.model
+    def _create_activities(self, vals_list):
+        """Create these activities; return {index in ``vals_list``: activity
+        id}. One create per round of distinct records: Odoo subscribes the
+        users of one create to their records in one insert, which a record
+        there twice (a grade and a trend warning) would break."""
+        created = {}
+        pending = list(enumerate(vals_list))
+        while pending:
+            now, later, seen = [], [], set()
+            for index, vals in pending:
+                (later if vals["res_id"] in seen else now).append((index, vals))
+                seen.add(vals["res_id"])
+            activities = self.env["mail.activity"].sudo().create([v for _i, v in now])
+            created.update(zip([i for i, _v in now], activities.ids, strict=True))
+            pending = later
+        return created
 
     @api.model
     def _cron_send_digest(self):

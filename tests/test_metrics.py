@@ -9,6 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..models.ar_company_kpi import period_days
+from ..models.res_partner import MANAGER_GROUP
 from .common_instruments import ArInstrumentCommon
 
 
@@ -123,6 +124,57 @@ class TestMetrics(ArInstrumentCommon):
         self.assertTrue(row.risk_explanation.startswith("+13 pays 20 days later"))
         self.assertAlmostEqual(row.risk_score, 18.3)
         self.assertEqual(row.risk_grade, "A")
+
+    def test_warnings_of_one_run_each_get_their_activity(self):
+        """Two customers warned twice each by the same run (the grade worsens
+        and the trend crosses the threshold): each warning has its own
+        activity, on its customer, for its collector (else a Credit
+        Manager), naming that customer."""
+        first = self._sliding_customer()
+        second = self._sliding_customer()
+        second.name = "Second Slide Ltd"
+        first.ar_collector_id = self.collector
+        threshold = self.policy.warning_trend_days
+        self.policy.warning_trend_days = 1000
+        self._run()
+        Warning = self.env["ar.risk.warning"]
+        domain = [("partner_id", "in", (first | second).ids)]
+        self.assertFalse(Warning.search(domain))
+        # Only the trend counts now (grade A to D), and it is over the threshold.
+        self.policy.write(
+            {
+                "weight_days_late": 0,
+                "weight_broken_promises": 0,
+                "weight_utilisation": 0,
+                "weight_overdue_share": 0,
+                "weight_defaulted_plans": 0,
+                "weight_trend": 100,
+                "warning_trend_days": threshold,
+            }
+        )
+        self._run()
+        warnings = Warning.search(domain)
+        self.assertEqual(
+            sorted(warnings.mapped("kind")), ["grade", "grade", "trend", "trend"]
+        )
+        self.assertEqual(len(warnings.activity_id), 4)
+        for warning in warnings:
+            activity = warning.activity_id
+            partner = warning.partner_id
+            self.assertEqual(
+                (activity.res_model, activity.res_id), (partner._name, partner.id)
+            )
+            self.assertIn(partner.name, activity.note)
+            self.assertEqual(activity.user_id, warning.user_id)
+            self.assertEqual(
+                activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo")
+            )
+            self.assertEqual(activity.date_deadline, self.today)
+        self.assertEqual(
+            warnings.filtered(lambda w: w.partner_id == first).user_id, self.collector
+        )
+        fallback = warnings.filtered(lambda w: w.partner_id == second).user_id
+        self.assertTrue(fallback.has_group(MANAGER_GROUP), "a Credit Manager")
 
     def test_grade_worsens_once_and_grade_rule_holds(self):
         partner = self._sliding_customer()
