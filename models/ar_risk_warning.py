@@ -39,8 +39,9 @@ class ArRiskWarning(models.Model):
     @api.model
     def _raise_warnings(self, company, warnings, today):
         """Record ``warnings`` [(partner id, kind, before, after)] and schedule
-        one activity for each, all in one create: one ``activity_schedule``
-        per warning cost 10 ms each (92 warnings on a night of the benchmark)."""
+        one activity for each, in one create (100 activities: 1.6 s, against
+        2.5-2.8 s with one ``activity_schedule`` per warning; most of the rest
+        is Odoo notifying each assignee)."""
         partners = self.env["res.partner"].browse([w[0] for w in warnings])
         partners = partners.with_company(company).sudo()
         manager = (
