@@ -43,7 +43,9 @@ class ArRiskWarning(models.Model):
         2.5-2.8 s with one ``activity_schedule`` per warning; most of the rest
         is Odoo notifying each assignee)."""
         partners = self.env["res.partner"].browse([w[0] for w in warnings])
-        partners = partners.with_company(company).sudo()
+        # Taken from one recordset, so that their names and collectors are
+        # read for all of them at once.
+        partner_of = {p.id: p for p in partners.with_company(company).sudo()}
         manager = (
             self.env["res.users"]
             .sudo()
@@ -55,7 +57,7 @@ class ArRiskWarning(models.Model):
         deadline = fields.Date.context_today(self)
         records, activities = [], []
         for partner_id, kind, before, after in warnings:
-            partner = partners.browse(partner_id)
+            partner = partner_of[partner_id]
             if kind == "grade":
                 message = self.env._(
                     "%(customer)s: risk grade worsened from %(before)s to %(after)s.",
