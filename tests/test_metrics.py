@@ -44,6 +44,21 @@ class TestMetrics(ArInstrumentCommon):
             [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
         )
 
+    def _only_trend_counts(self, **policy_values):
+        """Score the trend only: a sliding customer's 20 days make 20/30 of
+        100 = 66.7, grade D."""
+        self.policy.write(
+            {
+                "weight_days_late": 0,
+                "weight_broken_promises": 0,
+                "weight_utilisation": 0,
+                "weight_overdue_share": 0,
+                "weight_defaulted_plans": 0,
+                "weight_trend": 100,
+                **policy_values,
+            }
+        )
+
     def _sliding_customer(self):
         """Paid on the due date 7 to 12 months ago, 20 days late in the last
         6 months, and nothing overdue now."""
@@ -140,18 +155,8 @@ class TestMetrics(ArInstrumentCommon):
         Warning = self.env["ar.risk.warning"]
         domain = [("partner_id", "in", (first | second).ids)]
         self.assertFalse(Warning.search(domain))
-        # Only the trend counts now (grade A to D), and it is over the threshold.
-        self.policy.write(
-            {
-                "weight_days_late": 0,
-                "weight_broken_promises": 0,
-                "weight_utilisation": 0,
-                "weight_overdue_share": 0,
-                "weight_defaulted_plans": 0,
-                "weight_trend": 100,
-                "warning_trend_days": threshold,
-            }
-        )
+        # Grade A to D, and the trend over the threshold.
+        self._only_trend_counts(warning_trend_days=threshold)
         self._run()
         warnings = Warning.search(domain)
         self.assertEqual(
@@ -181,19 +186,7 @@ class TestMetrics(ArInstrumentCommon):
         self._run()
         self.assertEqual(partner.with_company(self.company).ar_risk_grade, "A")
         self.assertNotHeld(partner)
-        # Only the trend counts now: 20/30 of 100 = 66.7, grade D.
-        self.policy.write(
-            {
-                "weight_days_late": 0,
-                "weight_broken_promises": 0,
-                "weight_utilisation": 0,
-                "weight_overdue_share": 0,
-                "weight_defaulted_plans": 0,
-                "weight_trend": 100,
-                "risk_grade_rule": True,
-                "risk_grade_hold": "C",
-            }
-        )
+        self._only_trend_counts(risk_grade_rule=True, risk_grade_hold="C")
         self._run()
         self._run()
         row = self._metrics(partner)
