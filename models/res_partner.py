@@ -549,8 +549,7 @@ class ResPartner(models.Model):
     def _ar_policy(self, company):
         """The policy that governs this commercial partner in ``company``."""
         self.ensure_one()
-        own = self.sudo().with_company(company).ar_policy_id
-        return own or company.sudo().ar_policy_id or company._ar_ensure_policy()
+        return self._ar_policies(company)[self.id]
 
     def _ar_policies(self, company):
         """{partner id: the policy governing it} for these commercial partners."""
