@@ -24,6 +24,7 @@ upgraded     after upgrading from it: the addon is this version, every customer
 """
 
 import argparse
+import ast
 import json
 import pathlib
 import sys
@@ -36,6 +37,8 @@ from odoo import Command
 
 MODULE = "account_receivable_management"
 SAVED = pathlib.Path(__file__).resolve().parent.parent / ".run" / "lifecycle.json"
+MANIFEST = pathlib.Path(__file__).resolve().parent.parent / "__manifest__.py"
+VERSION = ast.literal_eval(MANIFEST.read_text())["version"]
 METRIC_COLUMNS = (
     "partner_id, company_id, paid_count, paid_amount, avg_days_to_pay,"
     " avg_days_late, risk_score, risk_grade"
@@ -225,7 +228,7 @@ def upgraded(db):
     with environment(db, commit=True) as env:
         module = env["ir.module.module"].search([("name", "=", MODULE)])
         check(
-            module.latest_version == "18.0.1.1.0",
+            module.latest_version == VERSION,
             f"upgraded to {module.latest_version}",
         )
         invoices = SQL("SELECT id FROM account_move WHERE move_type = 'out_invoice'")

@@ -1,4 +1,5 @@
 from . import credit_rules
+from . import ar_workflow_guard
 from . import ar_credit_policy
 from . import ar_hold
 from . import ar_partner_exposure

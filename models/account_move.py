@@ -3,10 +3,20 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from . import paid_facts
+from .ar_workflow_guard import check_workflow_fields
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
+    # Set by the addon's own workflows and jobs only: the instrument that
+    # posted an entry, the predicted payment and the paid facts.
+    _ar_workflow_fields = (
+        "ar_settlement_id",
+        "ar_return_id",
+        "ar_barter_id",
+        "ar_predicted_pay_date",
+        *paid_facts.COLUMNS,
+    )
 
     # The settlement instrument that posted this entry.
     ar_settlement_id = fields.Many2one(
@@ -111,7 +121,13 @@ class AccountMove(models.Model):
         )
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_workflow_fields(self, set().union(*vals_list), self._ar_workflow_fields)
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_workflow_fields(self, vals, self._ar_workflow_fields)
         res = super().write(vals)
         if "ar_settlement_id" in vals:
             # The entry's reconciliations now count as settled, not paid.

@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from . import plan_schedule
 from .ar_commitment_mixin import INVOICES_FIELD
-from .ar_instrument_mixin import SETTLE_STATES, state_field
+from .ar_instrument_mixin import SETTLE_STATES, ArInstrumentMixin, state_field
 
 KINDS = [
     ("goods", "Goods"),
@@ -26,6 +26,21 @@ class ArBarter(models.Model):
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.barter"
     _ar_move_link = "ar_barter_id"
+    _ar_workflow_fields = (
+        *ArInstrumentMixin._ar_workflow_fields,
+        "bill_id",
+        "netting_move_id",
+        "amount_netted",
+        "amount_untaxed",
+        "amount_tax",
+        "amount_total",
+    )
+    _ar_terms_fields = (
+        *ArInstrumentMixin._ar_terms_fields,
+        "line_ids",
+        "allow_payable",
+        "netting_journal_id",
+    )
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -72,9 +87,11 @@ class ArBarter(models.Model):
         check_company=True,
         domain="[('type', '=', 'general')]",
     )
-    bill_id = fields.Many2one("account.move", string="Vendor Bill", readonly=True)
+    bill_id = fields.Many2one(
+        "account.move", string="Vendor Bill", readonly=True, copy=False
+    )
     netting_move_id = fields.Many2one(
-        "account.move", string="Netting Entry", readonly=True
+        "account.move", string="Netting Entry", readonly=True, copy=False
     )
     amount_netted = fields.Monetary(readonly=True, copy=False)
 
@@ -216,7 +233,7 @@ class ArBarter(models.Model):
                 lambda line: line.account_type == "asset_receivable"
             )
         )
-        self.write(
+        self._ar_workflow_write(
             {
                 "state": "done",
                 "bill_id": bill.id,
@@ -314,7 +331,10 @@ class ArBarter(models.Model):
 class ArBarterLine(models.Model):
     _name = "ar.barter.line"
     _description = "Barter Line"
+    _inherit = ["ar.workflow.guard"]
     _check_company_auto = True
+    _ar_workflow_fields = ("price_subtotal", "price_total")
+    _ar_document_field = "barter_id"
 
     barter_id = fields.Many2one(
         "ar.barter", required=True, ondelete="cascade", index=True

@@ -21,7 +21,7 @@ class ArCommitmentMixin(models.AbstractModel):
 
     _name = "ar.commitment.mixin"
     _description = "Collections Commitment"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "ar.workflow.guard"]
     _check_company_auto = True
     _ar_sequence_code = None  # ir.sequence code of the reference
     _ar_running_states = ()  # states in which payments still change the outcome

@@ -25,9 +25,25 @@ class ArHold(models.Model):
 
     _name = "ar.hold"
     _description = "Credit Hold Reason"
+    _inherit = ["ar.workflow.guard"]
     _order = "active desc, date_start desc, id desc"
     _check_company_auto = True
     _rec_name = "reason"
+    # Placed, released and archived by the hold engine and the hold wizard
+    # only: every field.
+    _ar_workflow_fields = (
+        "partner_id",
+        "company_id",
+        "reason",
+        "detail",
+        "note",
+        "date_start",
+        "date_end",
+        "user_id",
+        "release_user_id",
+        "release_note",
+        "active",
+    )
 
     partner_id = fields.Many2one(
         "res.partner",

@@ -31,6 +31,21 @@ class ArInstrumentMixin(models.AbstractModel):
     _description = "Settlement Instrument"
     _inherit = ["ar.commitment.mixin"]
     _ar_move_link = None  # the account.move field that points back to it
+    _ar_workflow_fields = (
+        "state",
+        "approved_by_id",
+        "date_approved",
+        "amount_approved",
+    )
+    # What sets the worth: frozen once the instrument leaves draft, so what is
+    # posted is what was approved (cancel and reset to draft to change it).
+    _ar_terms_fields = (
+        "partner_id",
+        "company_id",
+        "currency_id",
+        "invoice_ids",
+        "date",
+    )
 
     date = fields.Date(
         required=True,
@@ -41,6 +56,13 @@ class ArInstrumentMixin(models.AbstractModel):
     reason = fields.Text(tracking=True, help="Why the customer is offered this.")
     approved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_approved = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    amount_approved = fields.Monetary(
+        string="Worth Approved",
+        currency_field="company_currency_id",
+        readonly=True,
+        copy=False,
+        help="The worth when it was approved: posting refuses to post more.",
+    )
     amount_approval = fields.Monetary(
         string="Worth",
         compute="_compute_amount_approval",
@@ -76,14 +98,30 @@ class ArInstrumentMixin(models.AbstractModel):
             record.amount_approval = currency._convert(
                 value, company.currency_id, company, record.date or fields.Date.today()
             )
-            policy = record._ar_policy_or_default()
-            record.needs_manager = (
-                company.currency_id.compare_amounts(
-                    record.amount_approval, policy.instrument_approval_amount
-                )
-                > 0
-                or not policy.instrument_approval_amount
-            )
+            record.needs_manager = bool(record._ar_manager_reason())
+
+    def _ar_manager_reason(self):
+        """Why only a Credit Manager may approve this record, or None: worth
+        more than the policy lets a Credit Controller approve."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        policy = self._ar_policy_or_default()
+        limit = policy.instrument_approval_amount
+        if (
+            limit
+            and company.currency_id.compare_amounts(self.amount_approval, limit) <= 0
+        ):
+            return None
+        return self.env._(
+            "%(what)s %(name)s is worth %(amount)s, above the %(limit)s a Credit "
+            "Controller may approve under policy %(policy)s: a Credit Manager must "
+            "approve it.",
+            what=self._description,
+            name=self.name,
+            amount=company.currency_id.format(self.amount_approval),
+            limit=company.currency_id.format(limit),
+            policy=policy.display_name,
+        )
 
     @api.depends("state")
     def _compute_move_ids(self):
@@ -102,6 +140,12 @@ class ArInstrumentMixin(models.AbstractModel):
         if self.partner_id:
             return self.partner_id.commercial_partner_id._ar_policy(company)
         return company._ar_ensure_policy()
+
+    def _ar_terms_locked_hint(self):
+        return self.env._(
+            "They are what was approved: cancel it, reset it to draft, change them "
+            "and have it approved again."
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_posted(self):
@@ -124,13 +168,16 @@ class ArInstrumentMixin(models.AbstractModel):
             record._ar_check_approver()
             record._ar_check_state("draft", self.env._("approve"))
             record._ar_check_ready()
-        self.write(
-            {
-                "state": "approved",
-                "approved_by_id": self.env.uid,
-                "date_approved": fields.Datetime.now(),
-            }
-        )
+        now = fields.Datetime.now()
+        for record in self:
+            record._ar_workflow_write(
+                {
+                    "state": "approved",
+                    "approved_by_id": self.env.uid,
+                    "date_approved": now,
+                    "amount_approved": record.amount_approval,
+                }
+            )
         for record in self:
             record.message_post(
                 body=self.env._(
@@ -162,34 +209,60 @@ class ArInstrumentMixin(models.AbstractModel):
                     what=self._description,
                 )
             )
-        if self.needs_manager and not user.has_group(MANAGER_GROUP):
-            policy = self._ar_policy_or_default()
-            raise AccessError(
+        if not user.has_group(MANAGER_GROUP):
+            reason = self._ar_manager_reason()
+            if reason:
+                raise AccessError(reason)
+
+    def _ar_check_approval_covers(self):
+        """What is about to be posted is what was approved, by someone who may
+        approve it: its worth now is no more than the worth approved, and a
+        Credit Manager approved it if it needs one."""
+        self.ensure_one()
+        currency = self.company_currency_id
+        approver = self.approved_by_id
+        if not approver:
+            raise UserError(
                 self.env._(
-                    "%(what)s %(name)s is worth %(amount)s, above the %(limit)s a "
-                    "Credit Controller may approve under policy %(policy)s: a "
-                    "Credit Manager must approve it.",
+                    "%(what)s %(name)s was never approved: approve it first.",
                     what=self._description,
                     name=self.name,
-                    amount=self.company_currency_id.format(self.amount_approval),
-                    limit=self.company_currency_id.format(
-                        policy.instrument_approval_amount
-                    ),
-                    policy=policy.display_name,
                 )
             )
+        if currency.compare_amounts(self.amount_approval, self.amount_approved) > 0:
+            raise UserError(
+                self.env._(
+                    "%(what)s %(name)s is now worth %(amount)s, more than the "
+                    "%(approved)s %(approver)s approved. Cancel it, reset it to draft "
+                    "and have it approved again.",
+                    what=self._description,
+                    name=self.name,
+                    amount=currency.format(self.amount_approval),
+                    approved=currency.format(self.amount_approved),
+                    approver=approver.name,
+                )
+            )
+        if not approver.has_group(MANAGER_GROUP):
+            reason = self._ar_manager_reason()
+            if reason:
+                raise AccessError(
+                    self.env._(
+                        "%(reason)s %(approver)s, who approved it, is not one.",
+                        reason=reason,
+                        approver=approver.name,
+                    )
+                )
 
     def _ar_check_state(self, states, action):
         self.ensure_one()
         states = (states,) if isinstance(states, str) else states
         if self.state not in states:
-            labels = dict(self._fields["state"]._description_selection(self.env))
             raise UserError(
                 self.env._(
                     "Cannot %(action)s %(name)s: it is %(state)s.",
                     action=action,
                     name=self.name,
-                    state=labels[self.state].lower(),
+                    state=self._ar_state_label(),
                 )
             )
 
@@ -202,6 +275,7 @@ class ArInstrumentMixin(models.AbstractModel):
         for record in self:
             record._ar_check_state(state, action)
             record.check_access("write")
+            record._ar_check_approval_covers()
             with self.env.cr.savepoint():
                 method(record.sudo())
         return True
@@ -210,7 +284,7 @@ class ArInstrumentMixin(models.AbstractModel):
         for record in self:
             record._ar_check_state(("draft", "approved"), self.env._("cancel"))
             record._ar_before_cancel()
-        self.write({"state": "cancelled"})
+        self._ar_workflow_write({"state": "cancelled"})
         return True
 
     def _ar_before_cancel(self):
@@ -219,7 +293,14 @@ class ArInstrumentMixin(models.AbstractModel):
     def action_draft(self):
         for record in self:
             record._ar_check_state("cancelled", self.env._("reset to draft"))
-        self.write({"state": "draft", "approved_by_id": False, "date_approved": False})
+        self._ar_workflow_write(
+            {
+                "state": "draft",
+                "approved_by_id": False,
+                "date_approved": False,
+                "amount_approved": 0.0,
+            }
+        )
         return True
 
     def action_view_moves(self):

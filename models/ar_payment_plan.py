@@ -34,6 +34,24 @@ class ArPaymentPlan(models.Model):
     _order = "id desc"
     _ar_sequence_code = "ar.payment.plan"
     _ar_running_states = ("active", "defaulted")
+    _ar_workflow_fields = (
+        "state",
+        "activated_by_id",
+        "date_activated",
+        "fee_invoice_id",
+        "amount_invoices",
+        "amount_total",
+    )
+    # Binding once active: the schedule and what it covers.
+    _ar_terms_fields = (
+        "partner_id",
+        "company_id",
+        "currency_id",
+        "invoice_ids",
+        "fee",
+        "line_ids",
+        *(name for name in SCHEDULE_FIELDS if name != "amount_total"),
+    )
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -194,7 +212,7 @@ class ArPaymentPlan(models.Model):
         for plan in self:
             if not plan.currency_id.is_zero(plan.fee):
                 plan._invoice_fee()
-            plan.write(
+            plan._ar_workflow_write(
                 {
                     "state": "active",
                     "activated_by_id": self.env.uid,
@@ -216,11 +234,17 @@ class ArPaymentPlan(models.Model):
         return True
 
     def action_cancel(self):
-        self.filtered(lambda p: p.state in ("draft", "active")).write(
+        self.check_access("write")
+        self.filtered(lambda p: p.state in ("draft", "active"))._ar_workflow_write(
             {"state": "cancelled"}
         )
         self._ar_refresh_partner_holds()
         return True
+
+    def _ar_terms_locked_hint(self):
+        return self.env._(
+            "Its schedule is binding: cancel the plan and agree a new one instead."
+        )
 
     def action_send_schedule(self):
         self.ensure_one()
@@ -366,7 +390,7 @@ class ArPaymentPlan(models.Model):
             }
         )
         fee_invoice.action_post()
-        self.write(
+        self._ar_workflow_write(
             {
                 "fee_invoice_id": fee_invoice.id,
                 "invoice_ids": [Command.link(fee_invoice.id)],
@@ -391,7 +415,7 @@ class ArPaymentPlan(models.Model):
             covered = plan_schedule.allocate(amounts, paid.get(plan.id, 0.0), digits)
             for line, amount_paid in zip(lines, covered, strict=True):
                 if plan.currency_id.compare_amounts(line.amount_paid, amount_paid):
-                    line.amount_paid = amount_paid
+                    line._ar_workflow_write({"amount_paid": amount_paid})
             grace = plan.partner_id._ar_policy(plan.company_id).plan_grace_days
             if all(line.is_paid for line in lines):
                 state = "completed"
@@ -401,7 +425,7 @@ class ArPaymentPlan(models.Model):
                 state = "defaulted"
             else:
                 continue
-            plan.state = state
+            plan._ar_workflow_write({"state": state})
             changed |= plan
             if state == "defaulted":
                 defaulted |= plan

@@ -4,12 +4,19 @@ from odoo import api, fields, models
 class ArPaymentPlanLine(models.Model):
     _name = "ar.payment.plan.line"
     _description = "Payment Plan Installment"
+    _inherit = ["ar.workflow.guard"]
     _order = "plan_id, date_due, sequence, id"
+    _ar_workflow_fields = ("amount_paid",)
+    _ar_document_field = "plan_id"
 
     plan_id = fields.Many2one(
         "ar.payment.plan", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    # computed at creation: lines made by the schedule compute are created
+    # while the ORM flushes, when a related field left to compute stays empty
+    company_id = fields.Many2one(
+        related="plan_id.company_id", store=True, precompute=True, index=True
+    )
     currency_id = fields.Many2one(related="plan_id.currency_id")
     sequence = fields.Integer(default=10)
     date_due = fields.Date(string="Due Date", required=True)

@@ -28,6 +28,17 @@ class ArPromise(models.Model):
     _order = "promised_date desc, id desc"
     _ar_sequence_code = "ar.promise"
     _ar_running_states = ("open",)
+    # Judgement belongs to the engine; a collector may only cancel.
+    _ar_workflow_fields = ("state", "paid_amount", "date_judged", "date_recorded")
+    _ar_terms_fields = (
+        "partner_id",
+        "company_id",
+        "currency_id",
+        "invoice_ids",
+        "amount",
+        "promised_date",
+    )
+    _ar_editable_states = ("open",)
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -47,6 +58,7 @@ class ArPromise(models.Model):
         string="Recorded On",
         required=True,
         readonly=True,
+        copy=False,
         default=fields.Date.context_today,
         help="Payments reconciled from this day on count toward the promise.",
     )
@@ -134,15 +146,6 @@ class ArPromise(models.Model):
         return promises
 
     def write(self, vals):
-        if self.filtered(lambda p: p.state != "open") and vals.keys() & {
-            "invoice_ids",
-            "amount",
-            "promised_date",
-            "partner_id",
-        }:
-            raise UserError(
-                self.env._("A judged or cancelled promise cannot be changed.")
-            )
         res = super().write(vals)
         if vals.keys() & {"invoice_ids", "partner_id"}:
             self._ar_after_change()
@@ -155,9 +158,14 @@ class ArPromise(models.Model):
                 self.env._("Kept, partial and broken promises are history: keep them.")
             )
 
+    def _ar_terms_locked_hint(self):
+        return self.env._("Record a new promise instead.")
+
     def action_cancel(self):
+        """The one judgement a collector makes: an open promise is off."""
+        self.check_access("write")
         open_promises = self.filtered(lambda p: p.state == "open")
-        open_promises.write({"state": "cancelled"})
+        open_promises._ar_workflow_write({"state": "cancelled"})
         open_promises._ar_after_change()
         return True
 
@@ -194,9 +202,9 @@ class ArPromise(models.Model):
                 state = "partial" if not currency.is_zero(amount_paid) else "broken"
             else:
                 if currency.compare_amounts(amount_paid, promise.paid_amount):
-                    promise.paid_amount = amount_paid
+                    promise._ar_workflow_write({"paid_amount": amount_paid})
                 continue
-            promise.write(
+            promise._ar_workflow_write(
                 {"paid_amount": amount_paid, "state": state, "date_judged": today}
             )
             judged[state] |= promise

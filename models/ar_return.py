@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
 from .ar_commitment_mixin import INVOICES_FIELD
-from .ar_instrument_mixin import state_field
+from .ar_instrument_mixin import ArInstrumentMixin, state_field
 
 FREIGHT_PAYERS = [
     ("customer", "Customer"),
@@ -25,6 +25,20 @@ class ArReturn(models.Model):
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.return"
     _ar_move_link = "ar_return_id"
+    _ar_workflow_fields = (
+        *ArInstrumentMixin._ar_workflow_fields,
+        "credit_note_id",
+        "picking_ids",
+    )
+    _ar_terms_fields = (
+        *ArInstrumentMixin._ar_terms_fields,
+        "line_ids",
+        "restocking_fee",
+        "freight_amount",
+        "freight_payer",
+        "carrier_partner_id",
+        "freight_journal_id",
+    )
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -124,6 +138,9 @@ class ArReturn(models.Model):
     )
     def _compute_amounts(self):
         for record in self:
+            if record.state == "credited" and record.credit_note_id:
+                record._amounts_from_credit_note()
+                continue
             returned = total = 0.0
             for line in record.line_ids:
                 quantity = line._credit_quantity()
@@ -134,6 +151,17 @@ class ArReturn(models.Model):
             record.amount_returned = currency.round(returned)
             record.amount_fee = currency.round(returned * (1 - keep))
             record.amount_credit = currency.round(total * keep)
+
+    def _amounts_from_credit_note(self):
+        """A credited return shows what its credit note posted."""
+        note = self.credit_note_id
+        lines = note.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
+        goods = lines.filtered(lambda line: line.product_id)
+        self.amount_returned = sum(goods.mapped("price_subtotal"))
+        self.amount_fee = -sum((lines - goods).mapped("price_subtotal"))
+        self.amount_credit = note.amount_total
 
     def _compute_picking_count(self):
         for record in self:
@@ -255,7 +283,7 @@ class ArReturn(models.Model):
                 and all(p.state in ("done", "cancel") for p in pickings)
                 and any(p.state == "done" for p in pickings)
             ):
-                record.state = "received"
+                record._ar_workflow_write({"state": "received"})
                 record.message_post(body=self.env._("Goods received."))
 
     def _ar_before_cancel(self):
@@ -337,7 +365,7 @@ class ArReturn(models.Model):
             )
         )
         self._book_freight()
-        self.write({"state": "credited", "credit_note_id": credit_note.id})
+        self._ar_workflow_write({"state": "credited", "credit_note_id": credit_note.id})
         body = self.env._(
             "Credited %(amount)s on credit note %(move)s.",
             amount=self.currency_id.format(credit_note.amount_total),
@@ -457,7 +485,10 @@ class ArReturn(models.Model):
 class ArReturnLine(models.Model):
     _name = "ar.return.line"
     _description = "Return Authorization Line"
+    _inherit = ["ar.workflow.guard"]
     _check_company_auto = True
+    _ar_workflow_fields = ("move_ids", "state")
+    _ar_document_field = "return_id"
 
     return_id = fields.Many2one(
         "ar.return", required=True, ondelete="cascade", index=True

@@ -12,8 +12,18 @@ class ArRiskWarning(models.Model):
 
     _name = "ar.risk.warning"
     _description = "Early Warning"
+    _inherit = ["ar.workflow.guard"]
     _order = "date desc, id desc"
     _rec_name = "message"
+    # Raised by the metrics run; a user may only hand it to someone else.
+    _ar_workflow_fields = (
+        "partner_id",
+        "company_id",
+        "date",
+        "kind",
+        "message",
+        "activity_id",
+    )
 
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"

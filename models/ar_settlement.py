@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 from . import settlement_math
 from .ar_commitment_mixin import INVOICES_FIELD
-from .ar_instrument_mixin import SETTLE_STATES, state_field
+from .ar_instrument_mixin import SETTLE_STATES, ArInstrumentMixin, state_field
 
 METHODS = [
     ("credit_note", "Credit Note (reduces tax)"),
@@ -23,6 +23,20 @@ class ArSettlement(models.Model):
     _order = "date desc, id desc"
     _ar_sequence_code = "ar.settlement"
     _ar_move_link = "ar_settlement_id"
+    _ar_workflow_fields = (
+        *ArInstrumentMixin._ar_workflow_fields,
+        "payment_id",
+        "amount_open",
+        "amount_forgiven",
+    )
+    _ar_terms_fields = (
+        *ArInstrumentMixin._ar_terms_fields,
+        "amount_agreed",
+        "method",
+        "journal_id",
+        "writeoff_account_id",
+        "part_ways",
+    )
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -89,7 +103,8 @@ class ArSettlement(models.Model):
     part_ways = fields.Boolean(
         tracking=True,
         help="After settling, put the customer on a permanent manual credit hold "
-        "with this settlement as the reason: no further credit.",
+        "with this settlement as the reason: no further credit. Manual holds are "
+        "a Credit Manager's, so a Credit Manager approves such a settlement.",
     )
     payment_id = fields.Many2one("account.payment", readonly=True, copy=False)
 
@@ -148,6 +163,17 @@ class ArSettlement(models.Model):
     def _ar_approval_value(self):
         return max(self.amount_forgiven, 0.0)
 
+    def _ar_manager_reason(self):
+        if self.part_ways:
+            return self.env._(
+                "Settlement %(name)s parts ways with %(customer)s: it puts them on a "
+                "permanent manual credit hold, which only a Credit Manager places. A "
+                "Credit Manager must approve it.",
+                name=self.name,
+                customer=self.partner_id.name,
+            )
+        return super()._ar_manager_reason()
+
     def _ar_check_ready(self):
         self.ensure_one()
         self._ar_check_customer_invoices()
@@ -195,6 +221,13 @@ class ArSettlement(models.Model):
         self.ensure_one()
         self._lock_invoices()
         self._ar_check_ready()
+        # What the invoices owed and what is forgiven are frozen at what is
+        # posted: the reconciliations below would recompute them to nothing.
+        frozen = [self._fields["amount_open"], self._fields["amount_forgiven"]]
+        with self.env.protecting(frozen, self):
+            self._post_settlement()
+
+    def _post_settlement(self):
         invoices = self.invoice_ids._ar_oldest_first()
         if self.method == "credit_note":
             discounts = settlement_math.prorate(
@@ -225,7 +258,7 @@ class ArSettlement(models.Model):
                     invoices=", ".join(still_open.mapped("name")),
                 )
             )
-        self.write({"state": "done", "payment_id": payment[:1].id})
+        self._ar_workflow_write({"state": "done", "payment_id": payment[:1].id})
         body = self.env._(
             "Settled %(invoices)s: %(agreed)s paid, %(forgiven)s forgiven by %(how)s.",
             invoices=", ".join(invoices.mapped("name")),
@@ -238,12 +271,14 @@ class ArSettlement(models.Model):
         self.message_post(body=body)
         self.partner_id.sudo().message_post(body=body)
         if self.part_ways:
+            # placed in the name of the Credit Manager who approved it
             self.partner_id._ar_place_manual_hold(
                 self.company_id,
                 self.env._(
                     "Parted ways in settlement %(name)s: no further credit.",
                     name=self.name,
                 ),
+                user=self.approved_by_id,
             )
 
     def _lock_invoices(self):

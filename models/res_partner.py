@@ -468,10 +468,11 @@ class ResPartner(models.Model):
             )
         )
 
-    def _ar_place_manual_hold(self, company, note):
+    def _ar_place_manual_hold(self, company, note, user=None):
         """Put this commercial partner on a manual hold in ``company`` for
-        ``note`` (kept when one is already in place), and say so in its chatter.
-        The caller checks the rights."""
+        ``note`` (kept when one is already in place), placed by ``user`` (the
+        current user by default), and say so in its chatter. The caller checks
+        the rights."""
         self.ensure_one()
         partner = self.commercial_partner_id.sudo()
         hold = partner._ar_manual_hold(company)
@@ -482,7 +483,7 @@ class ResPartner(models.Model):
                     "company_id": company.id,
                     "reason": credit_rules.MANUAL,
                     "note": note,
-                    "user_id": self.env.uid,
+                    "user_id": (user or self.env.user).id,
                 }
             )
             partner.message_post(

@@ -1,8 +1,10 @@
+import json
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import Command, fields, models
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.tests import new_test_user
+from odoo.tests.common import JsonRpcException
 
 
 class ArCommon(AccountTestInvoicingCommon):
@@ -142,3 +144,66 @@ class ArCommon(AccountTestInvoicingCommon):
             partner.ar_credit_hold, f"{partner.name} should not be on hold"
         )
         self.assertFalse(partner.ar_hold_reason_ids)
+
+
+def test_password(login):
+    """The password ``new_test_user`` gives a user created without one."""
+    return login + "x" * (8 - len(login))
+
+
+class RpcError(JsonRpcException):
+    """A call refused over JSON-RPC: ``args[0]`` names the server's exception
+    (``odoo.exceptions.AccessError``), ``message`` is what the user reads."""
+
+    def __init__(self, code, name, message):
+        super().__init__(code, name)
+        self.message = message
+
+
+class OrmCalls:
+    """Calls made through the ORM as a user: ``self._call(user, model, method,
+    *args, ids=..., **kwargs)``; records come back as ids, as over RPC."""
+
+    def _call(self, user, model, method, *args, ids=None, context=None, **kwargs):
+        records = self.env[model].with_user(user).with_context(**(context or {}))
+        result = getattr(records.browse(ids or []), method)(*args, **kwargs)
+        if isinstance(result, models.BaseModel):
+            return result.ids
+        return result
+
+
+class RpcCalls:
+    """The same calls over JSON-RPC (``/web/dataset/call_kw``), as the web
+    client or a script sends them, logged in as the user (mix into an
+    ``HttpCase``). A refused call raises ``RpcError``: a ``JsonRpcException``
+    named after the server's exception, with its message."""
+
+    def _call(self, user, model, method, *args, ids=None, **kwargs):
+        if getattr(self, "_logged_in", None) != user:
+            self.authenticate(user.login, test_password(user.login))
+            self._logged_in = user
+        params = {
+            "model": model,
+            "method": method,
+            "args": [ids, *args] if ids is not None else list(args),
+            "kwargs": kwargs,
+        }
+        # dates as the web client sends them: "YYYY-MM-DD"
+        params = json.loads(json.dumps(params, default=str))
+        self.env.flush_all()  # the request reads the database, not our cache
+        try:
+            response = self.url_open(
+                "/web/dataset/call_kw",
+                json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
+                headers={"Content-Type": "application/json"},
+            )
+        finally:
+            self.env.invalidate_all()  # what it wrote is read back from there
+        response.raise_for_status()
+        answer = response.json()
+        if "error" in answer:
+            data = answer["error"]["data"]
+            raise RpcError(answer["error"]["code"], data["name"], data["message"])
+        result = answer["result"]
+        # one id for one record created, as the ORM side returns it: a list
+        return [result] if method == "create" else result

@@ -9,17 +9,17 @@ says "may not" must raise ``AccessError`` (over RPC: answer with one), and
 leave nothing written.
 """
 
-import json
 import pathlib
 import re
 from datetime import timedelta
 from functools import partial
 
-from odoo import Command, models
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
+from .common import OrmCalls, RpcCalls
 from .common_instruments import ArInstrumentCommon
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
@@ -67,7 +67,6 @@ class _MatrixCase(ArInstrumentCommon):
             label: new_test_user(
                 cls.env,
                 login=f"matrix_{label.lower()}",
-                password=f"matrix_{label.lower()}_pw",
                 groups=groups,
                 company_id=company.id,
                 company_ids=[Command.set(company.ids)],
@@ -318,6 +317,11 @@ class _MatrixCase(ArInstrumentCommon):
             plan = env["ar.payment.plan"].browse(plan_id)
             call(user, "ar.payment.plan", "action_activate", ids=plan.ids)
             self.assertEqual(plan.state, "active")
+        elif label == "approve a settlement that parts ways with the customer":
+            vals = {**self._settlement_vals(2250.0), "part_ways": True}  # 50 forgiven
+            settlement = env["ar.settlement"].create(vals)
+            call(user, "ar.settlement", "action_approve", ids=settlement.ids)
+            self.assertEqual(settlement.state, "approved")
         elif label.startswith("approve a settlement"):
             # forgiving 1,300 needs a Credit Manager, 300 does not (limit 1,000)
             agreed = 1000.0 if "above" in label else 2000.0
@@ -347,8 +351,92 @@ class _MatrixCase(ArInstrumentCommon):
         elif label == "read the risk dashboard":
             data = call(user, "ar.dashboard", "get_data")
             self.assertIn("cards", data)
+        elif label == "write a document's state or workflow fields directly":
+            refused = self._forge_workflow_fields(user)
+            if all(refused.values()):
+                raise AccessError("every workflow field was refused")
         else:
             raise AssertionError(f"no test for the action {label!r}: add one")
+
+    # ------------------------------------------------------------------
+    # Fields only a workflow sets
+    # ------------------------------------------------------------------
+    def _guarded_fields(self):
+        """[(model, field)] of every model that declares fields only its
+        workflow sets (``_ar_workflow_fields``): one declaration per model."""
+        return [
+            (model, name)
+            for model in sorted(self.env.registry)
+            if not self.env[model]._abstract
+            for name in getattr(self.env[model], "_ar_workflow_fields", ())
+        ]
+
+    def _forged_value(self, field, current):
+        """A value ``field`` does not have: what a forger would send."""
+        if field.type == "selection":
+            values = [value for value, _label in field._description_selection(self.env)]
+            return next(value for value in reversed(values) if value != current)
+        if field.type == "many2one":
+            return self.env[field.comodel_name].search([], limit=1).id or 1
+        if field.type in ("one2many", "many2many"):
+            return [Command.set([])]
+        if field.type == "date":
+            return self.today + timedelta(days=3)
+        if field.type == "datetime":
+            return "2026-01-01 00:00:00"
+        if field.type == "boolean":
+            return not current
+        if field.type in ("integer", "float", "monetary"):
+            return (current or 0) + 7
+        return "forged"
+
+    def _core_fixture(self, model):
+        """(record, values to create) of a core model the addon extends."""
+        if model == "account.move":
+            return self.open_invoice, {"move_type": "entry"}
+        picking = self.delivered.invoice_line_ids.sale_line_ids.order_id.picking_ids
+        if model == "stock.picking":
+            return picking, {"picking_type_id": picking.picking_type_id.id}
+        if model == "stock.move":
+            move = picking.move_ids[:1]
+            return move, {"name": "x", "product_id": move.product_id.id}
+        raise AssertionError(f"no fixture for {model}: add one")
+
+    def _forge_workflow_fields(self, user):
+        """Try to write, then to create with, each field only a workflow sets,
+        as ``user``: {(model, field, operation): refused}."""
+        outcome = {}
+        fixtures = {}
+        for model, name in self._guarded_fields():
+            if model not in fixtures:
+                if model.startswith("ar."):
+                    record, _write_vals, create_vals = self._fixture(model)
+                else:
+                    record, create_vals = self._core_fixture(model)
+                fixtures[model] = record, create_vals
+            record, create_vals = fixtures[model]
+            field = self.env[model]._fields[name]
+            value = self._forged_value(field, record[name] if field.store else None)
+            write = partial(self._call, user, model, "write", {name: value})
+            create = partial(self._call, user, model, "create")
+            attempts = (
+                ("write", partial(write, ids=record.ids)),
+                ("create", partial(create, {**create_vals, name: value})),
+            )
+            for operation, run in attempts:
+                outcome[model, name, operation] = not self._succeeds(run)[0]
+        return outcome
+
+    def _check_workflow_fields(self):
+        guarded = self._guarded_fields()
+        self.assertGreater(len(guarded), 50)
+        for label in ("Controller", "Manager"):
+            outcome = self._forge_workflow_fields(self.users[label])
+            for (model, name, operation), refused in outcome.items():
+                with self.subTest(user=label, model=model, field=name, op=operation):
+                    self.assertTrue(
+                        refused, f"{label} could {operation} {model}.{name}"
+                    )
 
     # ------------------------------------------------------------------
     def _succeeds(self, run):
@@ -396,12 +484,7 @@ class _MatrixCase(ArInstrumentCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestAccessMatrixOrm(_MatrixCase):
-    def _call(self, user, model, method, *args, ids=None, **kwargs):
-        records = self.env[model].with_user(user).browse(ids or [])
-        result = getattr(records, method)(*args, **kwargs)
-        return result.ids if isinstance(result, models.BaseModel) else result
-
+class TestAccessMatrixOrm(OrmCalls, _MatrixCase):
     def test_every_model_of_the_addon_is_in_the_matrix(self):
         ours = {
             m.model
@@ -415,26 +498,14 @@ class TestAccessMatrixOrm(_MatrixCase):
     def test_matrix_through_the_orm(self):
         self._check_matrix()
 
+    def test_workflow_fields_refused_through_the_orm(self):
+        self._check_workflow_fields()
+
 
 @tagged("post_install", "-at_install")
-class TestAccessMatrixRpc(_MatrixCase, HttpCase):
-    def _call(self, user, model, method, *args, ids=None, **kwargs):
-        if getattr(self, "_logged_in", None) != user:
-            self.authenticate(user.login, f"{user.login}_pw")
-            self._logged_in = user
-        params = {
-            "model": model,
-            "method": method,
-            "args": [ids, *args] if ids is not None else list(args),
-            "kwargs": kwargs,
-        }
-        # dates as the web client sends them: "YYYY-MM-DD"
-        params = json.loads(json.dumps(params, default=str))
-        self.env.flush_all()  # the request reads the database, not our cache
-        result = self.make_jsonrpc_request("/web/dataset/call_kw", params)
-        self.env.invalidate_all()  # and what it wrote is read back from there
-        # one id for one record created, as the ORM side returns it: a list
-        return [result] if method == "create" else result
-
+class TestAccessMatrixRpc(RpcCalls, _MatrixCase, HttpCase):
     def test_matrix_over_rpc(self):
         self._check_matrix()
+
+    def test_workflow_fields_refused_over_rpc(self):
+        self._check_workflow_fields()

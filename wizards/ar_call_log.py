@@ -7,6 +7,10 @@ class ArCallLog(models.TransientModel):
 
     _name = "ar.call.log"
     _description = "Log a Collection Call"
+    _inherit = ["ar.workflow.guard"]
+    # What was said is the collector's to write; nothing here is set by a
+    # workflow (the note lands in the customer's chatter as they wrote it).
+    _ar_workflow_fields = ()
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
     subject = fields.Char()

@@ -1,0 +1,112 @@
+from odoo import api, models
+from odoo.exceptions import AccessError, UserError
+
+
+def check_workflow_fields(records, names, workflow_fields):
+    """Refuse a user (not code running as the superuser) who gives
+    ``records`` any of their ``workflow_fields`` among ``names``."""
+    if records.env.su:
+        return
+    forbidden = set(workflow_fields).intersection(names)
+    if forbidden:
+        raise AccessError(
+            records.env._(
+                "%(fields)s of a %(what)s are set by its workflow (its buttons and "
+                "the scheduled jobs), never directly.",
+                fields=", ".join(
+                    sorted(records._fields[name].string for name in forbidden)
+                ),
+                what=records._description,
+            )
+        )
+
+
+class ArWorkflowGuard(models.AbstractModel):
+    """A document moved by its workflow.
+
+    Some of its fields only the workflow sets: its state, who approved,
+    activated or judged it and when, the figures it posted and the entries it
+    links to (``_ar_workflow_fields``). Users never give those to ``create``,
+    ``write`` or ``copy``, nor as ``default_*`` in the context: only the
+    workflow writes them, through ``_ar_workflow_write``, after checking that
+    the user may take the step. ``readonly`` in a view is no such check.
+
+    Its terms (``_ar_terms_fields``: what sets its worth, its amounts, its
+    invoices) change only while it is in one of ``_ar_editable_states``; its
+    lines (a model naming its document in ``_ar_document_field``) likewise.
+    """
+
+    _name = "ar.workflow.guard"
+    _description = "Document Moved by Its Workflow"
+
+    _ar_workflow_fields = ()
+    _ar_terms_fields = ()
+    _ar_editable_states = ("draft",)
+    _ar_document_field = None  # on a line: the field of its document
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        defaults = {
+            key.removeprefix("default_")
+            for key in self.env.context
+            if key.startswith("default_")
+        }
+        self._ar_check_workflow_fields(set().union(defaults, *vals_list))
+        if self._ar_document_field:
+            field = self._ar_document_field
+            self[field].browse(
+                {vals[field] for vals in vals_list if vals.get(field)}
+            )._ar_check_terms_unlocked({"line_ids"})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._ar_check_workflow_fields(vals)
+        if self._ar_document_field:
+            if vals.keys() - set(self._ar_workflow_fields):
+                self[self._ar_document_field]._ar_check_terms_unlocked({"line_ids"})
+        else:
+            self._ar_check_terms_unlocked(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_locked_document(self):
+        if self._ar_document_field:
+            self[self._ar_document_field]._ar_check_terms_unlocked({"line_ids"})
+
+    def _ar_check_workflow_fields(self, names):
+        check_workflow_fields(self, names, self._ar_workflow_fields)
+
+    def _ar_check_terms_unlocked(self, names):
+        """Refuse to change the terms of records no longer editable."""
+        changed = set(self._ar_terms_fields).intersection(names)
+        if not changed:
+            return
+        locked = self.filtered(lambda r: r.state not in self._ar_editable_states)
+        if locked:
+            raise UserError(
+                self.env._(
+                    "%(what)s %(name)s is %(state)s: its %(fields)s can no longer "
+                    "change. %(hint)s",
+                    what=self._description,
+                    name=locked[0].display_name,
+                    state=locked[0]._ar_state_label(),
+                    fields=", ".join(
+                        sorted(self._fields[name].string.lower() for name in changed)
+                    ),
+                    hint=self._ar_terms_locked_hint(),
+                )
+            )
+
+    def _ar_terms_locked_hint(self):
+        """What to do instead of changing locked terms."""
+        return ""
+
+    def _ar_state_label(self):
+        self.ensure_one()
+        labels = dict(self._fields["state"]._description_selection(self.env))
+        return labels[self.state].lower()
+
+    def _ar_workflow_write(self, vals):
+        """The one way the workflow sets its fields: after the caller checked
+        that the user may take the step."""
+        return self.sudo().write(vals)

@@ -1,0 +1,541 @@
+"""Separation of duties: what a workflow sets (states, approvals, judgements,
+posted figures) no user writes directly, an approval covers the terms that
+were approved and nothing more, and a posted instrument keeps the figures it
+posted. Each scenario runs twice: through the ORM as the user, and over
+JSON-RPC as that user logged in."""
+
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
+
+from .common import OrmCalls, RpcCalls, RpcError
+from .common_instruments import ArInstrumentCommon
+
+
+class SeparationScenarios:
+    """The scenarios; ``_call`` (ORM or RPC) comes from the test class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.advertising = cls.company_data["default_account_expense"]
+
+    def assertRefused(self, error, call, *args, **kwargs):
+        """The call raises ``error`` (over RPC: answers with it), and nothing it
+        did is kept. Returns the message the user reads."""
+        try:
+            with self.env.cr.savepoint():
+                call(*args, **kwargs)
+        except RpcError as caught:
+            self.assertEqual(caught.args[0], f"odoo.exceptions.{error.__name__}")
+            return caught.message
+        except error as caught:
+            return str(caught)
+        finally:
+            self.env.invalidate_all()
+        self.fail(f"{error.__name__} not raised")
+
+    # ------------------------------------------------------------------
+    # Documents, made by the Controller through the same channel
+    # ------------------------------------------------------------------
+    def _settlement(self, invoices, agreed, **vals):
+        [settlement_id] = self._call(
+            self.collector,
+            "ar.settlement",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoices.ids)],
+                "amount_agreed": agreed,
+                "journal_id": self.bank.id,
+                **vals,
+            },
+        )
+        return self.env["ar.settlement"].browse(settlement_id)
+
+    def _barter(self, value):
+        [barter_id] = self._call(
+            self.collector,
+            "ar.barter",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "kind": "advertising",
+                "line_ids": [
+                    Command.create(
+                        {
+                            "name": "Radio spots",
+                            "quantity": 1,
+                            "price_unit": value,
+                            "account_id": self.advertising.id,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            },
+        )
+        return self.env["ar.barter"].browse(barter_id)
+
+    def _plan(self, invoices):
+        [plan_id] = self._call(
+            self.collector,
+            "ar.payment.plan",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoices.ids)],
+                "installment_count": 3,
+                "first_date": self.today + timedelta(days=30),
+                "fee": 50.0,
+            },
+        )
+        return self.env["ar.payment.plan"].browse(plan_id)
+
+    def _promise(self, invoices, amount):
+        [promise_id] = self._call(
+            self.collector,
+            "ar.promise",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoices.ids)],
+                "amount": amount,
+                "promised_date": self.today + timedelta(days=7),
+            },
+        )
+        return self.env["ar.promise"].browse(promise_id)
+
+    def _entries(self, field, record):
+        return self.env["account.move"].search([(field, "=", record.id)])
+
+    # ------------------------------------------------------------------
+    # 1. States and approvals move through the workflow only
+    # ------------------------------------------------------------------
+    def test_forged_approval_of_a_forgiveness(self):
+        invoice = self._taxed_invoice(15000.0)  # 17,250 owed
+        settlement = self._settlement(invoice, 2250.0)  # 15,000 forgiven
+        self.assertTrue(settlement.needs_manager)
+        moves = self._moves_count()
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "write",
+            {
+                "state": "approved",
+                "approved_by_id": self.manager.id,
+                "date_approved": "2026-01-01 00:00:00",
+            },
+            ids=settlement.ids,
+        )
+        self.assertRecordValues(
+            settlement, [{"state": "draft", "approved_by_id": False}]
+        )
+        # posting what nobody approved is refused too
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "action_settle",
+            ids=settlement.ids,
+        )
+        self.assertEqual(self._moves_count(), moves)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
+    def test_no_document_is_created_or_copied_in_a_later_state(self):
+        invoice = self._taxed_invoice(1000.0)
+        vals = {
+            "partner_id": self.customer.id,
+            "invoice_ids": [Command.set(invoice.ids)],
+            "amount_agreed": 100.0,
+            "journal_id": self.bank.id,
+        }
+        for user in (self.collector, self.manager):
+            self.assertRefused(
+                AccessError,
+                self._call,
+                user,
+                "ar.settlement",
+                "create",
+                {**vals, "state": "approved", "approved_by_id": user.id},
+            )
+            # a default of the context is a value given too
+            self.assertRefused(
+                AccessError,
+                self._call,
+                user,
+                "ar.settlement",
+                "create",
+                vals,
+                context={"default_state": "approved"},
+            )
+        settlement = self._settlement(invoice, 100.0)
+        self._call(self.manager, "ar.settlement", "action_approve", ids=settlement.ids)
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.manager,
+            "ar.settlement",
+            "copy",
+            {"state": "approved"},
+            ids=settlement.ids,
+        )
+        # a plain copy is a new draft, approval not carried over
+        [copy_id] = self._call(
+            self.manager, "ar.settlement", "copy", ids=settlement.ids
+        )
+        copy = self.env["ar.settlement"].browse(copy_id)
+        self.assertRecordValues(
+            copy, [{"state": "draft", "approved_by_id": False, "amount_approved": 0.0}]
+        )
+        self.assertEqual(self.env["ar.settlement"].search_count([]), 2)
+
+    def test_return_and_barter_share_the_guard(self):
+        self._invoice(self.customer, 800.0, days_old=10)
+        barter = self._barter(500.0)
+        for state in ("approved", "done"):
+            self.assertRefused(
+                AccessError,
+                self._call,
+                self.collector,
+                "ar.barter",
+                "write",
+                {"state": state, "approved_by_id": self.manager.id},
+                ids=barter.ids,
+            )
+        self.assertEqual(barter.state, "draft")
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.manager,
+            "ar.return",
+            "create",
+            {"partner_id": self.customer.id, "state": "received"},
+        )
+
+    def test_plan_activation_cannot_be_written(self):
+        invoice = self._taxed_invoice(2000.0, days_old=60)
+        plan = self._plan(invoice)
+        for user in (self.collector, self.manager):
+            self.assertRefused(
+                AccessError,
+                self._call,
+                user,
+                "ar.payment.plan",
+                "write",
+                {"state": "active", "activated_by_id": self.manager.id},
+                ids=plan.ids,
+            )
+        self.assertRecordValues(
+            plan,
+            [{"state": "draft", "activated_by_id": False, "fee_invoice_id": False}],
+        )
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.payment.plan",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "first_date": self.today + timedelta(days=30),
+                "state": "active",
+                "activated_by_id": self.manager.id,
+            },
+        )
+        self.assertEqual(self.env["ar.payment.plan"].search_count([]), 1)
+        # the schedule of an active plan is binding
+        self._call(self.manager, "ar.payment.plan", "action_activate", ids=plan.ids)
+        self.assertTrue(plan.fee_invoice_id)
+        line = plan.line_ids[-1]
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.manager,
+            "ar.payment.plan.line",
+            "write",
+            {"date_due": line.date_due + timedelta(days=365)},
+            ids=line.ids,
+        )
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.manager,
+            "ar.payment.plan.line",
+            "write",
+            {"amount_paid": line.amount},
+            ids=line.ids,
+        )
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.manager,
+            "ar.payment.plan",
+            "write",
+            {"installment_count": 12},
+            ids=plan.ids,
+        )
+        self.assertRecordValues(
+            line, [{"amount_paid": 0.0, "date_due": plan.line_ids[-1].date_due}]
+        )
+        self.assertEqual(len(plan.line_ids), 3)
+
+    def test_promise_judgement_belongs_to_the_engine(self):
+        invoice = self._invoice(self.customer, 500.0, days_old=40)
+        promise = self._promise(invoice, 500.0)
+        for vals in (
+            {"state": "kept"},
+            {"paid_amount": 500.0},
+            {"date_judged": self.today},
+            {"date_recorded": self.today - timedelta(days=30)},
+        ):
+            self.assertRefused(
+                AccessError,
+                self._call,
+                self.collector,
+                "ar.promise",
+                "write",
+                vals,
+                ids=promise.ids,
+            )
+        self.assertRecordValues(
+            promise,
+            [
+                {
+                    "state": "open",
+                    "paid_amount": 0.0,
+                    "date_judged": False,
+                    "date_recorded": self.today,
+                }
+            ],
+        )
+        # the one judgement a collector makes: the promise is off
+        self._call(self.collector, "ar.promise", "action_cancel", ids=promise.ids)
+        self.assertEqual(promise.state, "cancelled")
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.promise",
+            "write",
+            {"amount": 100.0},
+            ids=promise.ids,
+        )
+
+    # ------------------------------------------------------------------
+    # 2. An approval covers the terms approved
+    # ------------------------------------------------------------------
+    def test_approved_terms_are_frozen(self):
+        invoice = self._invoice(self.customer, 3000.0, days_old=40)
+        settlement = self._settlement(invoice, 2500.0)  # 500 forgiven
+        self._call(
+            self.collector, "ar.settlement", "action_approve", ids=settlement.ids
+        )
+        self.assertEqual(settlement.amount_approved, 500.0)
+        for vals in (
+            {"amount_agreed": 1.0},
+            {"method": "write_off"},
+            {"invoice_ids": [Command.set([])]},
+            {"date": str(self.today - timedelta(days=1))},
+            {"part_ways": True},
+        ):
+            self.assertRefused(
+                UserError,
+                self._call,
+                self.collector,
+                "ar.settlement",
+                "write",
+                vals,
+                ids=settlement.ids,
+            )
+        # what is not a term still changes
+        self._call(
+            self.collector,
+            "ar.settlement",
+            "write",
+            {"reason": "Cash flow"},
+            ids=settlement.ids,
+        )
+        self._call(self.collector, "ar.settlement", "action_settle", ids=settlement.ids)
+        self.assertRecordValues(
+            settlement,
+            [{"state": "done", "amount_agreed": 2500.0, "amount_forgiven": 500.0}],
+        )
+        self.assertPaid(invoice)
+
+    def test_barter_lines_frozen_once_approved(self):
+        self._invoice(self.customer, 5000.0, days_old=40)
+        barter = self._barter(500.0)
+        self._call(self.collector, "ar.barter", "action_approve", ids=barter.ids)
+        line = barter.line_ids
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "write",
+            {"price_unit": 4900.0},
+            ids=line.ids,
+        )
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter",
+            "write",
+            {"line_ids": [Command.update(line.id, {"quantity": 10})]},
+            ids=barter.ids,
+        )
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "create",
+            {
+                "barter_id": barter.id,
+                "name": "More spots",
+                "price_unit": 4400.0,
+                "account_id": self.advertising.id,
+            },
+        )
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "unlink",
+            ids=line.ids,
+        )
+        self._call(self.collector, "ar.barter", "action_settle", ids=barter.ids)
+        self.assertRecordValues(
+            barter, [{"state": "done", "amount_total": 500.0, "amount_netted": 500.0}]
+        )
+
+    def test_posting_rechecks_the_approval(self):
+        invoice = self._invoice(self.customer, 3000.0, days_old=40)
+        settlement = self._settlement(invoice, 2200.0)  # 800 forgiven
+        self._call(
+            self.collector, "ar.settlement", "action_approve", ids=settlement.ids
+        )
+        # the credit department lowers what a Controller may approve
+        self.policy.instrument_approval_amount = 500.0
+        moves = self._moves_count()
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "action_settle",
+            ids=settlement.ids,
+        )
+        self.assertIn("Credit Manager", message)
+        self.assertEqual(settlement.state, "approved")
+        self.assertEqual(self._moves_count(), moves)
+
+    def test_posting_refuses_a_worth_grown_since_approval(self):
+        invoice = self._invoice(self.customer, 3000.0, days_old=40)
+        refund = self._invoice(self.customer, 500.0, move_type="out_refund")
+        receivable = (invoice + refund).line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        receivable.reconcile()
+        settlement = self._settlement(invoice, 2000.0)  # 2,500 open, 500 forgiven
+        self._call(
+            self.collector, "ar.settlement", "action_approve", ids=settlement.ids
+        )
+        # the credit note is taken off the invoice: 1,000 would be forgiven
+        refund.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        ).remove_move_reconcile()
+        self.assertEqual(settlement.amount_forgiven, 1000.0)
+        moves = self._moves_count()
+        message = self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "action_settle",
+            ids=settlement.ids,
+        )
+        self.assertIn("more than the", message)
+        self.assertEqual(settlement.state, "approved")
+        self.assertEqual(self._moves_count(), moves)
+
+    # ------------------------------------------------------------------
+    # 6. Posted figures stay what was posted
+    # ------------------------------------------------------------------
+    def test_posted_settlement_keeps_its_figures(self):
+        big = self._taxed_invoice(1000.0)  # 1,150
+        small = self._taxed_invoice(500.0)  # 575
+        settlement = self._settlement(big + small, 1200.0)
+        self._call(self.manager, "ar.settlement", "action_approve", ids=settlement.ids)
+        self._call(self.collector, "ar.settlement", "action_settle", ids=settlement.ids)
+        self.assertPaid(big + small)
+        settlement.invalidate_recordset()
+        self.assertRecordValues(
+            settlement,
+            [
+                {
+                    "state": "done",
+                    "amount_open": 1725.0,
+                    "amount_agreed": 1200.0,
+                    "amount_forgiven": 525.0,
+                }
+            ],
+        )
+        note = settlement.message_ids.filtered(lambda m: "Settled" in (m.body or ""))
+        self.assertIn("525.00", note.body)
+        self.assertNotIn("-1,200.00", note.body)
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_receivable_management.ar_settlement_report_action",
+                settlement.ids,
+            )[0]
+            .decode()
+        )
+        self.assertIn("525.00", html)
+        self.assertNotIn("-1,200.00", html)
+
+    # ------------------------------------------------------------------
+    # 7. Parting ways is a Credit Manager's decision
+    # ------------------------------------------------------------------
+    def test_part_ways_needs_a_credit_manager(self):
+        invoice = self._invoice(self.customer, 1000.0, days_old=40)
+        settlement = self._settlement(invoice, 950.0, part_ways=True)  # 50 forgiven
+        self.assertTrue(settlement.needs_manager)
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "action_approve",
+            ids=settlement.ids,
+        )
+        self.assertIn("parts ways", message)
+        self.assertEqual(settlement.state, "draft")
+        self._call(self.manager, "ar.settlement", "action_approve", ids=settlement.ids)
+        self._call(self.collector, "ar.settlement", "action_settle", ids=settlement.ids)
+        hold = self.customer.with_company(self.company).ar_hold_reason_ids
+        self.assertRecordValues(
+            hold, [{"reason": "manual", "user_id": self.manager.id}]
+        )
+        self.assertHeld(self.customer, "manual")
+
+
+@tagged("post_install", "-at_install")
+class TestSeparationOfDutiesOrm(OrmCalls, SeparationScenarios, ArInstrumentCommon):
+    pass
+
+
+@tagged("post_install", "-at_install")
+class TestSeparationOfDutiesRpc(
+    RpcCalls, SeparationScenarios, ArInstrumentCommon, HttpCase
+):
+    pass
