@@ -94,3 +94,37 @@ class ArHold(models.Model):
                     "Release a manual hold instead."
                 )
             )
+
+    @api.model
+    def _ar_hand_over_holds(self, partners, companies):
+        """Of ``partners``, those now contacts of another company hand it their
+        active holds: a manual hold moves to it (unless it has one of its own,
+        which then stands for both), automatic holds close (its own refresh
+        judges its figures, theirs included). Their hold state is cleared in
+        ``companies``."""
+        gone = partners.filtered(lambda p: p.commercial_partner_id != p)
+        if not gone:
+            return
+        now = fields.Datetime.now()
+        for hold in self.sudo().search([("partner_id", "in", gone.ids)]):
+            entity = hold.partner_id.commercial_partner_id
+            note = self.env._(
+                "%(partner)s became part of %(customer)s.",
+                partner=hold.partner_id.name,
+                customer=entity.name,
+            )
+            if hold.reason == credit_rules.MANUAL and not entity._ar_manual_hold(
+                hold.company_id
+            ):
+                hold.write({"partner_id": entity.id})
+                entity.message_post(
+                    body=self.env._(
+                        "Manual credit hold in %(company)s taken over: %(note)s",
+                        company=hold.company_id.name,
+                        note=note,
+                    )
+                )
+            else:
+                hold.write({"active": False, "date_end": now, "release_note": note})
+        for company in companies:
+            gone._ar_sync_hold_state(company)

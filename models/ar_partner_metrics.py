@@ -221,7 +221,8 @@ SELECT c.partner_id,
        COALESCE((rp.credit_limit ->> %(company_key)s)::numeric, 0) AS credit_limit,
        COALESCE(pr.broken, 0) AS broken_promises,
        COALESCE(pl.defaulted, 0) AS defaulted_plans,
-       old.risk_grade AS old_grade, old.trend_warned AS old_trend_warned
+       old.risk_grade AS old_grade, old.trend_warned AS old_trend_warned,
+       COALESCE(old.change_count, 0) AS seen_changes
   FROM customers c
   JOIN res_partner rp ON rp.id = c.partner_id
   LEFT JOIN behaviour b ON b.partner_id = c.partner_id
@@ -282,16 +283,20 @@ SCORED_TYPES = {
 # One write per customer: its raw figures and its score together.
 UPSERT_SQL = """
 INSERT INTO ar_partner_metrics AS t (
-    company_id, date_computed, dirty, partner_id, %(figures)s, monthly_sales,
-    %(scored)s, create_uid, create_date, write_uid, write_date
+    company_id, date_computed, dirty, change_count, partner_id, %(figures)s,
+    monthly_sales, %(scored)s, create_uid, create_date, write_uid, write_date
 )
-SELECT %(company)s, %(today)s, false, s.partner_id, %(figure_values)s,
-       to_jsonb(f.monthly_sales), %(scored_values)s,
+SELECT %(company)s, %(today)s, false, f.seen_changes, s.partner_id,
+       %(figure_values)s, to_jsonb(f.monthly_sales), %(scored_values)s,
        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
   FROM %(rows)s
   JOIN %(table)s f ON f.partner_id = s.partner_id
 ON CONFLICT (partner_id, company_id) DO UPDATE SET
-    date_computed = EXCLUDED.date_computed, dirty = false, %(updates)s,
+    date_computed = EXCLUDED.date_computed,
+    -- still dirty when the customer changed after its figures were read
+    -- (a payment posted while the run was going): the next run takes it
+    dirty = COALESCE(t.change_count, 0) != EXCLUDED.change_count,
+    %(updates)s,
     write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
 """
 
@@ -322,6 +327,11 @@ class ArPartnerMetrics(models.Model):
     dirty = fields.Boolean(
         help="Receivable items or reconciliations changed since the last run: "
         "the incremental job recomputes this customer.",
+    )
+    change_count = fields.Integer(
+        default=0,
+        help="Technical: how many changes flagged this customer. A run clears "
+        "the flag only if none came after it read the figures.",
     )
     paid_count = fields.Integer(string="Invoices Paid")
     paid_amount = fields.Monetary(string="Amount Paid")
@@ -690,9 +700,11 @@ class ArPartnerMetrics(models.Model):
         self.env.execute_query(
             SQL(
                 """
-            INSERT INTO ar_partner_metrics (partner_id, company_id, dirty)
-            SELECT p, c, true FROM unnest(%s::int[], %s::int[]) AS v(p, c)
-            ON CONFLICT (partner_id, company_id) DO UPDATE SET dirty = true
+            INSERT INTO ar_partner_metrics AS t
+                   (partner_id, company_id, dirty, change_count)
+            SELECT p, c, true, 1 FROM unnest(%s::int[], %s::int[]) AS v(p, c)
+            ON CONFLICT (partner_id, company_id) DO UPDATE
+               SET dirty = true, change_count = COALESCE(t.change_count, 0) + 1
                 """,
                 list(partner_ids),
                 list(company_ids),

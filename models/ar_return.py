@@ -382,7 +382,7 @@ class ArReturn(models.Model):
         groups = defaultdict(float)
         for line in lines:
             key = (line.invoice_line_id.account_id, line.invoice_line_id.tax_ids)
-            groups[key] += line.unit_gross * line.qty_received
+            groups[key] += line.unit_gross * line._credit_quantity()
         fee_account = self._ar_policy_or_default().restocking_fee_account_id
         return [
             {
@@ -576,10 +576,11 @@ class ArReturnLine(models.Model):
         self.filtered(lambda line: line.state == "draft")._check_returnable()
 
     def _credit_quantity(self):
-        """What the line is (or will be) credited for."""
+        """What the line is (or will be) credited for: what came back, never
+        more than was authorised."""
         self.ensure_one()
         if self.return_id.state in ("received", "credited"):
-            return self.qty_received
+            return min(self.qty_received, self.quantity)
         return self.quantity
 
     def _holding(self):
@@ -708,7 +709,7 @@ class ArReturnLine(models.Model):
         return {
             "product_id": self.product_id.id,
             "name": source.name,
-            "quantity": self.qty_received,
+            "quantity": self._credit_quantity(),
             "product_uom_id": self.uom_id.id,
             "price_unit": source.price_unit,
             "discount": source.discount,

@@ -329,13 +329,124 @@ class ResPartner(models.Model):
                     return self.sudo().write(vals)
         reason = (vals.get("ar_credit_change_reason") or "").strip()
         tracked = self._ar_credit_settings_before(vals)
+        entities_before = self._ar_commercial_entities_before(vals)
         res = super().write(vals)
+        if entities_before:
+            self._ar_after_commercial_change(entities_before)
         if tracked:
             self._ar_log_credit_settings(tracked, reason)
             self.commercial_partner_id._ar_refresh_holds(
                 self.env.company, recompute=False
             )
         return res
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            for vals in vals_list:
+                given = {
+                    name
+                    for name in vals.keys() & (CREDIT_FIELDS | HOLD_STATE_FIELDS)
+                    if vals[name]
+                }
+                if given:
+                    raise AccessError(
+                        self.env._(
+                            "Only a Credit Manager sets a customer's credit limit, "
+                            "credit policy or hold: create the customer without "
+                            "%(fields)s.",
+                            fields=", ".join(
+                                sorted(self._fields[name].string for name in given)
+                            ),
+                        )
+                    )
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Commercial structure
+    # ------------------------------------------------------------------
+    def _ar_commercial_entities_before(self, vals):
+        """{partner id: commercial partner id} of these partners and their
+        contacts, before ``vals`` may move them under another company."""
+        if not vals.keys() & {"parent_id", "is_company"}:
+            return {}
+        self._ar_check_commercial_move(vals)
+        family = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("id", "child_of", self.ids)])
+        )
+        return {partner.id: partner.commercial_partner_id.id for partner in family}
+
+    def _ar_check_commercial_move(self, vals):
+        """Moving a held customer, or a contact of one, under another company
+        moves what it owes and its holds: a Credit Manager's decision."""
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        leaving = self.browse()
+        for partner in self.sudo():
+            is_company = vals.get("is_company", partner.is_company)
+            parent = (
+                partner.browse(vals["parent_id"])
+                if "parent_id" in vals
+                else partner.parent_id
+            )
+            after = (
+                partner if is_company or not parent else parent.commercial_partner_id
+            )
+            if after != partner.commercial_partner_id:
+                leaving |= partner.commercial_partner_id
+        held = self.env["ar.hold"].sudo().search([("partner_id", "in", leaving.ids)])
+        if held:
+            raise AccessError(
+                self.env._(
+                    "%(customer)s is on credit hold: only a Credit Manager can move "
+                    "it or its contacts under another company, which moves what it "
+                    "owes and its holds too.",
+                    customer=", ".join(held.partner_id.mapped("name")),
+                )
+            )
+
+    def _ar_after_commercial_change(self, before):
+        """Partners moved under another commercial entity: what they owe, their
+        orders and their holds now count for the new one. Refresh both, in
+        every company, at once; a held customer is moved by a Credit Manager
+        only."""
+        Partner = self.env["res.partner"].sudo()
+        family = Partner.browse(list(before))
+        moved = family.filtered(lambda p: p.commercial_partner_id.id != before[p.id])
+        if not moved:
+            return
+        old = Partner.browse({before[p.id] for p in moved})
+        new = moved.commercial_partner_id
+        # Odoo keeps an entry's commercial partner as it was when the entry
+        # was made: the invoices of the moved partners follow them.
+        moves = (
+            self.env["account.move"].sudo().search([("partner_id", "in", moved.ids)])
+        )
+        self.env.add_to_compute(moves._fields["commercial_partner_id"], moves)
+        moves.flush_recordset(["commercial_partner_id"])
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        self.env["ar.hold"]._ar_hand_over_holds(old, companies)
+        for company in companies:
+            (old | new)._ar_refresh_holds(company)
+        metrics = self.env["ar.partner.metrics"].sudo()
+        rows = metrics.search([("partner_id", "in", (old | new).ids)])
+        metrics._mark_dirty(
+            {
+                (row.partner_id.commercial_partner_id.id, row.company_id.id)
+                for row in rows
+            }
+        )
+        for partner in moved.filtered(lambda p: p.id == before[p.id]):
+            partner.commercial_partner_id.message_post(
+                body=self.env._(
+                    "%(partner)s is now part of %(customer)s: what it owes, its "
+                    "orders and its credit holds count for %(customer)s.",
+                    partner=partner.name,
+                    customer=partner.commercial_partner_id.name,
+                )
+            )
 
     def action_ar_view_promises(self):
         return self._ar_commitments_action(
@@ -579,8 +690,8 @@ class ResPartner(models.Model):
         The open-items part comes from ``ar.partner.exposure`` when it was
         computed today (exact: every event that changes open items recomputes
         it), else from one aggregate query; ``recompute`` forces the query.
-        ``for_rules`` leaves out the amount to invoice (Odoo's ``credit_to_invoice``,
-        which loops over the open orders) where the limit rule cannot apply.
+        ``for_rules`` leaves out the amount to invoice (``_ar_to_invoice``)
+        where the limit rule cannot apply.
         ``rules_of`` are the partners' rules when the caller has them already.
         """
         partner_ids = [pid for pid in self.ids if pid]
@@ -607,12 +718,7 @@ class ResPartner(models.Model):
                     and rules_of[p.id].block_on_limit
                 )
             )
-        # Odoo's figure follows the orders' states, which its cache does not
-        # watch: read it fresh, and leave no value behind to go stale once the
-        # order being checked is confirmed.
-        partners.invalidate_recordset(["credit_to_invoice"])
-        to_invoice = {p.id: p.credit_to_invoice for p in partners}
-        partners.invalidate_recordset(["credit_to_invoice"])
+        to_invoice = self._ar_to_invoice(company, partners.ids)
         drafts = self._ar_draft_invoiced(company, partner_ids, rules_of)
         grades = dict(
             self.env["ar.partner.metrics"]
@@ -681,11 +787,15 @@ class ResPartner(models.Model):
                 ["state", "partner_id", "company_id", "invoice_ids"]
             )
         self.env["ar.promise"].flush_model(["date_judged"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """
             WITH companies AS (
                 SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s
+            ), members AS (
+                SELECT id FROM res_partner
+                 WHERE commercial_partner_id = ANY(%(partners)s)
             ), committed AS (
                 -- invoices under an open commitment of these customers
                 SELECT rel.move_id
@@ -701,7 +811,10 @@ class ResPartner(models.Model):
                  WHERE plan.state = 'active'
                    AND plan.partner_id = ANY(%(partners)s)
             ), open_items AS (
-                SELECT aml.partner_id,
+                -- items of the customers and of their contacts: an item keeps
+                -- the partner it was posted for, who may since have become a
+                -- contact of another customer
+                SELECT rp.commercial_partner_id AS partner_id,
                        aml.amount_residual AS residual,
                        aml.date_maturity,
                        aml.date_maturity < %(today)s
@@ -709,8 +822,9 @@ class ResPartner(models.Model):
                        aml.move_id IN (SELECT move_id FROM committed) AS committed
                   FROM account_move_line aml
                   JOIN account_account acc ON acc.id = aml.account_id
+                  JOIN res_partner rp ON rp.id = aml.partner_id
                  WHERE acc.account_type = 'asset_receivable'
-                   AND aml.partner_id = ANY(%(partners)s)
+                   AND aml.partner_id IN (SELECT id FROM members)
                    AND aml.company_id IN (SELECT id FROM companies)
                    AND aml.parent_state = 'posted'
                    AND (aml.reconciled IS NULL OR aml.reconciled = false
@@ -757,8 +871,8 @@ class ResPartner(models.Model):
 
     def _ar_draft_invoiced(self, company, partner_ids, rules_of=None):
         """{partner id: draft customer invoices and refunds not created from a
-        sales order (those already count in ``credit_to_invoice``)}, for the
-        partners whose policy counts drafts."""
+        sales order (those count with their orders, see ``_ar_to_invoice``)},
+        for the partners whose policy counts drafts."""
         rules_of = rules_of or self.browse(partner_ids)._ar_rules(company)
         wanted = [
             pid for pid, rules in rules_of.items() if rules.include_draft_invoices
@@ -766,15 +880,19 @@ class ResPartner(models.Model):
         if not wanted:
             return {}
         self.env["account.move"].flush_model(["move_type", "state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT aml.partner_id, SUM(aml.balance)
+            SELECT rp.commercial_partner_id, SUM(aml.balance)
               FROM account_move_line aml
               JOIN account_account acc ON acc.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
+              JOIN res_partner rp ON rp.id = aml.partner_id
              WHERE acc.account_type = 'asset_receivable'
-               AND aml.partner_id = ANY(%(partners)s)
+               AND aml.partner_id IN (
+                   SELECT id FROM res_partner
+                    WHERE commercial_partner_id = ANY(%(partners)s))
                AND aml.company_id IN (
                    SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
                AND aml.parent_state = 'draft'
@@ -785,13 +903,148 @@ class ResPartner(models.Model):
                      JOIN sale_order_line_invoice_rel rel
                        ON rel.invoice_line_id = src.id
                     WHERE src.move_id = move.id)
-          GROUP BY aml.partner_id
+          GROUP BY rp.commercial_partner_id
             """,
                 partners=wanted,
                 root_path=f"{company.root_id.parent_path}%",
             )
         )
         return dict(rows)
+
+    def _ar_to_invoice(self, company, partner_ids):
+        """{partner id: what the confirmed orders these customers pay for
+        (by invoice address) still have to invoice}, in company currency,
+        taxes included, in one query.
+
+        Every order counts, whatever its products' invoicing policy: a line
+        counts what was ordered (less what came back for a refund, or what was
+        delivered when more) less what posted invoices and credit notes of it
+        invoiced; a down payment counts against its order. Odoo's
+        ``credit_to_invoice`` counts what can be invoiced now only, nothing for
+        goods invoiced on delivery and not delivered yet. Draft invoices of an
+        order leave its lines to invoice (they are not receivables yet)."""
+        if not partner_ids:
+            return {}
+        self.env["sale.order"].flush_model(
+            ["state", "invoice_status", "partner_invoice_id", "company_id"]
+        )
+        self.env["sale.order.line"].flush_model(
+            [
+                "product_uom_qty",
+                "qty_delivered",
+                "price_total",
+                "is_downpayment",
+                "display_type",
+                "product_uom",
+            ]
+        )
+        self.env["account.move"].flush_model(
+            ["state", "move_type", "commercial_partner_id"]
+        )
+        self.env["account.move.line"].flush_model(
+            [
+                "move_id",
+                "quantity",
+                "product_uom_id",
+                "balance",
+                "price_total",
+                "price_subtotal",
+                "parent_state",
+                "sale_line_ids",
+            ]
+        )
+        self.env["stock.move"].flush_model(
+            ["state", "quantity", "to_refund", "origin_returned_move_id"]
+        )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+            WITH orders AS (
+                SELECT so.id, payer.commercial_partner_id AS partner_id,
+                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
+                  FROM sale_order so
+                  JOIN res_partner payer ON payer.id = so.partner_invoice_id
+                 WHERE so.state = 'sale'
+                   AND so.company_id IN (
+                       SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
+                   AND so.partner_invoice_id IN (
+                       SELECT id FROM res_partner
+                        WHERE commercial_partner_id = ANY(%(partners)s))
+                   -- an order fully invoiced has nothing left, unless part of
+                   -- its invoicing is still a draft
+                   AND (so.invoice_status != 'invoiced' OR so.id IN (
+                       SELECT sol.order_id
+                         FROM account_move draft
+                         JOIN account_move_line aml ON aml.move_id = draft.id
+                         JOIN sale_order_line_invoice_rel rel
+                           ON rel.invoice_line_id = aml.id
+                         JOIN sale_order_line sol ON sol.id = rel.order_line_id
+                        WHERE draft.state = 'draft'
+                          AND draft.move_type IN ('out_invoice', 'out_refund')
+                          AND draft.commercial_partner_id = ANY(%(partners)s)))
+            ), invoiced AS (
+                -- posted invoice lines of the orders' lines, in the order
+                -- line's unit and in company currency (taxes included)
+                SELECT rel.order_line_id,
+                       SUM(CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                           * aml.quantity * COALESCE(
+                               order_uom.factor / NULLIF(line_uom.factor, 0), 1))
+                           AS quantity,
+                       SUM(-aml.balance * COALESCE(
+                           aml.price_total / NULLIF(aml.price_subtotal, 0), 1))
+                           AS amount
+                  FROM orders o
+                  JOIN sale_order_line sol ON sol.order_id = o.id
+                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
+                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
+                  JOIN account_move m ON m.id = aml.move_id
+                  -- down payments have no unit
+                  LEFT JOIN uom_uom order_uom ON order_uom.id = sol.product_uom
+                  LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
+                 WHERE aml.parent_state = 'posted'
+              GROUP BY rel.order_line_id
+            ), returned AS (
+                -- goods sent back for a refund: no longer to invoice
+                SELECT sm.sale_line_id,
+                       SUM(sm.quantity / move_uom.factor * order_uom.factor)
+                           AS quantity
+                  FROM orders o
+                  JOIN sale_order_line sol ON sol.order_id = o.id
+                  JOIN uom_uom order_uom ON order_uom.id = sol.product_uom
+                  JOIN stock_move sm ON sm.sale_line_id = sol.id
+                  JOIN uom_uom move_uom ON move_uom.id = sm.product_uom
+                 WHERE sm.state = 'done' AND sm.to_refund
+                   AND sm.origin_returned_move_id IS NOT NULL
+              GROUP BY sm.sale_line_id
+            ), per_order AS (
+                SELECT o.partner_id, o.id,
+                       SUM(CASE
+                           WHEN sol.is_downpayment THEN -COALESCE(inv.amount, 0)
+                           WHEN sol.product_uom_qty > 0 THEN GREATEST(
+                               GREATEST(
+                                   sol.product_uom_qty - COALESCE(ret.quantity, 0),
+                                   sol.qty_delivered)
+                               - COALESCE(inv.quantity, 0), 0)
+                               * sol.price_total / sol.product_uom_qty / o.rate
+                           ELSE 0 END) AS left_to_invoice
+                  FROM orders o
+                  JOIN sale_order_line sol ON sol.order_id = o.id
+                  LEFT JOIN invoiced inv ON inv.order_line_id = sol.id
+                  LEFT JOIN returned ret ON ret.sale_line_id = sol.id
+                 WHERE sol.display_type IS NULL
+              GROUP BY o.partner_id, o.id
+            )
+            SELECT partner_id, SUM(GREATEST(left_to_invoice, 0))
+              FROM per_order
+          GROUP BY partner_id
+            """,
+                root_path=f"{company.root_id.parent_path}%",
+                partners=list(partner_ids),
+            )
+        )
+        currency = company.currency_id
+        return {pid: currency.round(amount) for pid, amount in rows}
 
     def _ar_reason_text(self, reason, company, including=""):
         """One line that says why, with the figures, in the company currency."""
@@ -903,6 +1156,7 @@ class ResPartner(models.Model):
         groups = (
             self.env["ar.hold"]
             .sudo()
+            .with_context(active_test=True)  # the holds in force
             ._read_group(
                 [("partner_id", "in", self.ids), ("company_id", "=", company.id)],
                 ["partner_id"],
@@ -1017,7 +1271,7 @@ class ResPartner(models.Model):
             UNION
             SELECT so.partner_invoice_id FROM sale_order so
              WHERE so.company_id = %(company)s AND so.state = 'sale'
-               AND so.invoice_status = 'to invoice'
+               AND so.invoice_status != 'invoiced'
             """,
                 company=company.id,
             )

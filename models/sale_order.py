@@ -1,5 +1,9 @@
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.http import request
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
@@ -12,6 +16,18 @@ OVERRIDE_FIELDS = {
     "ar_override_date",
     "ar_override_reason",
 }
+
+
+def _last_try_of_request():
+    """Whether the current request is on its last try: Odoo retries a request
+    that failed to serialise a few times, then shows PostgreSQL's error.
+    Counted on the request, which the tries share (no request: a job or a
+    script, which see the error itself)."""
+    if not request:
+        return False
+    tries = getattr(request, "_ar_serialization_tries", 0) + 1
+    request._ar_serialization_tries = tries
+    return tries >= MAX_TRIES_ON_CONCURRENCY_FAILURE
 
 
 class SaleOrder(models.Model):
@@ -139,44 +155,59 @@ class SaleOrder(models.Model):
         )
 
     def _ar_credit_problem(self, lock=False, growing=False):
-        """Why these orders (one customer, one company) cannot be confirmed,
-        as a message, or None when they can.
+        """Why these orders cannot be confirmed, as a message, or None when
+        they can: the problems of each customer they are for and of each
+        customer who pays them (the invoice address's), as SAP checks the
+        payer. The orders' amounts count in the exposure of who pays them."""
+        problems = []
+        for (partner, company, pays), orders in sorted(
+            self._ar_credit_parties().items(), key=lambda item: item[0][0].id
+        ):
+            problem = orders._ar_party_problem(
+                partner, company, pays, lock=lock, growing=growing
+            )
+            if problem:
+                problems.append(problem)
+        return "\n\n".join(problems) or None
 
-        Paid and approved orders pass; the amounts of every order of the set that
-        is not paid online count in the exposure, as they would one after the
-        other. With ``growing``, the orders are confirmed already and have just
-        grown: they count in the exposure through ``credit_to_invoice``.
-        """
-        if not self:
-            return None
-        partner = self.partner_id.commercial_partner_id.sudo()
-        company = self.company_id
-        partner.ensure_one()
-        company.ensure_one()
+    def _ar_credit_parties(self):
+        """{(commercial partner, company, pays): orders}: each order under the
+        customer it is for and under the one it is invoiced to (once when
+        they are the same customer)."""
+        parties = {}
+        for order in self:
+            customer = order.partner_id.commercial_partner_id.sudo()
+            payer = (order.partner_invoice_id or order.partner_id).sudo()
+            payer = payer.commercial_partner_id
+            key = (payer, order.company_id, True)
+            parties[key] = parties.get(key, self.browse()) | order
+            if customer != payer:
+                key = (customer, order.company_id, False)
+                parties[key] = parties.get(key, self.browse()) | order
+        return parties
+
+    def _ar_party_problem(self, partner, company, pays, lock=False, growing=False):
+        """Why these orders cannot be confirmed for ``partner`` in ``company``,
+        or None. Paid and approved orders pass. When ``partner`` pays for
+        them, the amounts of the orders not paid online count in its exposure,
+        as they would one after the other; with ``growing``, the orders are
+        confirmed already and have just grown: they count in it through what
+        they have left to invoice."""
         at_risk = self.filtered(lambda o: not o._ar_is_paid_online())
         blocked = at_risk.filtered(lambda o: not o._ar_override_valid())
         if not blocked:
             return None
         rules_of = partner._ar_rules(company)
         rules = rules_of[partner.id]
-        manual = (
-            self.env["ar.hold"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", company.id),
-                    ("reason", "=", credit_rules.MANUAL),
-                ],
-                limit=1,
-            )
-        )
+        manual = partner._ar_manual_hold(company)
         if not (rules.any_active or manual):
             return None
-        if lock and rules.use_credit_limit and rules.block_on_limit:
+        if lock and pays and rules.use_credit_limit and rules.block_on_limit:
             # Only the limit rule depends on what other confirmations add.
             self._ar_lock_partner(partner)
-        extra = 0.0 if growing else sum(o._ar_amount_company() for o in at_risk)
+        extra = 0.0
+        if pays and not growing:
+            extra = sum(o._ar_amount_company() for o in at_risk)
         figures = partner._ar_credit_figures(
             company, for_rules=True, rules_of=rules_of
         )[partner.id]
@@ -184,11 +215,13 @@ class SaleOrder(models.Model):
         reasons = credit_rules.hold_reasons(figures, rules, today, extra=extra)
         if not (reasons or manual):
             return None
-        including = (
-            self.env._(" including this order")
-            if len(at_risk) == 1
-            else self.env._(" including these orders")
-        )
+        including = ""
+        if pays:
+            including = (
+                self.env._(" including this order")
+                if len(at_risk) == 1
+                else self.env._(" including these orders")
+            )
         lines = [
             partner._ar_reason_text(reason, company, including) for reason in reasons
         ]
@@ -209,6 +242,15 @@ class SaleOrder(models.Model):
             else self.env._("none"),
             "reasons": "\n".join(f"- {line}" for line in lines),
         }
+        if not pays:
+            return self.env._(
+                "%(orders)s cannot be confirmed in %(company)s: it is for "
+                "%(customer)s (credit limit %(limit)s), which is on credit hold:"
+                "\n%(reasons)s\n"
+                "Ask a Credit Manager to approve a credit override, "
+                "or collect payment first.",
+                **values,
+            )
         if growing:
             return self.env._(
                 "%(orders)s for %(customer)s cannot grow in %(company)s "
@@ -239,45 +281,58 @@ class SaleOrder(models.Model):
                     o.currency_id.compare_amounts(o.amount_total, before[o.id]) > 0
                 )
             )
-            for _key, orders in grown.grouped(
-                lambda o: (o.partner_id.commercial_partner_id, o.company_id)
-            ).items():
-                problem = orders._ar_credit_problem(lock=True, growing=True)
-                if problem:
-                    raise UserError(problem)
+            problem = grown._ar_credit_problem(lock=True, growing=True)
+            if problem:
+                raise UserError(problem)
 
         return check
 
     def _ar_check_credit(self):
-        """Refuse to confirm orders of held customers, or orders that would take
-        their customer over its credit limit.
+        """Refuse to confirm orders for or invoiced to held customers, or
+        orders that would take who pays them over its credit limit.
 
-        Returns the orders whose customer's holds must be recomputed once they
+        Returns the orders whose customers' holds must be recomputed once they
         are confirmed: those of customers already held, and approved orders
         (which may take their customer over its limit). For the others the check
         has just shown that the confirmed order changes no hold."""
+        problem = self._ar_credit_problem(lock=True)
+        if problem:
+            raise UserError(problem)
         to_refresh = self.browse()
-        for (partner, company), orders in self.grouped(
-            lambda o: (o.partner_id.commercial_partner_id, o.company_id)
-        ).items():
-            problem = orders._ar_credit_problem(lock=True)
-            if problem:
-                raise UserError(problem)
-            held = partner.sudo().with_company(company).ar_credit_hold
+        for (partner, company, _pays), orders in self._ar_credit_parties().items():
+            held = partner.with_company(company).ar_credit_hold
             if held or any(order._ar_override_valid() for order in orders):
                 to_refresh |= orders
         return to_refresh
 
     def _ar_lock_partner(self, partner):
         """Serialise confirmations of one customer: the second transaction waits,
-        then fails to serialise and is retried with the first one's order counted."""
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET write_date = write_date WHERE id = %s",
-                partner.id,
-            )
-        )
+        then fails to serialise and is retried with the first one's order
+        counted. Each retry is silent (the failure is expected); the last one
+        tells the user, in words, instead of PostgreSQL's error."""
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        "UPDATE res_partner SET write_date = write_date WHERE id = %s",
+                        partner.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.SerializationFailure:
+            if not _last_try_of_request():
+                raise
+            raise UserError(
+                self.env._(
+                    "Another order of %(customer)s was confirmed at the same moment, "
+                    "and this one could not be checked against it after several "
+                    "tries. Nothing was confirmed: try again.",
+                    customer=partner.name,
+                )
+            ) from None
 
     def _ar_refresh_partner_holds(self):
         for company, orders in self.grouped("company_id").items():
-            orders.partner_id._ar_refresh_holds(company, recompute=False)
+            customers = orders.partner_id | orders.partner_invoice_id
+            customers._ar_refresh_holds(company, recompute=False)

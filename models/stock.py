@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 from .ar_workflow_guard import check_workflow_fields
 
@@ -14,11 +14,9 @@ class StockMove(models.Model):
         readonly=True,
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_workflow_fields(self, set().union(*vals_list), self._ar_workflow_fields)
-        return super().create(vals_list)
-
+    # Written only: Odoo copies a return's moves and pickings when it splits
+    # them (backorders), as the stock user; what a forged link could add to a
+    # return is capped at what was authorised (ar.return.line).
     def write(self, vals):
         check_workflow_fields(self, vals, self._ar_workflow_fields)
         return super().write(vals)
@@ -36,11 +34,6 @@ class StockPicking(models.Model):
         help="Backorders keep it, so a return received in parts is followed to "
         "the end.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_workflow_fields(self, set().union(*vals_list), self._ar_workflow_fields)
-        return super().create(vals_list)
 
     def write(self, vals):
         check_workflow_fields(self, vals, self._ar_workflow_fields)

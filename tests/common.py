@@ -160,7 +160,24 @@ class RpcError(JsonRpcException):
         self.message = message
 
 
-class OrmCalls:
+class _Calls:
+    def assertRefused(self, error, call, *args, **kwargs):
+        """The call raises ``error`` (over RPC: answers with it), and nothing it
+        did is kept. Returns the message the user reads."""
+        try:
+            with self.env.cr.savepoint():
+                call(*args, **kwargs)
+        except RpcError as caught:
+            self.assertEqual(caught.args[0], f"odoo.exceptions.{error.__name__}")
+            return caught.message
+        except error as caught:
+            return str(caught)
+        finally:
+            self.env.invalidate_all(flush=False)  # nothing of it is kept
+        self.fail(f"{error.__name__} not raised")
+
+
+class OrmCalls(_Calls):
     """Calls made through the ORM as a user: ``self._call(user, model, method,
     *args, ids=..., **kwargs)``; records come back as ids, as over RPC."""
 
@@ -172,7 +189,7 @@ class OrmCalls:
         return result
 
 
-class RpcCalls:
+class RpcCalls(_Calls):
     """The same calls over JSON-RPC (``/web/dataset/call_kw``), as the web
     client or a script sends them, logged in as the user (mix into an
     ``HttpCase``). A refused call raises ``RpcError``: a ``JsonRpcException``

@@ -7,7 +7,16 @@ import psycopg2.errors
 
 from odoo import Command, api, fields
 from odoo.exceptions import UserError
+from odoo.http import _request_stack
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tests import TransactionCase, tagged
+
+
+class _RequestOnItsLastTry:
+    """Stands for an HTTP request (``odoo.http.request``) whose earlier tries
+    failed to serialise: its next failure is its last."""
+
+    _ar_serialization_tries = MAX_TRIES_ON_CONCURRENCY_FAILURE - 1
 
 
 class _CommittingCase(TransactionCase):
@@ -84,12 +93,17 @@ class TestConcurrentConfirmation(_CommittingCase):
 
         self.addCleanup(self._committed, restore)
 
-    def test_second_confirmation_waits_then_sees_the_first(self):
+    def _race(self, request=None):
+        """Confirm the first order and, while its transaction is open, the
+        second in another: {"second": what became of it}. With ``request``,
+        the second runs as part of that HTTP request."""
         first_id, second_id = self.order_ids
         outcome = {}
         started = threading.Event()
 
         def confirm_second():
+            if request:
+                _request_stack.push(request)
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, self.env.uid, {})
                 started.set()
@@ -99,23 +113,34 @@ class TestConcurrentConfirmation(_CommittingCase):
                     outcome["second"] = "confirmed"
                 except psycopg2.errors.SerializationFailure:
                     outcome["second"] = "serialization failure"
+                except UserError as error:
+                    outcome["second"] = str(error)
                 except Exception as error:
                     outcome["second"] = repr(error)
+                finally:
+                    if request:
+                        _request_stack.pop()
 
-        with self.registry.cursor() as cr1:
-            env1 = api.Environment(cr1, self.env.uid, {})
-            env1["sale.order"].browse(first_id).action_confirm()
-            # The first transaction holds the customer; the second one starts now.
-            thread = threading.Thread(target=confirm_second)
-            thread.start()
-            started.wait(10)
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second confirmation should wait")
-            cr1.commit()  # pylint: disable=invalid-commit
-        thread.join(30)
-        # Odoo retries a request that failed to serialise: the retry sees the
-        # first order and refuses the second.
-        self.assertEqual(outcome.get("second"), "serialization failure")
+        with self.assertNoLogs("odoo.sql_db", "ERROR"):
+            with self.registry.cursor() as cr1:
+                env1 = api.Environment(cr1, self.env.uid, {})
+                env1["sale.order"].browse(first_id).action_confirm()
+                # The first transaction holds the customer; the second starts now.
+                thread = threading.Thread(target=confirm_second)
+                thread.start()
+                started.wait(10)
+                time.sleep(1.0)
+                self.assertTrue(thread.is_alive(), "the second should wait")
+                cr1.commit()  # pylint: disable=invalid-commit
+            thread.join(30)
+        return outcome
+
+    def test_second_confirmation_waits_then_sees_the_first(self):
+        # Odoo retries a request that failed to serialise (quietly: no error
+        # logged for an expected failure): the retry sees the first order and
+        # refuses the second.
+        self.assertEqual(self._race().get("second"), "serialization failure")
+        second_id = self.order_ids[1]
 
         def retry(env):
             with self.assertRaisesRegex(UserError, "credit limit"):
@@ -123,6 +148,19 @@ class TestConcurrentConfirmation(_CommittingCase):
             return env["sale.order"].browse(self.order_ids).mapped("state")
 
         self.assertEqual(self._committed(retry), ["sale", "draft"])
+
+    def test_last_try_says_so_in_words(self):
+        """When the request has used its tries, the user reads what happened
+        instead of PostgreSQL's error, and nothing is confirmed."""
+        request = _RequestOnItsLastTry()
+        second = self._race(request).get("second")
+        self.assertIn("confirmed at the same moment", second)
+        self.assertIn("try again", second)
+
+        def states(env):
+            return env["sale.order"].browse(self.order_ids).mapped("state")
+
+        self.assertEqual(self._committed(states), ["sale", "draft"])
 
 
 @tagged("post_install", "-at_install")

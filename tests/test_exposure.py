@@ -8,8 +8,8 @@ from .common import ArCommon
 @tagged("post_install", "-at_install")
 class TestExposure(ArCommon):
     def test_check_leaves_odoo_credit_to_invoice_fresh(self):
-        """The confirmation check reads Odoo's credit_to_invoice; once the order
-        is confirmed, Odoo's figure includes it without any invalidation."""
+        """The confirmation check leaves Odoo's credit_to_invoice as it is: once
+        the order is confirmed, Odoo's figure includes it."""
         order = self._order(self.customer, 400.0)
         order.action_confirm()
         self.assertEqual(self.customer.credit_to_invoice, 400.0)
@@ -59,6 +59,103 @@ class TestExposure(ArCommon):
         self.assertRecordValues(
             self.customer,
             [{"ar_to_invoice": 400.0, "ar_draft_invoiced": 0.0, "ar_exposure": 400.0}],
+        )
+
+    def _goods(self, policy, taxes=None):
+        return self._create_product(
+            name=f"Crate ({policy})",
+            lst_price=100.0,
+            taxes_id=[Command.set((taxes or self.env["account.tax"]).ids)],
+            invoice_policy=policy,
+            is_storable=True,
+        )
+
+    def _ordered(self, product, quantity, price=100.0):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    def _figures(self):
+        partner = self.customer.with_company(self.company)
+        partner.invalidate_recordset()
+        return partner
+
+    def test_every_order_counts_until_invoiced(self):
+        """Goods invoiced on delivery count before they are delivered; once
+        part is delivered and invoiced, that part is a receivable."""
+        self.customer.credit_limit = 100000.0
+        order = self._ordered(self._goods("delivery"), 10)
+        self.assertRecordValues(
+            self._figures(), [{"ar_to_invoice": 1000.0, "ar_exposure": 1000.0}]
+        )
+        self.assertEqual(self.customer.credit_to_invoice, 0.0)  # Odoo's, untouched
+        picking = order.picking_ids
+        picking.move_ids.quantity = 4
+        picking.with_context(skip_backorder=True).button_validate()
+        order._create_invoices().action_post()
+        self.assertRecordValues(
+            self._figures(),
+            [{"ar_receivable": 400.0, "ar_to_invoice": 600.0, "ar_exposure": 1000.0}],
+        )
+
+    def test_taxes_and_currency_of_what_is_left(self):
+        self.customer.credit_limit = 100000.0
+        self._ordered(self._goods("order", self.tax_sale_a), 10)  # 1,000 + 15 %
+        self.assertEqual(self._figures().ar_to_invoice, 1150.0)
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "EUR", "currency_id": eur.id}
+        )
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self._goods("order").id,
+                            "product_uom_qty": 1,
+                            "price_unit": 500.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        self.assertEqual(order.currency_id, eur)
+        self.assertEqual(self._figures().ar_to_invoice, 1150.0 + 250.0)
+
+    def test_down_payment_counts_once(self):
+        self.customer.credit_limit = 100000.0
+        order = self._ordered(self._goods("order"), 10)
+        self.env["sale.advance.payment.inv"].with_context(
+            active_model="sale.order", active_ids=order.ids
+        ).create(
+            {"advance_payment_method": "percentage", "amount": 30}
+        ).create_invoices()
+        order.invoice_ids.action_post()
+        self.assertRecordValues(
+            self._figures(),
+            [{"ar_receivable": 300.0, "ar_to_invoice": 700.0, "ar_exposure": 1000.0}],
+        )
+        final = order._create_invoices(final=True)
+        final.action_post()
+        self.assertRecordValues(
+            self._figures(),
+            [{"ar_receivable": 1000.0, "ar_to_invoice": 0.0, "ar_exposure": 1000.0}],
         )
 
     def test_foreign_currency_in_company_currency(self):

@@ -297,6 +297,34 @@ class TestMetrics(ArInstrumentCommon):
         self.assertEqual(row.paid_count, 8)
         self.assertFalse(row.dirty)
 
+    def test_payment_during_the_run_is_not_lost(self):
+        """The full run reads every customer's figures first, then writes them
+        batch by batch. A payment posted meanwhile for a customer of a later
+        batch flags it; writing that batch's (older) figures must leave the
+        flag, so that the next hourly run takes the payment."""
+        early = self.env["res.partner"].create({"name": "Aardvark", "is_company": True})
+        late = self.env["res.partner"].create({"name": "Zebra", "is_company": True})
+        self._inv(early, 500.0, days_old=40)
+        invoice = self._inv(late, 800.0, days_old=40)
+        Metrics = type(self.env["ar.partner.metrics"])
+        score = Metrics._score
+        paid = []
+
+        def pay_during_the_run(metrics, company, rows, today):
+            if not paid:  # while the first batch is scored
+                paid.append(self._pay_on(invoice, 800.0, 0))
+            return score(metrics, company, rows, today)
+
+        with patch.object(Metrics, "_score", pay_during_the_run):
+            self.env["ar.partner.metrics"]._run(companies=self.company, batch_size=1)
+        self.assertTrue(paid)
+        row = self._metrics(late)
+        self.assertEqual(row.open_amount, 800.0, "the run wrote what it had read")
+        self.assertTrue(row.dirty, "and left the customer flagged")
+        self.assertFalse(self._metrics(early).dirty)
+        self._run(incremental=True)
+        self.assertRecordValues(row, [{"open_amount": 0.0, "dirty": False}])
+
     def test_warning_digest_to_credit_managers(self):
         self.manager.email = "credit.manager@example.com"
         self._sliding_customer()

@@ -94,6 +94,10 @@ class TestReturn(ArInstrumentCommon):
         self.assertEqual(sale_line.qty_invoiced, 6.0)
         self.assertEqual(self._receivable_balance(self.shop), 759.0)
         self.assertBalanced(credit_note)
+        # what came back is not left to invoice: the exposure went down
+        shop = self.shop.with_company(self.company)
+        shop.invalidate_recordset()
+        self.assertRecordValues(shop, [{"ar_to_invoice": 0.0, "ar_exposure": 759.0}])
 
     def test_second_return_cannot_exceed_what_is_left(self):
         invoice = self._delivered_invoice(10.0)

@@ -10,7 +10,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
-from .common import OrmCalls, RpcCalls, RpcError
+from .common import OrmCalls, RpcCalls
 from .common_instruments import ArInstrumentCommon
 
 
@@ -21,21 +21,6 @@ class SeparationScenarios:
     def setUpClass(cls):
         super().setUpClass()
         cls.advertising = cls.company_data["default_account_expense"]
-
-    def assertRefused(self, error, call, *args, **kwargs):
-        """The call raises ``error`` (over RPC: answers with it), and nothing it
-        did is kept. Returns the message the user reads."""
-        try:
-            with self.env.cr.savepoint():
-                call(*args, **kwargs)
-        except RpcError as caught:
-            self.assertEqual(caught.args[0], f"odoo.exceptions.{error.__name__}")
-            return caught.message
-        except error as caught:
-            return str(caught)
-        finally:
-            self.env.invalidate_all()
-        self.fail(f"{error.__name__} not raised")
 
     # ------------------------------------------------------------------
     # Documents, made by the Controller through the same channel
