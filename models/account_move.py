@@ -4,6 +4,7 @@ from odoo.tools import SQL
 
 from . import paid_facts
 from .ar_workflow_guard import check_workflow_fields
+from .res_partner import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
 
 
 class AccountMove(models.Model):
@@ -25,6 +26,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups=HOLD_GROUPS,
     )
     ar_return_id = fields.Many2one(
         "ar.return",
@@ -32,6 +34,7 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups=HOLD_GROUPS,
     )
     ar_predicted_pay_date = fields.Date(
         string="Predicted Payment",
@@ -39,9 +42,15 @@ class AccountMove(models.Model):
         copy=False,
         help="When the customer is expected to pay, from its promise, its payment "
         "plan or its history for invoices of this size (nightly run).",
+        groups=CREDIT_GROUPS,
     )
     ar_barter_id = fields.Many2one(
-        "ar.barter", string="Barter", readonly=True, copy=False, index="btree_not_null"
+        "ar.barter",
+        string="Barter",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=HOLD_GROUPS,
     )
     # How the invoice was paid (see paid_facts): stored for the nightly
     # metrics, kept current by the reconciliation hooks, in company currency.
@@ -50,6 +59,7 @@ class AccountMove(models.Model):
         currency_field="company_currency_id",
         readonly=True,
         copy=False,
+        groups=ACCOUNTING_GROUPS,
     )
     ar_paid_date = fields.Date(
         string="Paid On (weighted)",
@@ -57,6 +67,7 @@ class AccountMove(models.Model):
         copy=False,
         help="The dates of the payments of this invoice, weighted by their "
         "amounts (credit notes and settlements excluded).",
+        groups=ACCOUNTING_GROUPS,
     )
     ar_paid_days_weighted = fields.Float(
         string="Amount x Days to Pay",
@@ -65,6 +76,7 @@ class AccountMove(models.Model):
         copy=False,
         help="Technical: the amount paid by payments times the days from the "
         "invoice date to the weighted payment date.",
+        groups=ACCOUNTING_GROUPS,
     )
     ar_late_days_weighted = fields.Float(
         string="Amount x Days Late",
@@ -73,24 +85,28 @@ class AccountMove(models.Model):
         copy=False,
         help="Technical: the amount paid by payments times the days from the "
         "due date to the weighted payment date (0 when on time).",
+        groups=ACCOUNTING_GROUPS,
     )
     ar_credited_amount = fields.Monetary(
         string="Paid by Credit Notes",
         currency_field="company_currency_id",
         readonly=True,
         copy=False,
+        groups=ACCOUNTING_GROUPS,
     )
     ar_other_amount = fields.Monetary(
         string="Settled Otherwise",
         currency_field="company_currency_id",
         readonly=True,
         copy=False,
+        groups=ACCOUNTING_GROUPS,
     )
     ar_last_reconciled = fields.Date(
         string="Last Reconciled",
         readonly=True,
         copy=False,
         help="Date of the invoice's latest partial reconciliation.",
+        groups=ACCOUNTING_GROUPS,
     )
 
     def init(self):

@@ -1,9 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .res_partner import MANAGER_GROUP
+from .res_partner import COLLECTOR_GROUP, MANAGER_GROUP
 
-COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
 # The states of an instrument that posts in one step once approved.
 SETTLE_STATES = [
     ("draft", "Draft"),
@@ -46,6 +45,7 @@ class ArInstrumentMixin(models.AbstractModel):
         "invoice_ids",
         "date",
     )
+    _ar_date_fields = {"date": "accounting"}
 
     date = fields.Date(
         required=True,

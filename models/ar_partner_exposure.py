@@ -51,27 +51,6 @@ class ArPartnerExposure(models.Model):
             """
             )
         )
-        # Confirmed orders that may still have something to invoice, by invoice
-        # address, and draft customer invoices by customer: what the amount to
-        # invoice reads (res.partner._ar_to_invoice).
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE INDEX IF NOT EXISTS ar_sale_order_to_invoice_idx
-                ON sale_order (partner_invoice_id)
-             WHERE state = 'sale' AND invoice_status != 'invoiced'
-            """
-            )
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE INDEX IF NOT EXISTS ar_move_draft_customer_idx
-                ON account_move (commercial_partner_id)
-             WHERE state = 'draft' AND move_type IN ('out_invoice', 'out_refund')
-            """
-            )
-        )
 
     def _store(self, company, today, rows):
         """Upsert rows, as ``res.partner._ar_open_items`` makes them, computed for

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from . import plan_schedule
 from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_workflow_guard import DATE_WINDOW_YEARS
 from .res_partner import MANAGER_GROUP
 
 FREQUENCIES = [
@@ -13,9 +14,6 @@ FREQUENCIES = [
     ("monthly", "Monthly"),
     ("quarterly", "Quarterly"),
 ]
-# Ten years of monthly installments; more is a typing error, and would make
-# the schedule (one line per installment) as long as asked.
-MAX_INSTALLMENTS = 120
 
 SCHEDULE_FIELDS = (
     "amount_total",
@@ -52,6 +50,10 @@ class ArPaymentPlan(models.Model):
         "line_ids",
         *(name for name in SCHEDULE_FIELDS if name != "amount_total"),
     )
+    _ar_date_fields = {
+        "first_date": DATE_WINDOW_YEARS,
+        "down_payment_date": DATE_WINDOW_YEARS,
+    }
 
     invoice_ids = fields.Many2many(
         "account.move",
@@ -164,12 +166,12 @@ class ArPaymentPlan(models.Model):
                 raise ValidationError(
                     self.env._("A payment plan needs at least one installment.")
                 )
-            if plan.installment_count > MAX_INSTALLMENTS:
+            if plan.installment_count > plan_schedule.MAX_INSTALLMENTS:
                 raise ValidationError(
                     self.env._(
                         "A payment plan has at most %(max)s installments; "
                         "%(count)s were asked for.",
-                        max=MAX_INSTALLMENTS,
+                        max=plan_schedule.MAX_INSTALLMENTS,
                         count=plan.installment_count,
                     )
                 )
@@ -273,7 +275,7 @@ class ArPaymentPlan(models.Model):
         self.ensure_one()
         if not (
             self.first_date
-            and 0 < self.installment_count <= MAX_INSTALLMENTS
+            and 0 < self.installment_count <= plan_schedule.MAX_INSTALLMENTS
             and self.frequency
         ):
             return []  # the constraint says why

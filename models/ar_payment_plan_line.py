@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 
+from . import plan_schedule
+from .ar_workflow_guard import DATE_WINDOW_YEARS
+
 
 class ArPaymentPlanLine(models.Model):
     _name = "ar.payment.plan.line"
@@ -8,6 +11,11 @@ class ArPaymentPlanLine(models.Model):
     _order = "plan_id, date_due, sequence, id"
     _ar_workflow_fields = ("amount_paid",)
     _ar_document_field = "plan_id"
+    # as far as the last installment of the longest schedule, monthly from a
+    # first installment as far ahead as allowed
+    _ar_date_fields = {
+        "date_due": DATE_WINDOW_YEARS + plan_schedule.MAX_INSTALLMENTS // 12 + 1
+    }
 
     plan_id = fields.Many2one(
         "ar.payment.plan", required=True, index=True, ondelete="cascade"

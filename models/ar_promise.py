@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_workflow_guard import DATE_WINDOW_YEARS
 
 CHANNELS = [
     ("phone", "Phone"),
@@ -39,6 +40,7 @@ class ArPromise(models.Model):
         "promised_date",
     )
     _ar_editable_states = ("open",)
+    _ar_date_fields = {"promised_date": DATE_WINDOW_YEARS}
 
     invoice_ids = fields.Many2many(
         "account.move",

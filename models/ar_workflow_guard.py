@@ -1,5 +1,13 @@
-from odoo import api, models
-from odoo.exceptions import AccessError, UserError
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+# How far a date a user gives may be from today, in years: an accounting date
+# is at most this far back (and after the lock date) or ahead; a day planned
+# (a promised payment, a first installment) at most this far back, and ahead as
+# far as its field says.
+DATE_WINDOW_YEARS = 1
 
 
 def check_workflow_fields(records, names, workflow_fields):
@@ -19,6 +27,18 @@ def check_workflow_fields(records, names, workflow_fields):
                 what=records._description,
             )
         )
+
+
+def _lock_date(company):
+    """The last day of ``company``'s books closed to the current user, for
+    what a sales document posts (None when nothing is locked)."""
+    company = company.sudo()
+    lock = max(
+        company.user_fiscalyear_lock_date or date.min,
+        company.user_hard_lock_date or date.min,
+        company.user_sale_lock_date or date.min,
+    )
+    return None if lock == date.min else lock
 
 
 class ArWorkflowGuard(models.AbstractModel):
@@ -43,6 +63,9 @@ class ArWorkflowGuard(models.AbstractModel):
     _ar_terms_fields = ()
     _ar_editable_states = ("draft",)
     _ar_document_field = None  # on a line: the field of its document
+    # Dates a user gives: field -> "accounting" (what is posted is dated so)
+    # or the years ahead a planned day may be.
+    _ar_date_fields = {}
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -52,6 +75,8 @@ class ArWorkflowGuard(models.AbstractModel):
             if key.startswith("default_")
         }
         self._ar_check_workflow_fields(set().union(defaults, *vals_list))
+        for vals in vals_list:
+            self._ar_check_input(vals)
         if self._ar_document_field:
             field = self._ar_document_field
             self[field].browse(
@@ -61,6 +86,7 @@ class ArWorkflowGuard(models.AbstractModel):
 
     def write(self, vals):
         self._ar_check_workflow_fields(vals)
+        self._ar_check_input(vals)
         if self._ar_document_field:
             if vals.keys() - set(self._ar_workflow_fields):
                 self[self._ar_document_field]._ar_check_terms_unlocked({"line_ids"})
@@ -75,6 +101,71 @@ class ArWorkflowGuard(models.AbstractModel):
 
     def _ar_check_workflow_fields(self, names):
         check_workflow_fields(self, names, self._ar_workflow_fields)
+
+    def _ar_check_input(self, vals):
+        """Before anything is written: no record 0, and dates within reach
+        (a year 1 or 9999 broke the chatter, the deadline arithmetic and the
+        books further down)."""
+        for name, value in vals.items():
+            field = self._fields.get(name)
+            if (
+                field
+                and field.type == "many2one"
+                and value is not False
+                and (value == 0 or value == "0")
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s: there is no record 0. Leave it empty or choose "
+                        "one.",
+                        field=field.string,
+                    )
+                )
+        for name, kind in self._ar_date_fields.items():
+            if vals.get(name):
+                self._ar_check_date(name, kind, vals)
+
+    def _ar_check_date(self, name, kind, vals):
+        field = self._fields[name]
+        try:
+            day = fields.Date.to_date(vals[name])
+        except (TypeError, ValueError):
+            raise ValidationError(
+                self.env._(
+                    "%(field)s: %(value)s is not a date; send it as YYYY-MM-DD.",
+                    field=field.string,
+                    value=vals[name],
+                )
+            ) from None
+        today = fields.Date.context_today(self)
+        back = today - timedelta(days=365 * DATE_WINDOW_YEARS)
+        if kind == "accounting":
+            ahead = DATE_WINDOW_YEARS
+            companies = (
+                self.env["res.company"].browse(vals["company_id"])
+                if vals.get("company_id")
+                else self.company_id or self.env.company
+            )
+            for company in companies:
+                lock = _lock_date(company)
+                if lock and lock + timedelta(days=1) > back:
+                    back = lock + timedelta(days=1)
+        else:
+            ahead = kind
+        latest = today + timedelta(days=365 * ahead)
+        if not back <= day <= latest:
+            raise ValidationError(
+                self.env._(
+                    "%(field)s of a %(what)s must be from %(earliest)s to %(latest)s "
+                    "(after the books' lock date, and not years away): %(day)s is "
+                    "not.",
+                    field=field.string,
+                    what=self._description,
+                    earliest=back,
+                    latest=latest,
+                    day=day,
+                )
+            )
 
     def _ar_check_terms_unlocked(self, names):
         """Refuse to change the terms of records no longer editable."""

@@ -10,6 +10,10 @@ from calendar import monthrange
 
 from dateutil.relativedelta import relativedelta
 
+# Ten years of monthly installments; more is a typing error, and would make
+# the schedule (one line per installment) as long as asked.
+MAX_INSTALLMENTS = 120
+
 FREQUENCIES = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),

@@ -9,6 +9,7 @@ from odoo.tools import SQL, format_amount
 from . import credit_rules
 
 MANAGER_GROUP = "account_receivable_management.group_ar_manager"
+COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
 # Partner fields only a Credit Manager may change.
 CREDIT_FIELDS = {
     "credit_limit",
@@ -31,7 +32,13 @@ DOCUMENT_COUNTS = {
     "ar_return_count": "ar.return",
     "ar_barter_count": "ar.barter",
 }
+# Who reads which part of a customer's credit file (README, access matrix):
+# the hold and its reasons every employee, to explain a blocked order; the
+# exposure figures accounting; the assessment (policy, promises, documents,
+# collector, metrics, risk) the credit team. Never a portal user.
+HOLD_GROUPS = "base.group_user"
 ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+CREDIT_GROUPS = COLLECTOR_GROUP
 
 
 def _exposure_amount(string):
@@ -53,6 +60,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Leave empty to follow the company's default credit policy.",
+        groups=CREDIT_GROUPS,
     )
     ar_credit_change_reason = fields.Char(
         string="Reason for the Change",
@@ -60,6 +68,7 @@ class ResPartner(models.Model):
         inverse="_inverse_ar_credit_change_reason",
         help="Why the credit limit or the credit policy changes: written in the "
         "chatter with the change, never stored on the customer.",
+        groups=CREDIT_GROUPS,
     )
     ar_credit_hold = fields.Boolean(
         string="On Credit Hold",
@@ -67,45 +76,70 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="New sales orders of this customer cannot be confirmed in this company.",
+        groups=HOLD_GROUPS,
     )
     ar_hold_since = fields.Datetime(
-        string="On Hold Since", company_dependent=True, readonly=True, copy=False
+        string="On Hold Since",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        groups=HOLD_GROUPS,
     )
     ar_hold_reason_ids = fields.Many2many(
         "ar.hold",
         string="Hold Reasons",
         compute="_compute_ar_hold_reason_ids",
+        groups=HOLD_GROUPS,
     )
     ar_hold_ids = fields.One2many(
         "ar.hold",
         "partner_id",
         string="Hold History",
         context={"active_test": False},
+        groups=HOLD_GROUPS,
     )
     # Promises to pay, per company (written when promises are judged).
     ar_promise_kept_count = fields.Integer(
-        string="Promises Kept", company_dependent=True, readonly=True, copy=False
+        string="Promises Kept",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
     )
     ar_promise_broken_count = fields.Integer(
-        string="Promises Broken", company_dependent=True, readonly=True, copy=False
+        string="Promises Broken",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
     )
     ar_last_broken_promise_date = fields.Date(
-        string="Last Broken Promise", company_dependent=True, readonly=True, copy=False
+        string="Last Broken Promise",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
     )
     ar_promise_open_count = fields.Integer(
-        string="Open Promises", compute="_compute_ar_promise_open_count"
+        string="Open Promises",
+        compute="_compute_ar_promise_open_count",
+        groups=CREDIT_GROUPS,
     )
     ar_plan_count = fields.Integer(
-        string="Payment Plans", compute="_compute_ar_document_counts"
+        string="Payment Plans",
+        compute="_compute_ar_document_counts",
+        groups=CREDIT_GROUPS,
     )
     ar_settlement_count = fields.Integer(
-        string="Settlements", compute="_compute_ar_document_counts"
+        string="Settlements",
+        compute="_compute_ar_document_counts",
+        groups=CREDIT_GROUPS,
     )
     ar_return_count = fields.Integer(
-        string="Returns", compute="_compute_ar_document_counts"
+        string="Returns", compute="_compute_ar_document_counts", groups=CREDIT_GROUPS
     )
     ar_barter_count = fields.Integer(
-        string="Barters", compute="_compute_ar_document_counts"
+        string="Barters", compute="_compute_ar_document_counts", groups=CREDIT_GROUPS
     )
     ar_collector_id = fields.Many2one(
         "res.users",
@@ -114,6 +148,7 @@ class ResPartner(models.Model):
         domain="[('share', '=', False)]",
         help="Who follows this customer's payments in this company: early "
         "warnings go to them.",
+        groups=CREDIT_GROUPS,
     )
     # Payment metrics and risk score of the current company (nightly run).
     ar_metrics_id = fields.Many2one(
@@ -121,31 +156,44 @@ class ResPartner(models.Model):
         string="Payment Metrics",
         compute="_compute_ar_metrics_id",
         search="_search_ar_metrics_id",
+        groups=CREDIT_GROUPS,
     )
     ar_risk_score = fields.Float(
-        related="ar_metrics_id.risk_score", string="Risk Score"
+        related="ar_metrics_id.risk_score", string="Risk Score", groups=CREDIT_GROUPS
     )
     ar_risk_grade = fields.Selection(
-        related="ar_metrics_id.risk_grade", string="Risk Grade"
+        related="ar_metrics_id.risk_grade", string="Risk Grade", groups=CREDIT_GROUPS
     )
     ar_risk_explanation = fields.Text(
-        related="ar_metrics_id.risk_explanation", string="Why This Score"
+        related="ar_metrics_id.risk_explanation",
+        string="Why This Score",
+        groups=CREDIT_GROUPS,
     )
     ar_avg_days_to_pay = fields.Float(
-        related="ar_metrics_id.avg_days_to_pay", string="Avg Days to Pay"
+        related="ar_metrics_id.avg_days_to_pay",
+        string="Avg Days to Pay",
+        groups=CREDIT_GROUPS,
     )
     ar_avg_days_late = fields.Float(
-        related="ar_metrics_id.avg_days_late", string="Avg Days Late"
+        related="ar_metrics_id.avg_days_late",
+        string="Avg Days Late",
+        groups=CREDIT_GROUPS,
     )
     ar_on_time_share = fields.Float(
-        related="ar_metrics_id.on_time_share", string="Paid on Time"
+        related="ar_metrics_id.on_time_share",
+        string="Paid on Time",
+        groups=CREDIT_GROUPS,
     )
     ar_trend_days = fields.Float(
-        related="ar_metrics_id.trend_days", string="Trend (days)"
+        related="ar_metrics_id.trend_days", string="Trend (days)", groups=CREDIT_GROUPS
     )
-    ar_dso = fields.Float(related="ar_metrics_id.dso", string="DSO")
+    ar_dso = fields.Float(
+        related="ar_metrics_id.dso", string="DSO", groups=CREDIT_GROUPS
+    )
     # Exposure breakdown, in the current company's currency.
-    ar_currency_id = fields.Many2one("res.currency", compute="_compute_ar_currency_id")
+    ar_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_ar_currency_id", groups=ACCOUNTING_GROUPS
+    )
     ar_credit_limit = _exposure_amount("Credit Limit in Force")
     ar_receivable = _exposure_amount("Open Receivables")
     ar_to_invoice = _exposure_amount("Sales to Invoice")
@@ -912,139 +960,35 @@ class ResPartner(models.Model):
         return dict(rows)
 
     def _ar_to_invoice(self, company, partner_ids):
-        """{partner id: what the confirmed orders these customers pay for
-        (by invoice address) still have to invoice}, in company currency,
-        taxes included, in one query.
-
-        Every order counts, whatever its products' invoicing policy: a line
-        counts what was ordered (less what came back for a refund, or what was
-        delivered when more) less what posted invoices and credit notes of it
-        invoiced; a down payment counts against its order. Odoo's
-        ``credit_to_invoice`` counts what can be invoiced now only, nothing for
-        goods invoiced on delivery and not delivered yet. Draft invoices of an
-        order leave its lines to invoice (they are not receivables yet)."""
+        """{partner id: what the confirmed orders these customers pay for (by
+        invoice address) still have to invoice}, in company currency, taxes
+        included: the orders' stored ``ar_amount_to_invoice``, in one query
+        over the orders that have some (a partial index holds them only)."""
         if not partner_ids:
             return {}
         self.env["sale.order"].flush_model(
-            ["state", "invoice_status", "partner_invoice_id", "company_id"]
-        )
-        self.env["sale.order.line"].flush_model(
-            [
-                "product_uom_qty",
-                "qty_delivered",
-                "price_total",
-                "is_downpayment",
-                "display_type",
-                "product_uom",
-            ]
-        )
-        self.env["account.move"].flush_model(
-            ["state", "move_type", "commercial_partner_id"]
-        )
-        self.env["account.move.line"].flush_model(
-            [
-                "move_id",
-                "quantity",
-                "product_uom_id",
-                "balance",
-                "price_total",
-                "price_subtotal",
-                "parent_state",
-                "sale_line_ids",
-            ]
-        )
-        self.env["stock.move"].flush_model(
-            ["state", "quantity", "to_refund", "origin_returned_move_id"]
+            ["ar_amount_to_invoice", "partner_invoice_id", "company_id"]
         )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """
-            WITH orders AS (
-                SELECT so.id, payer.commercial_partner_id AS partner_id,
-                       COALESCE(NULLIF(so.currency_rate, 0), 1) AS rate
-                  FROM sale_order so
-                  JOIN res_partner payer ON payer.id = so.partner_invoice_id
-                 WHERE so.state = 'sale'
-                   AND so.company_id IN (
-                       SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
-                   AND so.partner_invoice_id IN (
-                       SELECT id FROM res_partner
-                        WHERE commercial_partner_id = ANY(%(partners)s))
-                   -- an order fully invoiced has nothing left, unless part of
-                   -- its invoicing is still a draft
-                   AND (so.invoice_status != 'invoiced' OR so.id IN (
-                       SELECT sol.order_id
-                         FROM account_move draft
-                         JOIN account_move_line aml ON aml.move_id = draft.id
-                         JOIN sale_order_line_invoice_rel rel
-                           ON rel.invoice_line_id = aml.id
-                         JOIN sale_order_line sol ON sol.id = rel.order_line_id
-                        WHERE draft.state = 'draft'
-                          AND draft.move_type IN ('out_invoice', 'out_refund')
-                          AND draft.commercial_partner_id = ANY(%(partners)s)))
-            ), invoiced AS (
-                -- posted invoice lines of the orders' lines, in the order
-                -- line's unit and in company currency (taxes included)
-                SELECT rel.order_line_id,
-                       SUM(CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
-                           * aml.quantity * COALESCE(
-                               order_uom.factor / NULLIF(line_uom.factor, 0), 1))
-                           AS quantity,
-                       SUM(-aml.balance * COALESCE(
-                           aml.price_total / NULLIF(aml.price_subtotal, 0), 1))
-                           AS amount
-                  FROM orders o
-                  JOIN sale_order_line sol ON sol.order_id = o.id
-                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = sol.id
-                  JOIN account_move_line aml ON aml.id = rel.invoice_line_id
-                  JOIN account_move m ON m.id = aml.move_id
-                  -- down payments have no unit
-                  LEFT JOIN uom_uom order_uom ON order_uom.id = sol.product_uom
-                  LEFT JOIN uom_uom line_uom ON line_uom.id = aml.product_uom_id
-                 WHERE aml.parent_state = 'posted'
-              GROUP BY rel.order_line_id
-            ), returned AS (
-                -- goods sent back for a refund: no longer to invoice
-                SELECT sm.sale_line_id,
-                       SUM(sm.quantity / move_uom.factor * order_uom.factor)
-                           AS quantity
-                  FROM orders o
-                  JOIN sale_order_line sol ON sol.order_id = o.id
-                  JOIN uom_uom order_uom ON order_uom.id = sol.product_uom
-                  JOIN stock_move sm ON sm.sale_line_id = sol.id
-                  JOIN uom_uom move_uom ON move_uom.id = sm.product_uom
-                 WHERE sm.state = 'done' AND sm.to_refund
-                   AND sm.origin_returned_move_id IS NOT NULL
-              GROUP BY sm.sale_line_id
-            ), per_order AS (
-                SELECT o.partner_id, o.id,
-                       SUM(CASE
-                           WHEN sol.is_downpayment THEN -COALESCE(inv.amount, 0)
-                           WHEN sol.product_uom_qty > 0 THEN GREATEST(
-                               GREATEST(
-                                   sol.product_uom_qty - COALESCE(ret.quantity, 0),
-                                   sol.qty_delivered)
-                               - COALESCE(inv.quantity, 0), 0)
-                               * sol.price_total / sol.product_uom_qty / o.rate
-                           ELSE 0 END) AS left_to_invoice
-                  FROM orders o
-                  JOIN sale_order_line sol ON sol.order_id = o.id
-                  LEFT JOIN invoiced inv ON inv.order_line_id = sol.id
-                  LEFT JOIN returned ret ON ret.sale_line_id = sol.id
-                 WHERE sol.display_type IS NULL
-              GROUP BY o.partner_id, o.id
-            )
-            SELECT partner_id, SUM(GREATEST(left_to_invoice, 0))
-              FROM per_order
-          GROUP BY partner_id
+            SELECT payer.commercial_partner_id, SUM(so.ar_amount_to_invoice)
+              FROM sale_order so
+              JOIN res_partner payer ON payer.id = so.partner_invoice_id
+             WHERE so.ar_amount_to_invoice != 0
+               AND so.partner_invoice_id IN (
+                   SELECT id FROM res_partner
+                    WHERE commercial_partner_id = ANY(%(partners)s))
+               AND so.company_id IN (
+                   SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
+          GROUP BY payer.commercial_partner_id
             """,
                 root_path=f"{company.root_id.parent_path}%",
                 partners=list(partner_ids),
             )
         )
-        currency = company.currency_id
-        return {pid: currency.round(amount) for pid, amount in rows}
+        return dict(rows)
 
     def _ar_reason_text(self, reason, company, including=""):
         """One line that says why, with the figures, in the company currency."""
@@ -1270,8 +1214,7 @@ class ResPartner(models.Model):
             SELECT partner_id FROM ar_hold WHERE active AND company_id = %(company)s
             UNION
             SELECT so.partner_invoice_id FROM sale_order so
-             WHERE so.company_id = %(company)s AND so.state = 'sale'
-               AND so.invoice_status != 'invoiced'
+             WHERE so.company_id = %(company)s AND so.ar_amount_to_invoice != 0
             """,
                 company=company.id,
             )

@@ -7,7 +7,7 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
-from .res_partner import MANAGER_GROUP
+from .res_partner import HOLD_GROUPS, MANAGER_GROUP
 
 OVERRIDE_FIELDS = {
     "ar_override_amount",
@@ -40,21 +40,42 @@ class SaleOrder(models.Model):
         copy=False,
         help="A Credit Manager approved confirming this order up to this total "
         "despite the customer's credit hold.",
+        groups=HOLD_GROUPS,
     )
     ar_override_currency_id = fields.Many2one(
-        "res.currency", string="Approved Currency", readonly=True, copy=False
+        "res.currency",
+        string="Approved Currency",
+        readonly=True,
+        copy=False,
+        groups=HOLD_GROUPS,
     )
     ar_override_user_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False
+        "res.users", string="Approved By", readonly=True, copy=False, groups=HOLD_GROUPS
     )
-    ar_override_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    ar_override_date = fields.Datetime(
+        string="Approved On", readonly=True, copy=False, groups=HOLD_GROUPS
+    )
     ar_override_reason = fields.Text(
-        string="Approval Reason", readonly=True, copy=False
+        string="Approval Reason", readonly=True, copy=False, groups=HOLD_GROUPS
+    )
+    ar_company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency", groups=HOLD_GROUPS
+    )
+    ar_amount_to_invoice = fields.Monetary(
+        string="Left to Invoice",
+        compute="_compute_ar_amount_to_invoice",
+        store=True,
+        currency_field="ar_company_currency_id",
+        groups=HOLD_GROUPS,
+        help="What this confirmed order still has to invoice, taxes included, in "
+        "the company currency: it counts in the exposure of the customer who pays "
+        "it, whatever its products' invoicing policy.",
     )
     ar_credit_block_message = fields.Text(
         string="Credit Block",
         compute="_compute_ar_credit_block_message",
         help="Why this quotation cannot be confirmed as it stands.",
+        groups=HOLD_GROUPS,
     )
 
     @api.depends(
@@ -71,6 +92,52 @@ class SaleOrder(models.Model):
                 order.ar_credit_block_message = (
                     order._origin._ar_credit_problem() or False
                 )
+
+    def init(self):
+        res = super().init()
+        # Confirmed orders with something left to invoice, by invoice address:
+        # what the exposure reads (res.partner._ar_to_invoice).
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE INDEX IF NOT EXISTS ar_sale_order_left_to_invoice_idx
+                ON sale_order (partner_invoice_id)
+                INCLUDE (company_id, ar_amount_to_invoice)
+             WHERE ar_amount_to_invoice != 0
+                """
+            )
+        )
+        return res
+
+    @api.depends(
+        "state",
+        "currency_rate",
+        "order_line.product_uom_qty",
+        "order_line.price_total",
+        "order_line.qty_delivered",
+        "order_line.qty_invoiced_posted",
+        "order_line.amount_invoiced",
+        "order_line.move_ids.state",
+        "order_line.move_ids.quantity",
+        "order_line.move_ids.to_refund",
+    )
+    def _compute_ar_amount_to_invoice(self):
+        """Per line, what was ordered (less what came back for a refund, or
+        what was delivered when more) less what posted invoices and credit
+        notes invoiced, at the line's price with taxes; a down payment invoiced
+        counts against its order. Odoo's own ``amount_to_invoice`` counts what
+        can be invoiced now only: nothing for goods invoiced on delivery and
+        not delivered yet. Draft invoices leave their lines to invoice: they
+        are no receivable yet."""
+        for order in self:
+            left = 0.0
+            if order.state == "sale":
+                for line in order.order_line.filtered(lambda x: not x.display_type):
+                    left += line._ar_left_to_invoice()
+            rate = order.currency_rate or 1.0
+            order.ar_amount_to_invoice = order.company_id.currency_id.round(
+                max(left, 0.0) / rate
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

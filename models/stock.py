@@ -1,6 +1,7 @@
 from odoo import fields, models
 
 from .ar_workflow_guard import check_workflow_fields
+from .res_partner import HOLD_GROUPS
 
 
 class StockMove(models.Model):
@@ -12,6 +13,7 @@ class StockMove(models.Model):
         string="Return Authorization Line",
         index="btree_not_null",
         readonly=True,
+        groups=HOLD_GROUPS,
     )
 
     # Written only: Odoo copies a return's moves and pickings when it splits
@@ -33,6 +35,7 @@ class StockPicking(models.Model):
         readonly=True,
         help="Backorders keep it, so a return received in parts is followed to "
         "the end.",
+        groups=HOLD_GROUPS,
     )
 
     def write(self, vals):

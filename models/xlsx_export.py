@@ -11,6 +11,7 @@ an autofilter below them, the rows, then a totals row whose cells are
 with its value so that a reader that does not compute formulas sees it too.
 """
 
+import base64
 import functools
 import io
 import itertools
@@ -31,23 +32,13 @@ CHUNK = 5000
 EXCEL_EPOCH = "1899-12-30"
 
 
-def download_action(env, filename, content, record=None):
-    """Store ``content`` (a workbook's bytes) as an attachment, of ``record``
-    when given, and return the action that downloads it."""
-    attachment = env["ir.attachment"].create(
-        {
-            "name": filename,
-            "raw": content,
-            "res_model": record._name if record else False,
-            "res_id": record.id if record else False,
-            "mimetype": XLSX_MIMETYPE,
-        }
+def download_action(env, filename, content):
+    """Keep ``content`` (a workbook's bytes) for the current user and return
+    the action that downloads it (see ``ar.export``)."""
+    export = env["ar.export"].create(
+        {"name": filename, "file": base64.b64encode(content)}
     )
-    return {
-        "type": "ir.actions.act_url",
-        "url": f"/web/content/{attachment.id}?download=true",
-        "target": "download",
-    }
+    return export._download_action()
 
 
 def money_format(currency):

@@ -1,5 +1,7 @@
+import base64
 import json
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 from odoo import Command, fields, models
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -146,7 +148,13 @@ class ArCommon(AccountTestInvoicingCommon):
         self.assertFalse(partner.ar_hold_reason_ids)
 
 
-def test_password(login):
+def exported_file(env, action):
+    """The bytes of the workbook an export action downloads (``ar.export``)."""
+    export_id = int(parse_qs(urlparse(action["url"]).query)["id"][0])
+    return base64.b64decode(env["ar.export"].browse(export_id).file)
+
+
+def password_of(login):
     """The password ``new_test_user`` gives a user created without one."""
     return login + "x" * (8 - len(login))
 
@@ -197,7 +205,7 @@ class RpcCalls(_Calls):
 
     def _call(self, user, model, method, *args, ids=None, **kwargs):
         if getattr(self, "_logged_in", None) != user:
-            self.authenticate(user.login, test_password(user.login))
+            self.authenticate(user.login, password_of(user.login))
             self._logged_in = user
         params = {
             "model": model,

@@ -9,17 +9,20 @@ says "may not" must raise ``AccessError`` (over RPC: answer with one), and
 leave nothing written.
 """
 
+import base64
 import pathlib
 import re
 from datetime import timedelta
 from functools import partial
+from urllib.parse import parse_qs, urlparse
 
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from .common import OrmCalls, RpcCalls
+from ..models.res_partner import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
+from .common import OrmCalls, RpcCalls, password_of
 from .common_instruments import ArInstrumentCommon
 
 README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
@@ -34,6 +37,21 @@ OPERATIONS = {"r": "read", "w": "write", "c": "create", "d": "delete"}
 # Odoo copies these with their link to a return when it splits them (backorders,
 # as the stock user): only writing the link is refused.
 COPIED_WITH_THEIR_LINKS = ("stock.move", "stock.picking")
+# The matrix's rows of res.partner fields: every ar_* field of the partner has
+# one of these groups (so a new field without groups= fails the test).
+PARTNER_FIELDS = {
+    "res.partner: hold fields": HOLD_GROUPS,
+    "res.partner: exposure fields": ACCOUNTING_GROUPS,
+    "res.partner: credit and risk fields": CREDIT_GROUPS,
+}
+# The core models the addon adds fields to: none without groups= either.
+EXTENDED_MODELS = (
+    "res.partner",
+    "sale.order",
+    "account.move",
+    "stock.picking",
+    "stock.move",
+)
 
 
 def read_matrix():
@@ -77,6 +95,14 @@ class _MatrixCase(ArInstrumentCommon):
             for label, groups in USERS.items()
         }
         cls.matrix = read_matrix()
+        # who owns the reports other users try to read
+        cls.other = new_test_user(
+            cls.env,
+            login="matrix_other",
+            groups=USERS["Controller"],
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
         cls.goods = cls._create_product(
             name="Boxed Kettle",
             lst_price=100.0,
@@ -157,10 +183,13 @@ class _MatrixCase(ArInstrumentCommon):
             "line_ids": [Command.create(self._barter_line_vals())],
         }
 
-    def _fixture(self, model):
+    def _fixture(self, model, user):
         """(record, values to write, values to create) for ``model``, the
-        record made by the superuser."""
+        record made by the superuser; a report or a wizard, which is its
+        user's own, made for ``user``."""
         env = self.env(su=True)
+        if self.env[model]._transient:
+            env = self.env(user=user, su=True)
         company = self.company
         if model == "ar.credit.policy":
             return self.other_policy, {"name": "Stricter"}, {"name": "New"}
@@ -244,6 +273,9 @@ class _MatrixCase(ArInstrumentCommon):
             report.action_show()
             line = env[model].search([("report_id", "=", report.id)], limit=1)
             return line, {"days": 1}, {"report_id": report.id}
+        if model == "ar.export":
+            vals = {"name": "risk.xlsx", "file": base64.b64encode(b"PK")}
+            return env[model].create(vals), {"name": "other.xlsx"}, vals
         if model == "ar.call.log":
             vals = {"partner_id": self.customer.id, "note": "Called, will pay"}
             return env[model].create(vals), {"note": "Called again"}, vals
@@ -257,7 +289,7 @@ class _MatrixCase(ArInstrumentCommon):
 
     def _crud(self, model, operation, user):
         """Make the call of one model cell as ``user``."""
-        record, write_vals, create_vals = self._fixture(model)
+        record, write_vals, create_vals = self._fixture(model, user)
         self.assertTrue(record, f"{model}: the fixture found no record")
         if operation == "r":
             rows = self._call(
@@ -354,12 +386,63 @@ class _MatrixCase(ArInstrumentCommon):
         elif label == "read the risk dashboard":
             data = call(user, "ar.dashboard", "get_data")
             self.assertIn("cards", data)
+        elif label == "read another user's aged receivables":
+            report = self._report_of_another_user()
+            domain = [("report_id", "=", report.id)]
+            if not call(user, "ar.aging.line", "search_read", domain, ["id"]):
+                # the lines are not found: is the report refused too?
+                call(user, "ar.aging.report", "read", ["date"], ids=report.ids)
+        elif label == "download another user's aged receivables workbook":
+            report = self._report_of_another_user()
+            action = report.with_user(self.other).action_export_xlsx()
+            self._download(user, action["url"])
         elif label == "write a document's state or workflow fields directly":
             refused = self._forge_workflow_fields(user)
             if all(refused.values()):
                 raise AccessError("every workflow field was refused")
         else:
             raise AssertionError(f"no test for the action {label!r}: add one")
+
+    def _report_of_another_user(self):
+        report = (
+            self.env["ar.aging.report"]
+            .with_user(self.other)
+            .create({"date": self.today})
+        )
+        report.action_show()
+        lines = self.env(su=True)["ar.aging.line"].search(
+            [("report_id", "=", report.id)]
+        )
+        self.assertTrue(lines)
+        return report
+
+    # ------------------------------------------------------------------
+    # Partner fields
+    # ------------------------------------------------------------------
+    def _partner_fields(self, row):
+        groups = PARTNER_FIELDS[row]
+        return [
+            name
+            for name, field in self.env["res.partner"]._fields.items()
+            if name.startswith("ar_") and field.groups == groups
+        ]
+
+    def _read_partner_fields(self, row, user):
+        """Read the fields of ``row`` on a customer ``user`` reads (a portal
+        user: its own): refused if any one of them is."""
+        partner = user.partner_id if user.share else self.customer
+        refused = []
+        for name in self._partner_fields(row):
+            outcome = self._succeeds(
+                partial(
+                    self._call, user, "res.partner", "read", [name], ids=partner.ids
+                )
+            )
+            refused.append(not outcome[0])
+        if any(refused) != all(refused):
+            raise AssertionError(f"{row}: some fields are read, some refused")
+        if all(refused):
+            raise AccessError(f"{row}: refused")
 
     # ------------------------------------------------------------------
     # Fields only a workflow sets
@@ -413,7 +496,7 @@ class _MatrixCase(ArInstrumentCommon):
         for model, name in self._guarded_fields():
             if model not in fixtures:
                 if model.startswith("ar."):
-                    record, _write_vals, create_vals = self._fixture(model)
+                    record, _write_vals, create_vals = self._fixture(model, user)
                 else:
                     record, create_vals = self._core_fixture(model)
                 fixtures[model] = record, create_vals
@@ -473,6 +556,10 @@ class _MatrixCase(ArInstrumentCommon):
                         (op, op in cell, partial(self._crud, row, op, user))
                         for op in OPERATIONS
                     ]
+                elif row in PARTNER_FIELDS:
+                    self.assertIn(cell, ("r", "—"), row)
+                    run = partial(self._read_partner_fields, row, user)
+                    checks = [("r", cell == "r", run)]
                 else:
                     self.assertIn(cell, ("✓", "—"), row)
                     checks = [(row, cell == "✓", partial(self._action, row, user))]
@@ -499,8 +586,26 @@ class TestAccessMatrixOrm(OrmCalls, _MatrixCase):
         }
         self.assertEqual(ours, {row for row in self.matrix if row.startswith("ar.")})
 
+    def test_every_field_added_to_a_core_model_has_groups(self):
+        in_matrix = set(PARTNER_FIELDS.values())
+        for model in EXTENDED_MODELS:
+            for name, field in self.env[model]._fields.items():
+                if not name.startswith("ar_"):
+                    continue
+                with self.subTest(model=model, field=name):
+                    self.assertTrue(field.groups, f"{model}.{name} has no groups")
+                    if model == "res.partner":
+                        self.assertIn(field.groups, in_matrix, name)
+        for row in PARTNER_FIELDS:
+            self.assertIn(row, self.matrix)
+            self.assertTrue(self._partner_fields(row), row)
+
     def test_matrix_through_the_orm(self):
         self._check_matrix()
+
+    def _download(self, user, url):
+        export_id = int(parse_qs(urlparse(url).query)["id"][0])
+        self.env["ar.export"].with_user(user).browse(export_id).read(["file"])
 
     def test_workflow_fields_refused_through_the_orm(self):
         self._check_workflow_fields()
@@ -510,6 +615,14 @@ class TestAccessMatrixOrm(OrmCalls, _MatrixCase):
 class TestAccessMatrixRpc(RpcCalls, _MatrixCase, HttpCase):
     def test_matrix_over_rpc(self):
         self._check_matrix()
+
+    def _download(self, user, url):
+        """GET the workbook as ``user`` logged in, as the browser does."""
+        self.authenticate(user.login, password_of(user.login))
+        self._logged_in = user
+        response = self.url_open(url)
+        if response.status_code != 200:
+            raise AccessError(f"{url}: HTTP {response.status_code}")
 
     def test_workflow_fields_refused_over_rpc(self):
         self._check_workflow_fields()

@@ -7,6 +7,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
+from .common import exported_file
 from .common_instruments import ArInstrumentCommon
 
 
@@ -316,10 +317,7 @@ class TestRiskReport(ArInstrumentCommon):
             .run()
         )
         self.assertEqual(action["target"], "download")
-        attachment = self.env["ir.attachment"].browse(
-            int(action["url"].split("/")[3].split("?")[0])
-        )
-        book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
+        book = openpyxl.load_workbook(io.BytesIO(exported_file(self.env, action)))
         sheet = book["Risk"]
         self.assertEqual(sheet["A1"].value, "Customer Risk")
         header = [cell.value for cell in sheet[6]]

@@ -251,6 +251,17 @@ class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
         self.env["ar.partner.metrics"]._run(companies=self.company_a)
         held_a = self.env["ar.hold"].search([("company_id", "=", self.company_a.id)])
         self.assertTrue(held_a)
+        # a Credit Manager of A shows A's aged receivables
+        report_a = (
+            self.env["ar.aging.report"]
+            .with_user(self.manager)
+            .create({"date": self.today, "company_id": self.company_a.id})
+        )
+        report_a.action_show()
+        lines_a = self.env(su=True)["ar.aging.line"].search(
+            [("report_id", "=", report_a.id)]
+        )
+        self.assertTrue(lines_a)
         self.env.flush_all()
         self.authenticate("ar_manager_b", "ar_manager_b_pw")
 
@@ -260,7 +271,13 @@ class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
                 {"model": model, "method": method, "args": args, "kwargs": kwargs},
             )
 
-        for model in ("ar.hold", "ar.partner.metrics", "ar.partner.exposure"):
+        for model in (
+            "ar.hold",
+            "ar.partner.metrics",
+            "ar.partner.exposure",
+            "ar.aging.report",
+            "ar.aging.line",
+        ):
             with self.subTest(model=model):
                 rows = call(model, "search_read", [[]], fields=["company_id"])
                 self.assertTrue(
@@ -268,6 +285,8 @@ class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
                 )
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             call("ar.hold", "read", [held_a.ids, ["reason"]])
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            call("ar.aging.line", "read", [lines_a.ids, ["amount"]])
         # Asking for company A in the context is refused, not obeyed.
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             call(

@@ -220,7 +220,7 @@ class ArAgingReport(models.TransientModel):
         """Download the report as an Excel workbook: summary and detail."""
         self.ensure_one()
         return xlsx_export.download_action(
-            self.env, self._xlsx_filename(), self._xlsx(), self
+            self.env, self._xlsx_filename(), self._xlsx()
         )
 
     def _xlsx_filename(self):
