@@ -132,6 +132,18 @@ class ArCreditPolicy(models.Model):
         "cuts, business changes) before a Credit Manager can activate them. 0 asks "
         "for them on every plan.",
     )
+    plan_fee_product_id = fields.Many2one(
+        "product.product",
+        string="Plan Fee Product",
+        check_company=True,
+        tracking=True,
+        domain="[('type', '=', 'service'), ('sale_ok', '=', True)]",
+        default=lambda self: self.env.ref(
+            "account_receivable_management.product_plan_fee", raise_if_not_found=False
+        ),
+        help="What a payment plan's fee is invoiced as: its income account and its "
+        "taxes (mapped by the customer's fiscal position) are the fee invoice's.",
+    )
     defaulted_plan_rule = fields.Boolean(
         string="Hold on Defaulted Plan",
         default=True,

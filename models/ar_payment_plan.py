@@ -68,7 +68,16 @@ class ArPaymentPlan(models.Model):
         store=True,
         help="What the invoices owed when the plan was made (frozen at activation).",
     )
-    fee = fields.Monetary(tracking=True, help="Invoiced to the customer on activation.")
+    fee = fields.Monetary(
+        tracking=True,
+        help="Invoiced to the customer on activation, as the policy's plan fee "
+        "product, before its taxes.",
+    )
+    fee_total = fields.Monetary(
+        string="Fee with Taxes",
+        compute="_compute_fee_total",
+        help="The fee invoice's total: the fee and the fee product's taxes.",
+    )
     amount_total = fields.Monetary(
         string="Plan Total", compute="_compute_amount_total", store=True, tracking=True
     )
@@ -137,10 +146,15 @@ class ArPaymentPlan(models.Model):
                 invoices = plan.invoice_ids - plan.fee_invoice_id
                 plan.amount_invoices = sum(invoices.mapped("amount_residual"))
 
-    @api.depends("amount_invoices", "fee")
+    @api.depends("fee", "partner_id", "company_id", "currency_id")
+    def _compute_fee_total(self):
+        for plan in self:
+            plan.fee_total = plan._fee_taxes()["total_included"] if plan.fee else 0.0
+
+    @api.depends("amount_invoices", "fee", "partner_id", "company_id", "currency_id")
     def _compute_amount_total(self):
         for plan in self:
-            plan.amount_total = plan.amount_invoices + plan.fee
+            plan.amount_total = plan.amount_invoices + plan.fee_total
 
     @api.depends(*SCHEDULE_FIELDS)
     def _compute_line_ids(self):
@@ -349,9 +363,52 @@ class ArPaymentPlan(models.Model):
                     )
                 )
 
-    def _invoice_fee(self):
-        """Invoice the plan fee and add it to the plan's invoices."""
+    def _fee_product(self):
+        """The product the fee is invoiced as: the customer's policy's."""
         self.ensure_one()
+        company = self.company_id or self.env.company
+        return self.partner_id._ar_policy(company).sudo().plan_fee_product_id
+
+    def _fee_taxes(self):
+        """The fee product's taxes on the fee, as the fee invoice computes them
+        (``account.tax.compute_all``), mapped by the customer's fiscal position."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        product = self._fee_product() if self.partner_id else None
+        taxes = self.env["account.tax"]
+        if product:
+            taxes = product.sudo().taxes_id.filtered_domain(
+                taxes._check_company_domain(company)
+            )
+            position = (
+                self.env["account.fiscal.position"]
+                .sudo()
+                .with_company(company)
+                ._get_fiscal_position(self.partner_id)
+            )
+            taxes = position.map_tax(taxes)
+        return taxes.compute_all(
+            self.fee,
+            currency=self.currency_id or company.currency_id,
+            quantity=1.0,
+            product=product or None,
+            partner=self.partner_id,
+        )
+
+    def _invoice_fee(self):
+        """Invoice the plan fee as the policy's fee product (its income account
+        and taxes) and add it to the plan's invoices."""
+        self.ensure_one()
+        product = self._fee_product()
+        if not product:
+            raise UserError(
+                self.env._(
+                    "Plan %(name)s has a fee: set a Plan Fee Product on credit policy "
+                    "%(policy)s to invoice it.",
+                    name=self.name,
+                    policy=self.partner_id._ar_policy(self.company_id).display_name,
+                )
+            )
         journal = self.env["account.journal"].search(
             [
                 *self.env["account.journal"]._check_company_domain(self.company_id),
@@ -359,11 +416,10 @@ class ArPaymentPlan(models.Model):
             ],
             limit=1,
         )
-        if not journal.default_account_id:
+        if not journal:
             raise UserError(
                 self.env._(
-                    "No sales journal with an income account in %(company)s to invoice "
-                    "the plan fee.",
+                    "No sales journal in %(company)s to invoice the plan fee.",
                     company=self.company_id.name,
                 )
             )
@@ -379,18 +435,27 @@ class ArPaymentPlan(models.Model):
                 "invoice_line_ids": [
                     Command.create(
                         {
+                            "product_id": product.id,
                             "name": self.env._(
                                 "Payment plan fee %(name)s", name=self.name
                             ),
                             "quantity": 1,
                             "price_unit": self.fee,
-                            "account_id": journal.default_account_id.id,
-                            "tax_ids": [Command.clear()],
                         }
                     )
                 ],
             }
         )
+        if self.currency_id.compare_amounts(fee_invoice.amount_total, self.fee_total):
+            raise UserError(
+                self.env._(
+                    "The fee invoice of plan %(name)s comes to %(invoiced)s, not the "
+                    "%(fee)s of the schedule: check the fee product's taxes.",
+                    name=self.name,
+                    invoiced=self.currency_id.format(fee_invoice.amount_total),
+                    fee=self.currency_id.format(self.fee_total),
+                )
+            )
         fee_invoice.action_post()
         self._ar_workflow_write(
             {

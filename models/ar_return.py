@@ -85,7 +85,7 @@ class ArReturn(models.Model):
         string="Carrier",
         check_company=True,
         help="With a carrier, the freight we pay becomes a vendor bill from it; "
-        "without, a journal entry paid from the freight journal.",
+        "without, a payment from the freight journal.",
     )
     freight_journal_id = fields.Many2one(
         "account.journal",
@@ -401,7 +401,7 @@ class ArReturn(models.Model):
         ]
 
     def _book_freight(self):
-        """The freight we pay: a vendor bill from the carrier, or an entry paid
+        """The freight we pay: a vendor bill from the carrier, or a payment
         from the freight journal."""
         if self.freight_payer != "company" or self.currency_id.is_zero(
             self.freight_amount
@@ -441,45 +441,29 @@ class ArReturn(models.Model):
                     ],
                 }
             )
-        else:
-            journal = self.freight_journal_id
-            balance = self.currency_id._convert(
-                self.freight_amount,
-                self.company_currency_id,
-                self.company_id,
-                self.date,
-            )
-            common = {"name": label, "currency_id": self.currency_id.id}
-            move = self.env["account.move"].create(
-                {
-                    "move_type": "entry",
-                    "journal_id": journal.id,
-                    "company_id": self.company_id.id,
-                    "date": self.date,
-                    "ref": label,
-                    "ar_return_id": self.id,
-                    "line_ids": [
-                        Command.create(
-                            {
-                                **common,
-                                "account_id": account.id,
-                                "amount_currency": self.freight_amount,
-                                "balance": balance,
-                            }
-                        ),
-                        Command.create(
-                            {
-                                **common,
-                                "account_id": journal.default_account_id.id,
-                                "amount_currency": -self.freight_amount,
-                                "balance": -balance,
-                            }
-                        ),
-                    ],
-                }
-            )
-        move.action_post()
-        return move
+            move.action_post()
+            return move
+        # Paid from the freight journal as Odoo pays anything: a payment
+        # through the journal's outstanding payments account, which the bank
+        # statement line is then matched with (a direct entry to the bank
+        # account would have the freight booked twice once the statement
+        # comes in).
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound",
+                "partner_type": "supplier",
+                "amount": self.freight_amount,
+                "currency_id": self.currency_id.id,
+                "journal_id": self.freight_journal_id.id,
+                "company_id": self.company_id.id,
+                "date": self.date,
+                "memo": label,
+                "destination_account_id": account.id,
+            }
+        )
+        payment.action_post()
+        payment.move_id.ar_return_id = self
+        return payment.move_id
 
 
 class ArReturnLine(models.Model):

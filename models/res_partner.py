@@ -263,6 +263,15 @@ class ResPartner(models.Model):
             partner.ar_metrics_id = by_partner.get(partner.commercial_partner_id.id)
 
     def _search_ar_metrics_id(self, operator, value):
+        # The metrics are read below as the system: searching on a grade or a
+        # score is reading it, the credit team's only.
+        if not (self.env.su or self.env.user.has_group(CREDIT_GROUPS)):
+            raise AccessError(
+                self.env._(
+                    "Only the credit team can search customers by payment metrics "
+                    "or risk."
+                )
+            )
         domain = value if operator == "any" else [("id", operator, value)]
         rows = (
             self.env["ar.partner.metrics"]

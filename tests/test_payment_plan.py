@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -46,6 +47,40 @@ class TestPaymentPlan(ArCommon):
         self.assertEqual(plan.fee_invoice_id.state, "posted")
         self.assertIn(plan.fee_invoice_id, plan.invoice_ids)
         self.assertEqual(self.customer.credit, 930.0)
+
+    def test_fee_invoiced_as_the_policy_fee_product(self):
+        """The fee is invoiced as the policy's fee product: its income account
+        and its taxes, which the plan's total includes."""
+        income = self.company_data["default_account_revenue"].copy(
+            {"code": "708100", "name": "Plan fees"}
+        )
+        product = self.env.ref("account_receivable_management.product_plan_fee")
+        self.assertEqual(self.policy.plan_fee_product_id, product)
+        product.write(
+            {
+                "property_account_income_id": income.id,
+                "taxes_id": [Command.set(self.tax_sale_a.ids)],  # 15 %
+            }
+        )
+        plan = self._plan(fee=30.0)
+        self.assertRecordValues(plan, [{"fee_total": 34.5, "amount_total": 934.5}])
+        self.assertEqual(sum(plan.line_ids.mapped("amount")), 934.5)
+        plan.with_user(self.manager).action_activate()
+        fee = plan.fee_invoice_id
+        self.assertRecordValues(
+            fee, [{"amount_untaxed": 30.0, "amount_tax": 4.5, "amount_total": 34.5}]
+        )
+        self.assertEqual(fee.invoice_line_ids.account_id, income)
+        self.assertEqual(fee.invoice_line_ids.tax_ids, self.tax_sale_a)
+        self.assertEqual(self.customer.credit, 934.5)
+
+    def test_fee_without_a_fee_product(self):
+        self.policy.plan_fee_product_id = False
+        plan = self._plan(fee=30.0)
+        with self.assertRaisesRegex(UserError, "Plan Fee Product"):
+            plan.with_user(self.manager).action_activate()
+        self.assertRecordValues(plan, [{"state": "draft", "fee_invoice_id": False}])
+        self.assertEqual(self.customer.credit, 900.0)
 
     def test_installments_paid_default_complete(self):
         self.policy.write({"overdue_days_rule": True, "overdue_days": 10})

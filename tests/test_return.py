@@ -170,14 +170,49 @@ class TestReturn(ArInstrumentCommon):
         )
         rma2.with_user(self.collector).action_approve()
         self._receive(rma2)
-        rma2.action_credit()
+        rma2.with_user(self.collector).action_credit()
         entry = rma2.move_ids.filtered(lambda m: m.move_type == "entry")
         self.assertEqual(entry.journal_id, self.bank)
-        expense = entry.line_ids.filtered(
-            lambda line: line.account_id == self.company_data["default_account_expense"]
-        )
-        self.assertEqual(expense.balance, 12.5)
         self.assertBalanced(entry)
+        # booked as Odoo books an outgoing payment: through the journal's
+        # outstanding payments account, not the bank account itself, so the
+        # bank statement line is matched with it instead of booked again
+        payment = entry.origin_payment_id
+        self.assertRecordValues(
+            payment,
+            [{"payment_type": "outbound", "amount": 12.5, "state": "in_process"}],
+        )
+        expense_account = self.company_data["default_account_expense"]
+        self.assertEqual(
+            {(line.account_id, line.balance) for line in entry.line_ids},
+            {(expense_account, 12.5), (payment.outstanding_account_id, -12.5)},
+        )
+        self.assertNotEqual(
+            payment.outstanding_account_id, self.bank.default_account_id
+        )
+        statement_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank.id,
+                "date": self.today,
+                "payment_ref": "Freight",
+                "amount": -12.5,
+            }
+        )
+        _liquidity, suspense, _other = statement_line._seek_for_lines()
+        suspense.account_id = payment.outstanding_account_id
+        outstanding = entry.line_ids.filtered(
+            lambda line: line.account_id == payment.outstanding_account_id
+        )
+        (suspense + outstanding).reconcile()
+        self.assertTrue(outstanding.reconciled)
+        booked = self.env["account.move.line"].search(
+            [
+                ("account_id", "=", expense_account.id),
+                ("parent_state", "=", "posted"),
+                ("name", "like", rma2.name),
+            ]
+        )
+        self.assertEqual(sum(booked.mapped("balance")), 12.5, "booked once")
 
     def test_freight_we_pay_needs_a_payer(self):
         invoice = self._delivered_invoice(10.0)

@@ -7,7 +7,7 @@ JSON-RPC as that user logged in."""
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import OrmCalls, RpcCalls
@@ -512,6 +512,135 @@ class SeparationScenarios:
             hold, [{"reason": "manual", "user_id": self.manager.id}]
         )
         self.assertHeld(self.customer, "manual")
+
+    # ------------------------------------------------------------------
+    # 3. Risk data only for those allowed
+    # ------------------------------------------------------------------
+    def test_risk_assessment_stays_with_the_credit_team(self):
+        self._invoice(self.customer, 800.0, days_old=90)
+        self.env["ar.partner.metrics"]._run(companies=self.company)
+        self.assertTrue(self.customer.with_company(self.company).ar_risk_grade)
+        seller = self._user(
+            "ar_export_seller",
+            "sales_team.group_sale_salesman,base.group_allow_export",
+        )
+        portal = self._user("ar_portal_customer", "base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        partner = self.customer.ids
+        for user, partner_ids in ((seller, partner), (portal, portal.partner_id.ids)):
+            for name in ("ar_risk_grade", "ar_risk_score", "ar_risk_explanation"):
+                self.assertRefused(
+                    AccessError,
+                    self._call,
+                    user,
+                    "res.partner",
+                    "read",
+                    [name],
+                    ids=partner_ids,
+                )
+        # nor found by searching on them, nor exported
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            seller,
+            "res.partner",
+            "search",
+            [("ar_risk_grade", "in", ["D", "E"])],
+        )
+        self.assertIn("credit team", message)
+        self.assertRefused(
+            AccessError,
+            self._call,
+            seller,
+            "res.partner",
+            "export_data",
+            ["name", "ar_risk_grade", "ar_dso"],
+            ids=partner,
+        )
+        # the hold and its reasons explain a blocked order: those they read
+        [row] = self._call(
+            seller, "res.partner", "read", ["ar_credit_hold"], ids=partner
+        )
+        self.assertIn("ar_credit_hold", row)
+        [row] = self._call(
+            self.collector, "res.partner", "read", ["ar_risk_grade"], ids=partner
+        )
+        self.assertTrue(row["ar_risk_grade"])
+
+    # ------------------------------------------------------------------
+    # 4. Input that makes no sense
+    # ------------------------------------------------------------------
+    def test_dates_out_of_reach_are_refused(self):
+        invoice = self._invoice(self.customer, 900.0, days_old=40)
+        self._invoice(self.customer, 700.0, days_old=40)
+        before = self._moves_count()
+        cases = [
+            ("ar.promise", {"promised_date": "9999-12-31"}),
+            (
+                "ar.payment.plan",
+                {"first_date": str(self.today.replace(year=self.today.year + 3))},
+            ),
+            ("ar.settlement", {"date": "0001-01-01"}),
+            ("ar.barter", {"date": "0001-01-01"}),
+            ("ar.barter", {"date": "9999-12-31"}),
+        ]
+        vals_of = {
+            "ar.promise": {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount": 100.0,
+            },
+            "ar.payment.plan": {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+            },
+            "ar.settlement": {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount_agreed": 500.0,
+                "journal_id": self.bank.id,
+            },
+            "ar.barter": {"partner_id": self.customer.id, "kind": "goods"},
+        }
+        for model, dates in cases:
+            with self.subTest(model=model, dates=dates):
+                message = self.assertRefused(
+                    ValidationError,
+                    self._call,
+                    self.collector,
+                    model,
+                    "create",
+                    {**vals_of[model], **dates},
+                )
+                self.assertIn("must be from", message)
+                self.assertFalse(self.env[model].search([]))
+        # a record 0 is no record
+        barter = self._barter(100.0)
+        message = self.assertRefused(
+            ValidationError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "create",
+            {"barter_id": barter.id, "name": "Spots", "product_id": 0, "price_unit": 1},
+        )
+        self.assertIn("no record 0", message)
+        self.assertEqual(len(barter.line_ids), 1)
+        # the books are locked until ten days ago: nothing is dated before
+        self.company.fiscalyear_lock_date = self.today - timedelta(days=10)
+        settlement = self._settlement(invoice, 500.0)
+        message = self.assertRefused(
+            ValidationError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "write",
+            {"date": str(self.today - timedelta(days=20))},
+            ids=settlement.ids,
+        )
+        self.assertIn(str(self.today - timedelta(days=9)), message)
+        self.assertEqual(settlement.date, self.today)
+        self.assertEqual(self._moves_count(), before)
 
 
 @tagged("post_install", "-at_install")

@@ -7,7 +7,8 @@ settlement posted:
   invoices' open amount is what the settlement's entries reconciled with them
   (the old code recomputed it to zero while posting);
 - installments created by the schedule while the ORM flushed had no company,
-  which hid them from every user: they take their plan's.
+  which hid them from every user: they take their plan's;
+- policies get the plan fee product, as new ones do.
 """
 
 from odoo import SUPERUSER_ID, api
@@ -53,3 +54,10 @@ def migrate(cr, version):
         approved = env[model].search([("state", "not in", ("draft", "cancelled"))])
         for record in approved:
             record.amount_approved = record.amount_approval
+    # Plan fees are invoiced as the policy's fee product (created by the
+    # data of this version, without taxes, as the fees were invoiced before).
+    product = env.ref("account_receivable_management.product_plan_fee", False)
+    if product:
+        env["ar.credit.policy"].with_context(active_test=False).search(
+            [("plan_fee_product_id", "=", False)]
+        ).plan_fee_product_id = product
