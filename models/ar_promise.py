@@ -30,7 +30,13 @@ class ArPromise(models.Model):
     _ar_sequence_code = "ar.promise"
     _ar_running_states = ("open",)
     # Judgement belongs to the engine; a collector may only cancel.
-    _ar_workflow_fields = ("state", "paid_amount", "date_judged", "date_recorded")
+    _ar_workflow_fields = (
+        "state",
+        "paid_amount",
+        "date_judged",
+        "date_recorded",
+        "deadline",
+    )
     _ar_terms_fields = (
         "partner_id",
         "company_id",

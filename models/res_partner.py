@@ -41,6 +41,24 @@ ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonl
 CREDIT_GROUPS = COLLECTOR_GROUP
 
 
+def members_sql(partner_ids):
+    """The partners of these commercial partners, themselves and their
+    contacts (an item keeps the partner it was posted for), as a subquery."""
+    return SQL(
+        "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)",
+        list(partner_ids),
+    )
+
+
+def company_tree_sql(company):
+    """``company``'s group, its root and every branch, as a subquery: a
+    company's receivables include its branches' (as Odoo's ``credit``)."""
+    return SQL(
+        "SELECT id FROM res_company WHERE parent_path LIKE %s",
+        f"{company.root_id.parent_path}%",
+    )
+
+
 def _exposure_amount(string):
     """A figure of the exposure breakdown, in the current company's currency."""
     return fields.Monetary(
@@ -624,17 +642,21 @@ class ResPartner(models.Model):
     def _ar_manual_hold(self, company):
         """The active manual hold of this commercial partner in ``company``."""
         self.ensure_one()
-        return (
-            self.env["ar.hold"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", company.id),
-                    ("reason", "=", credit_rules.MANUAL),
-                ]
+        # One indexed lookup (the unique index of active reasons): every order
+        # confirmation asks, and the ORM's search costs more than the query.
+        self.env["ar.hold"].flush_model(
+            ["partner_id", "company_id", "reason", "active"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM ar_hold WHERE partner_id = %s AND company_id = %s"
+                " AND reason = %s AND active",
+                self.commercial_partner_id.id,
+                company.id,
+                credit_rules.MANUAL,
             )
         )
+        return self.env["ar.hold"].sudo().browse(row[0] for row in rows)
 
     def _ar_place_manual_hold(self, company, note, user=None):
         """Put this commercial partner on a manual hold in ``company`` for
@@ -777,12 +799,15 @@ class ResPartner(models.Model):
             )
         to_invoice = self._ar_to_invoice(company, partners.ids)
         drafts = self._ar_draft_invoiced(company, partner_ids, rules_of)
+        self.env["ar.partner.metrics"].flush_model(["risk_grade"])
         grades = dict(
-            self.env["ar.partner.metrics"]
-            .sudo()
-            ._read_group(
-                [("partner_id", "in", partner_ids), ("company_id", "=", company.id)],
-                ["partner_id", "risk_grade"],
+            self.env.execute_query(
+                SQL(
+                    "SELECT partner_id, risk_grade FROM ar_partner_metrics"
+                    " WHERE partner_id = ANY(%s) AND company_id = %s",
+                    partner_ids,
+                    company.id,
+                )
             )
         )
         result = {}
@@ -811,7 +836,7 @@ class ResPartner(models.Model):
                     fields.Date.to_date(day) for day in broken.split(",") if day
                 ),
                 defaulted_plans=plans,
-                risk_grade=grades.get(self.browse(pid)) or None,
+                risk_grade=grades.get(pid) or None,
             )
         return result
 
@@ -849,10 +874,9 @@ class ResPartner(models.Model):
             SQL(
                 """
             WITH companies AS (
-                SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s
+                %(companies)s
             ), members AS (
-                SELECT id FROM res_partner
-                 WHERE commercial_partner_id = ANY(%(partners)s)
+                %(members)s
             ), committed AS (
                 -- invoices under an open commitment of these customers
                 SELECT rel.move_id
@@ -918,7 +942,8 @@ class ResPartner(models.Model):
               LEFT JOIN broken ON broken.partner_id = p.id
               LEFT JOIN defaulted ON defaulted.partner_id = p.id
             """,
-                root_path=f"{company.root_id.parent_path}%",
+                companies=company_tree_sql(company),
+                members=members_sql(partner_ids),
                 today=today,
                 partners=partner_ids,
                 company=company.id,
@@ -947,11 +972,8 @@ class ResPartner(models.Model):
               JOIN account_move move ON move.id = aml.move_id
               JOIN res_partner rp ON rp.id = aml.partner_id
              WHERE acc.account_type = 'asset_receivable'
-               AND aml.partner_id IN (
-                   SELECT id FROM res_partner
-                    WHERE commercial_partner_id = ANY(%(partners)s))
-               AND aml.company_id IN (
-                   SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
+               AND aml.partner_id IN (%(members)s)
+               AND aml.company_id IN (%(companies)s)
                AND aml.parent_state = 'draft'
                AND move.move_type IN ('out_invoice', 'out_refund')
                AND NOT EXISTS (
@@ -962,8 +984,8 @@ class ResPartner(models.Model):
                     WHERE src.move_id = move.id)
           GROUP BY rp.commercial_partner_id
             """,
-                partners=wanted,
-                root_path=f"{company.root_id.parent_path}%",
+                members=members_sql(wanted),
+                companies=company_tree_sql(company),
             )
         )
         return dict(rows)
@@ -976,25 +998,20 @@ class ResPartner(models.Model):
         if not partner_ids:
             return {}
         self.env["sale.order"].flush_model(
-            ["ar_amount_to_invoice", "partner_invoice_id", "company_id"]
+            ["ar_amount_to_invoice", "ar_payer_id", "company_id"]
         )
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
         rows = self.env.execute_query(
             SQL(
                 """
-            SELECT payer.commercial_partner_id, SUM(so.ar_amount_to_invoice)
-              FROM sale_order so
-              JOIN res_partner payer ON payer.id = so.partner_invoice_id
-             WHERE so.ar_amount_to_invoice != 0
-               AND so.partner_invoice_id IN (
-                   SELECT id FROM res_partner
-                    WHERE commercial_partner_id = ANY(%(partners)s))
-               AND so.company_id IN (
-                   SELECT id FROM res_company WHERE parent_path LIKE %(root_path)s)
-          GROUP BY payer.commercial_partner_id
+            SELECT ar_payer_id, SUM(ar_amount_to_invoice)
+              FROM sale_order
+             WHERE ar_amount_to_invoice != 0
+               AND ar_payer_id = ANY(%(partners)s)
+               AND company_id IN (%(companies)s)
+          GROUP BY ar_payer_id
             """,
-                root_path=f"{company.root_id.parent_path}%",
                 partners=list(partner_ids),
+                companies=company_tree_sql(company),
             )
         )
         return dict(rows)
@@ -1222,7 +1239,7 @@ class ResPartner(models.Model):
             UNION
             SELECT partner_id FROM ar_hold WHERE active AND company_id = %(company)s
             UNION
-            SELECT so.partner_invoice_id FROM sale_order so
+            SELECT so.ar_payer_id FROM sale_order so
              WHERE so.company_id = %(company)s AND so.ar_amount_to_invoice != 0
             """,
                 company=company.id,

@@ -7,6 +7,7 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
+from .ar_workflow_guard import check_workflow_fields
 from .res_partner import HOLD_GROUPS, MANAGER_GROUP
 
 OVERRIDE_FIELDS = {
@@ -32,6 +33,8 @@ def _last_try_of_request():
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+    # Recorded by the override wizard, and computed: never written by users.
+    _ar_workflow_fields = (*sorted(OVERRIDE_FIELDS), "ar_amount_to_invoice")
 
     ar_override_amount = fields.Monetary(
         string="Approved Amount",
@@ -60,6 +63,14 @@ class SaleOrder(models.Model):
     )
     ar_company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency", groups=HOLD_GROUPS
+    )
+    ar_payer_id = fields.Many2one(
+        related="partner_invoice_id.commercial_partner_id",
+        store=True,
+        string="Paid By",
+        groups=HOLD_GROUPS,
+        help="The customer whose exposure the order counts in: the invoice "
+        "address's company.",
     )
     ar_amount_to_invoice = fields.Monetary(
         string="Left to Invoice",
@@ -95,13 +106,13 @@ class SaleOrder(models.Model):
 
     def init(self):
         res = super().init()
-        # Confirmed orders with something left to invoice, by invoice address:
+        # Confirmed orders with something left to invoice, by who pays them:
         # what the exposure reads (res.partner._ar_to_invoice).
         self.env.cr.execute(
             SQL(
                 """
             CREATE INDEX IF NOT EXISTS ar_sale_order_left_to_invoice_idx
-                ON sale_order (partner_invoice_id)
+                ON sale_order (ar_payer_id)
                 INCLUDE (company_id, ar_amount_to_invoice)
              WHERE ar_amount_to_invoice != 0
                 """
@@ -185,6 +196,7 @@ class SaleOrder(models.Model):
                     "by a Credit Manager."
                 )
             )
+        check_workflow_fields(self, keys, self._ar_workflow_fields)
 
     def _ar_amount_company(self):
         """The order's total in company currency."""

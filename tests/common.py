@@ -114,6 +114,27 @@ class ArCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
+    def _confirmed_order(cls, partner, product, quantity, price=100.0):
+        """A confirmed order of ``quantity`` ``product`` at ``price`` (the
+        product's taxes) for ``partner``."""
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": quantity,
+                            "price_unit": price,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        return order
+
+    @classmethod
     def _pay(cls, invoices, amount=None):
         """Register a payment on ``invoices`` (in full by default)."""
         return invoices._ar_register_payment(amount)

@@ -51,21 +51,7 @@ class ArInstrumentCommon(ArCommon):
     def _delivered_invoice_of(cls, partner, product, quantity, price=100.0):
         """A posted invoice of an order of ``quantity`` ``product`` at ``price``
         for ``partner``, confirmed and delivered first."""
-        order = cls.env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": price,
-                        }
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
+        order = cls._confirmed_order(partner, product, quantity, price)
         picking = order.picking_ids
         picking.move_ids.quantity = quantity
         picking.button_validate()

@@ -480,6 +480,14 @@ class _MatrixCase(ArInstrumentCommon):
         """(record, values to create) of a core model the addon extends."""
         if model == "account.move":
             return self.open_invoice, {"move_type": "entry"}
+        if model == "sale.order":
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": self.customer.id,
+                    "user_id": self.users["Salesperson"].id,
+                }
+            )
+            return order, {"partner_id": self.customer.id}
         picking = self.delivered.invoice_line_ids.sale_line_ids.order_id.picking_ids
         if model == "stock.picking":
             return picking, {"picking_type_id": picking.picking_type_id.id}

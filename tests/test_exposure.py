@@ -71,22 +71,7 @@ class TestExposure(ArCommon):
         )
 
     def _ordered(self, product, quantity, price=100.0):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": quantity,
-                            "price_unit": price,
-                        }
-                    )
-                ],
-            }
-        )
-        order.action_confirm()
-        return order
+        return self._confirmed_order(self.customer, product, quantity, price)
 
     def _figures(self):
         partner = self.customer.with_company(self.company)

@@ -25,11 +25,13 @@ class SeparationScenarios:
     # ------------------------------------------------------------------
     # Documents, made by the Controller through the same channel
     # ------------------------------------------------------------------
+    def _create(self, model, vals):
+        [record_id] = self._call(self.collector, model, "create", vals)
+        return self.env[model].browse(record_id)
+
     def _settlement(self, invoices, agreed, **vals):
-        [settlement_id] = self._call(
-            self.collector,
+        return self._create(
             "ar.settlement",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoices.ids)],
@@ -38,13 +40,10 @@ class SeparationScenarios:
                 **vals,
             },
         )
-        return self.env["ar.settlement"].browse(settlement_id)
 
     def _barter(self, value):
-        [barter_id] = self._call(
-            self.collector,
+        return self._create(
             "ar.barter",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "kind": "advertising",
@@ -61,13 +60,10 @@ class SeparationScenarios:
                 ],
             },
         )
-        return self.env["ar.barter"].browse(barter_id)
 
     def _plan(self, invoices):
-        [plan_id] = self._call(
-            self.collector,
+        return self._create(
             "ar.payment.plan",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoices.ids)],
@@ -76,13 +72,10 @@ class SeparationScenarios:
                 "fee": 50.0,
             },
         )
-        return self.env["ar.payment.plan"].browse(plan_id)
 
     def _promise(self, invoices, amount):
-        [promise_id] = self._call(
-            self.collector,
+        return self._create(
             "ar.promise",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoices.ids)],
@@ -90,10 +83,22 @@ class SeparationScenarios:
                 "promised_date": self.today + timedelta(days=7),
             },
         )
-        return self.env["ar.promise"].browse(promise_id)
 
-    def _entries(self, field, record):
-        return self.env["account.move"].search([(field, "=", record.id)])
+    def assertSettlingRefused(self, error, settlement):
+        """Posting ``settlement`` as the Controller is refused with ``error``:
+        it stays approved, nothing is posted. Returns the message."""
+        moves = self._moves_count()
+        message = self.assertRefused(
+            error,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "action_settle",
+            ids=settlement.ids,
+        )
+        self.assertEqual(settlement.state, "approved")
+        self.assertEqual(self._moves_count(), moves)
+        return message
 
     # ------------------------------------------------------------------
     # 1. States and approvals move through the workflow only
@@ -410,18 +415,8 @@ class SeparationScenarios:
         )
         # the credit department lowers what a Controller may approve
         self.policy.instrument_approval_amount = 500.0
-        moves = self._moves_count()
-        message = self.assertRefused(
-            AccessError,
-            self._call,
-            self.collector,
-            "ar.settlement",
-            "action_settle",
-            ids=settlement.ids,
-        )
+        message = self.assertSettlingRefused(AccessError, settlement)
         self.assertIn("Credit Manager", message)
-        self.assertEqual(settlement.state, "approved")
-        self.assertEqual(self._moves_count(), moves)
 
     def test_posting_refuses_a_worth_grown_since_approval(self):
         invoice = self._invoice(self.customer, 3000.0, days_old=40)
@@ -439,18 +434,8 @@ class SeparationScenarios:
             lambda line: line.account_type == "asset_receivable"
         ).remove_move_reconcile()
         self.assertEqual(settlement.amount_forgiven, 1000.0)
-        moves = self._moves_count()
-        message = self.assertRefused(
-            UserError,
-            self._call,
-            self.collector,
-            "ar.settlement",
-            "action_settle",
-            ids=settlement.ids,
-        )
+        message = self.assertSettlingRefused(UserError, settlement)
         self.assertIn("more than the", message)
-        self.assertEqual(settlement.state, "approved")
-        self.assertEqual(self._moves_count(), moves)
 
     # ------------------------------------------------------------------
     # 6. Posted figures stay what was posted
