@@ -22,3 +22,7 @@ from . import test_access_matrix
 from . import test_multi_company
 from . import test_hostile_input
 from . import test_audit
+from . import test_paid_facts
+from . import test_separation_of_duties
+from . import test_order_check
+from . import test_layout
