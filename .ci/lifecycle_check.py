@@ -19,8 +19,9 @@ previous     the installed addon is the previous version (18.0.1.0.0), without
              the stored paid facts
 upgraded     after upgrading from it: the addon is this version, every customer
              invoice's stored paid facts are what its reconciliations give, the
-             field indexes it dropped are gone, and the next nightly run
-             (committed) gives the figures of ``same``
+             field indexes it dropped are gone, every policy has the plan fee
+             product, and the next nightly run (committed) gives the figures of
+             ``same``
 """
 
 import argparse
@@ -264,6 +265,12 @@ def upgraded(db):
         )
         left = [name for (name,) in env.cr.fetchall()]
         check(not left, f"the indexes 18.0.1.1.0 no longer declares are gone {left}")
+        product = env.ref("account_receivable_management.product_plan_fee")
+        policies = env["ar.credit.policy"].with_context(active_test=False).search([])
+        check(
+            policies and policies.plan_fee_product_id == product,
+            f"the {len(policies)} policies invoice plan fees as {product.name}",
+        )
         env["ar.partner.metrics"]._run()
         env["res.partner"]._cron_refresh_credit_holds()
     same(db)
