@@ -10,4 +10,4 @@ def post_init_hook(env):
     first: the metrics read them."""
     env["account.move"]._ar_refresh_paid_facts()
     env["ar.partner.metrics"]._run()
-    env["res.partner"]._cron_refresh_credit_holds()
+    env["ar.hold"]._cron_refresh()

@@ -133,7 +133,7 @@ def installed(db):
             f"blocking over the limit held the {len(over_limit)} customers over it",
         )
         env["ar.partner.metrics"]._run()
-        env["res.partner"]._cron_refresh_credit_holds()
+        env["ar.hold"]._cron_refresh()
         env.flush_all()
         check(
             figures(env) == after_install,
@@ -272,7 +272,7 @@ def upgraded(db):
             f"the {len(policies)} policies invoice plan fees as {product.name}",
         )
         env["ar.partner.metrics"]._run()
-        env["res.partner"]._cron_refresh_credit_holds()
+        env["ar.hold"]._cron_refresh()
     same(db)
 
 

@@ -170,17 +170,17 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        self.env["res.partner"]._ar_refresh_holds_for_lines(posted.line_ids)
+        self.env["ar.hold"]._refresh_for_lines(posted.line_ids)
         return posted
 
     def button_draft(self):
         res = super().button_draft()
-        self.env["res.partner"]._ar_refresh_holds_for_lines(self.line_ids)
+        self.env["ar.hold"]._refresh_for_lines(self.line_ids)
         return res
 
     def button_cancel(self):
         res = super().button_cancel()
-        self.env["res.partner"]._ar_refresh_holds_for_lines(self.line_ids)
+        self.env["ar.hold"]._refresh_for_lines(self.line_ids)
         return res
 
     def action_ar_record_promise(self):

@@ -16,7 +16,7 @@ class AccountPartialReconcile(models.Model):
         invoice_ids = self._ar_invoice_ids()
         res = super().unlink()
         self.env["account.move"]._ar_refresh_paid_facts(invoice_ids)
-        self.env["res.partner"]._ar_refresh_holds_for_lines(lines.exists())
+        self.env["ar.hold"]._refresh_for_lines(lines.exists())
         return res
 
     def _ar_refresh_holds(self):
@@ -25,7 +25,7 @@ class AccountPartialReconcile(models.Model):
         lines = self.debit_move_id | self.credit_move_id
         self.env["ar.promise"]._ar_evaluate_for_lines(lines)
         self.env["ar.payment.plan"]._ar_evaluate_for_lines(lines)
-        self.env["res.partner"]._ar_refresh_holds_for_lines(lines)
+        self.env["ar.hold"]._refresh_for_lines(lines)
 
     def _ar_invoice_ids(self):
         """Ids of the entries on the debit side: the customer invoices among

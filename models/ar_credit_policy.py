@@ -323,7 +323,9 @@ class ArCreditPolicy(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if vals.keys() & RULE_FIELDS:
-            self.env["res.partner"]._ar_refresh_holds_for_policies(self)
+            # every customer of the companies whose rules changed
+            for company in self.company_id:
+                self.env["ar.hold"]._refresh_company(company, recompute=False)
         return res
 
     def _rules(self):

@@ -1,6 +1,8 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount
 
 from . import credit_rules
 
@@ -95,8 +97,262 @@ class ArHold(models.Model):
                 )
             )
 
+    # ------------------------------------------------------------------
+    # Hold engine: which reasons hold a customer, and its stored state
+    # ------------------------------------------------------------------
     @api.model
-    def _ar_hand_over_holds(self, partners, companies):
+    def _manual_of(self, partner, company):
+        """The active manual hold of ``partner``'s commercial partner in
+        ``company``."""
+        # One indexed lookup (the unique index of active reasons): every order
+        # confirmation asks, and the ORM's search costs more than the query.
+        self.flush_model(["partner_id", "company_id", "reason", "active"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM ar_hold WHERE partner_id = %s AND company_id = %s"
+                " AND reason = %s AND active",
+                partner.commercial_partner_id.id,
+                company.id,
+                credit_rules.MANUAL,
+            )
+        )
+        return self.sudo().browse(row[0] for row in rows)
+
+    @api.model
+    def _place_manual(self, partner, company, note, user=None):
+        """Put ``partner``'s commercial partner on a manual hold in ``company``
+        for ``note`` (kept when one is already in place), placed by ``user``
+        (the current user by default), and say so in its chatter. The caller
+        checks the rights."""
+        partner = partner.commercial_partner_id.sudo()
+        hold = self._manual_of(partner, company)
+        if not hold:
+            hold = hold.create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "reason": credit_rules.MANUAL,
+                    "note": note,
+                    "user_id": (user or self.env.user).id,
+                }
+            )
+            partner.message_post(
+                body=self.env._(
+                    "Manual credit hold placed in %(company)s: %(reason)s",
+                    company=company.name,
+                    reason=note,
+                )
+            )
+            self._refresh(partner, company, recompute=False)
+        return hold
+
+    @api.model
+    def _refresh(self, partners, company, recompute=True):
+        """Recompute the automatic holds of ``partners``' commercial partners
+        in ``company``, and their stored hold state. Manual holds are kept.
+        ``recompute=False`` trusts today's stored open-items figures: for
+        changes that do not touch open items (limits, policies, orders)."""
+        partners = partners.commercial_partner_id._origin.sudo().with_company(company)
+        if not partners:
+            return
+        Hold = self.sudo()
+        current = Hold.search(
+            [("partner_id", "in", partners.ids), ("company_id", "=", company.id)]
+        )
+        by_key = {(hold.partner_id.id, hold.reason): hold for hold in current}
+        held_ids = set(current.partner_id.ids)
+        rules_of = partners._ar_rules(company)
+        # Partners under no active rule and with no hold need no figures.
+        to_check = partners.filtered(
+            lambda p: p.id in held_ids or rules_of[p.id].any_active
+        )
+        figures = self.env["ar.credit.figures"]._of(
+            to_check, company, recompute=recompute, for_rules=True, rules_of=rules_of
+        )
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        to_create = []
+        to_close = Hold
+        for partner in to_check:
+            reasons = credit_rules.hold_reasons(
+                figures[partner.id], rules_of[partner.id], today
+            )
+            codes = set()
+            for reason in reasons:
+                codes.add(reason.code)
+                detail = self._reason_text(reason, company)
+                hold = by_key.get((partner.id, reason.code))
+                if not hold:
+                    to_create.append(
+                        {
+                            "partner_id": partner.id,
+                            "company_id": company.id,
+                            "reason": reason.code,
+                            "detail": detail,
+                            "date_start": now,
+                        }
+                    )
+                elif hold.detail != detail:
+                    hold.detail = detail
+            for code in credit_rules.AUTOMATIC:
+                hold = by_key.get((partner.id, code))
+                if hold and code not in codes:
+                    to_close |= hold
+        to_close.write({"active": False, "date_end": now})
+        Hold.create(to_create)
+        self._sync_state(partners, company)
+
+    @api.model
+    def _sync_state(self, partners, company):
+        """Write ``ar_credit_hold`` / ``ar_hold_since`` of ``partners`` from
+        their active holds, and tell their chatter when the state changes."""
+        groups = (
+            self.sudo()
+            .with_context(active_test=True)  # the holds in force
+            ._read_group(
+                [("partner_id", "in", partners.ids), ("company_id", "=", company.id)],
+                ["partner_id"],
+                ["date_start:min", "reason:array_agg"],
+            )
+        )
+        state = {partner.id: (since, reasons) for partner, since, reasons in groups}
+        labels = dict(self._fields["reason"]._description_selection(self.env))
+        released = partners.browse()
+        for partner in partners.sudo().with_company(company):
+            since, reasons = state.get(partner.id, (False, []))
+            was_held = partner.ar_credit_hold
+            if bool(since) == was_held and since == partner.ar_hold_since:
+                continue
+            if since:
+                partner.write({"ar_credit_hold": True, "ar_hold_since": since})
+                if not was_held:
+                    partner.message_post(
+                        body=self.env._(
+                            "Credit hold in %(company)s: %(reasons)s",
+                            company=company.name,
+                            reasons=", ".join(labels[r] for r in sorted(set(reasons))),
+                        )
+                    )
+            else:
+                released |= partner
+        if released:
+            released.write({"ar_credit_hold": False, "ar_hold_since": False})
+            for partner in released:
+                partner.message_post(
+                    body=self.env._(
+                        "Credit hold lifted in %(company)s.", company=company.name
+                    )
+                )
+
+    @api.model
+    def _refresh_for_lines(self, lines):
+        """Refresh the holds of the customers of these journal items, in their
+        company and every company above it (a company's figures include its
+        branches' items), and flag them for the hourly metrics."""
+        receivable = lines.sudo().filtered(
+            lambda line: (
+                line.account_id.account_type == "asset_receivable" and line.partner_id
+            )
+        )
+        by_company = defaultdict(lambda: self.env["res.partner"])
+        for line in receivable:
+            for company in line.company_id.parent_ids:
+                by_company[company] |= line.partner_id
+        for company, partners in by_company.items():
+            self._refresh(partners, company)
+        self.env["ar.partner.metrics"].sudo()._mark_dirty(
+            {
+                (partner.commercial_partner_id.id, company.id)
+                for company, partners in by_company.items()
+                for partner in partners
+            }
+        )
+
+    @api.model
+    def _refresh_company(self, company, recompute=True):
+        """Every customer of ``company`` that owes it something, has orders
+        left to invoice or is held."""
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT DISTINCT aml.partner_id
+              FROM account_move_line aml
+              JOIN account_account acc ON acc.id = aml.account_id
+             WHERE acc.account_type = 'asset_receivable'
+               AND aml.company_id = %(company)s
+               AND aml.partner_id IS NOT NULL
+               AND aml.parent_state = 'posted'
+               AND (aml.reconciled IS NULL OR aml.reconciled = false
+                    OR aml.reconciled IS NOT true)
+            UNION
+            SELECT partner_id FROM ar_hold WHERE active AND company_id = %(company)s
+            UNION
+            SELECT so.ar_payer_id FROM sale_order so
+             WHERE so.company_id = %(company)s AND so.ar_amount_to_invoice != 0
+            """,
+                company=company.id,
+            )
+        )
+        partners = self.env["res.partner"].browse([pid for (pid,) in rows])
+        self._refresh(partners, company, recompute)
+
+    @api.model
+    def _cron_refresh(self):
+        """The nightly refresh: what simply fell overdue, in every company."""
+        # A handful of companies: every one is evaluated.
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        for company in companies:
+            self._refresh_company(company)
+
+    @api.model
+    def _reason_text(self, reason, company, including=""):
+        """One line that says why, with the figures, in the company currency."""
+        currency = company.currency_id
+
+        def amount(value):
+            return format_amount(self.env, value, currency)
+
+        if reason.code == credit_rules.OVER_LIMIT:
+            return self.env._(
+                "Over credit limit: exposure %(exposure)s%(including)s, limit "
+                "%(limit)s, %(over)s over.",
+                exposure=amount(reason.value),
+                including=including,
+                limit=amount(reason.threshold),
+                over=amount(reason.excess),
+            )
+        if reason.code == credit_rules.OVERDUE_DAYS:
+            return self.env._(
+                "Overdue: the oldest unpaid item is %(days)s days past due "
+                "(%(allowed)s allowed).",
+                days=int(reason.value),
+                allowed=int(reason.threshold),
+            )
+        if reason.code == credit_rules.BROKEN_PROMISES:
+            return self.env._(
+                "%(count)s promises to pay broken recently (%(allowed)s allowed).",
+                count=int(reason.value),
+                allowed=int(reason.threshold) - 1,
+            )
+        if reason.code == credit_rules.RISK_GRADE:
+            return self.env._(
+                "Risk grade %(grade)s (hold from %(limit)s).",
+                grade=credit_rules.GRADES[int(reason.value)],
+                limit=credit_rules.GRADES[int(reason.threshold)],
+            )
+        if reason.code == credit_rules.DEFAULTED_PLAN:
+            return self.env._(
+                "%(count)s payment plan(s) defaulted and not paid off.",
+                count=int(reason.value),
+            )
+        return self.env._(
+            "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
+            overdue=amount(reason.value),
+            allowed=amount(reason.threshold),
+        )
+
+    @api.model
+    def _hand_over(self, partners, companies):
         """Of ``partners``, those now contacts of another company hand it their
         active holds: a manual hold moves to it (unless it has one of its own,
         which then stands for both), automatic holds close (its own refresh
@@ -113,8 +369,8 @@ class ArHold(models.Model):
                 partner=hold.partner_id.name,
                 customer=entity.name,
             )
-            if hold.reason == credit_rules.MANUAL and not entity._ar_manual_hold(
-                hold.company_id
+            if hold.reason == credit_rules.MANUAL and not self._manual_of(
+                entity, hold.company_id
             ):
                 hold.write({"partner_id": entity.id})
                 entity.message_post(
@@ -127,4 +383,4 @@ class ArHold(models.Model):
             else:
                 hold.write({"active": False, "date_end": now, "release_note": note})
         for company in companies:
-            gone._ar_sync_hold_state(company)
+            self._sync_state(gone, company)

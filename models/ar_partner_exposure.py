@@ -1,19 +1,132 @@
+import json
+
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .credit_rules import OpenItems
+
+# Which companies' items and which partners' items are a customer's.
+COMPANY_TREE_SQL = "SELECT id FROM res_company WHERE parent_path LIKE %s"
+MEMBERS_SQL = "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)"
+
+
+def company_tree_sql(company):
+    """``company``'s group, its root and every branch, as a subquery: a
+    company's receivables include its branches' (as Odoo's ``credit``)."""
+    return SQL(COMPANY_TREE_SQL, f"{company.root_id.parent_path}%")
+
+
+def members_sql(partner_ids):
+    """The partners of these commercial partners, themselves and their
+    contacts (an item keeps the partner it was posted for), as a subquery."""
+    return SQL(MEMBERS_SQL, list(partner_ids))
+
+
+# The open items of some customers of a company, one row per customer, with
+# the columns of ``OpenItems`` (the broken promise dates as "YYYY-MM-DD,...").
+# Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
+# receivable accounts of the company and its branches); overdue items are the
+# lines with a positive residual past their due date; "uncommitted" leaves out
+# the invoices under an open promise or an active payment plan.
+OPEN_ITEMS_SQL = """
+WITH companies AS (
+    %(companies)s
+), members AS (
+    %(members)s
+), committed AS (
+    -- invoices under an open commitment of these customers
+    SELECT rel.move_id
+      FROM ar_promise promise
+      JOIN ar_promise_invoice_rel rel ON rel.promise_id = promise.id
+     WHERE promise.state = 'open'
+       AND promise.partner_id = ANY(%(partners)s)
+    UNION ALL
+    -- and of their active (not defaulted) payment plans
+    SELECT rel.move_id
+      FROM ar_payment_plan plan
+      JOIN ar_payment_plan_invoice_rel rel ON rel.plan_id = plan.id
+     WHERE plan.state = 'active'
+       AND plan.partner_id = ANY(%(partners)s)
+), open_items AS (
+    -- items of the customers and of their contacts: an item keeps
+    -- the partner it was posted for, who may since have become a
+    -- contact of another customer
+    SELECT rp.commercial_partner_id AS partner_id,
+           aml.amount_residual AS residual,
+           aml.date_maturity,
+           aml.date_maturity < %(today)s
+               AND aml.amount_residual > 0 AS overdue,
+           aml.move_id IN (SELECT move_id FROM committed) AS committed
+      FROM account_move_line aml
+      JOIN account_account acc ON acc.id = aml.account_id
+      JOIN res_partner rp ON rp.id = aml.partner_id
+     WHERE acc.account_type = 'asset_receivable'
+       AND aml.partner_id IN (SELECT id FROM members)
+       AND aml.company_id IN (SELECT id FROM companies)
+       AND aml.parent_state = 'posted'
+       AND (aml.reconciled IS NULL OR aml.reconciled = false
+            OR aml.reconciled IS NOT true)
+), totals AS (
+    SELECT partner_id,
+           SUM(residual) AS receivable,
+           SUM(residual) FILTER (WHERE overdue) AS overdue,
+           MIN(date_maturity) FILTER (WHERE overdue) AS oldest,
+           SUM(residual) FILTER (WHERE overdue AND NOT committed)
+               AS free_overdue,
+           MIN(date_maturity) FILTER (WHERE overdue AND NOT committed)
+               AS free_oldest
+      FROM open_items
+  GROUP BY partner_id
+), broken AS (
+    SELECT partner_id, string_agg(date_judged::text, ',') AS dates
+      FROM ar_promise
+     WHERE state = 'broken' AND company_id = %(company)s
+       AND partner_id = ANY(%(partners)s)
+  GROUP BY partner_id
+), defaulted AS (
+    SELECT partner_id, COUNT(*) AS plans
+      FROM ar_payment_plan
+     WHERE state = 'defaulted' AND company_id = %(company)s
+       AND partner_id = ANY(%(partners)s)
+  GROUP BY partner_id
+)
+SELECT p.id AS partner_id,
+       COALESCE(totals.receivable, 0) AS receivable,
+       COALESCE(totals.overdue, 0) AS overdue_amount,
+       totals.oldest AS oldest_due_date,
+       COALESCE(totals.free_overdue, 0) AS uncommitted_overdue_amount,
+       totals.free_oldest AS uncommitted_oldest_due_date,
+       COALESCE(broken.dates, '') AS broken_promise_dates,
+       COALESCE(defaulted.plans, 0) AS defaulted_plans
+  FROM unnest(%(partners)s::int[]) AS p(id)
+  LEFT JOIN totals ON totals.partner_id = p.id
+  LEFT JOIN broken ON broken.partner_id = p.id
+  LEFT JOIN defaulted ON defaulted.partner_id = p.id
+"""
+
+# The columns of ar_partner_exposure: one per field of OpenItems, typed after
+# it (dates are ``date | None``; broken promise dates are kept as text).
+COLUMNS = {
+    name: {float: "float8", int: "int4", tuple: "varchar"}.get(kind, "date")
+    for name, kind in OpenItems.__annotations__.items()
+}
+
 
 class ArPartnerExposure(models.Model):
-    """What a customer owes a company, as computed on ``date``.
+    """A customer's open receivable items in one company, as computed on
+    ``date`` (the ``OpenItems`` of ``credit_rules``): a cache.
 
     The open receivable items of a customer only change when something is posted,
     reset, reconciled or unreconciled, and those events recompute this row; the
     nightly job recomputes every row. A row dated today is therefore exact, and
     confirming an order reads it instead of aggregating the customer's open items
-    again: the check does not grow with the customer's history.
+    again: the check does not grow with the customer's history. (Orders, drafts,
+    the limit and the grade, which change otherwise, are read fresh: see
+    ``ar.credit.figures``.)
     """
 
     _name = "ar.partner.exposure"
-    _description = "Customer Exposure (computed)"
+    _description = "Customer Open Items (cache)"
     _log_access = False
 
     partner_id = fields.Many2one(
@@ -52,62 +165,120 @@ class ArPartnerExposure(models.Model):
             )
         )
 
-    def _store(self, company, today, rows):
-        """Upsert rows, as ``res.partner._ar_open_items`` makes them, computed for
-        ``company`` on ``today``."""
-        if not rows:
+    def _open_items(self, company, today, partner_ids, recompute=False):
+        """{partner id: OpenItems} of these commercial partners in ``company``:
+        today's rows, the others computed (one query) and stored; all computed
+        with ``recompute``."""
+        found = {} if recompute else self._fetch(company, today, partner_ids)
+        missing = [pid for pid in partner_ids if pid not in found]
+        if missing:
+            computed = self._compute_open_items(company, today, missing)
+            if not self.env.cr.readonly:
+                # Odoo 18 serves reads on read-only cursors: no cache fill there.
+                self._store(company, today, computed)
+            found.update(computed)
+        return found
+
+    def _compute_open_items(self, company, today, partner_ids):
+        """{partner id: OpenItems} from the journal items, promises and plans,
+        in one query (``OPEN_ITEMS_SQL``)."""
+        self.env["account.move.line"].flush_model(
+            [
+                "account_id",
+                "amount_residual",
+                "balance",
+                "company_id",
+                "date_maturity",
+                "move_id",
+                "parent_state",
+                "partner_id",
+                "reconciled",
+            ]
+        )
+        self.env["account.move"].flush_model(["move_type"])
+        for model in ("ar.promise", "ar.payment.plan"):
+            self.env[model].flush_model(
+                ["state", "partner_id", "company_id", "invoice_ids"]
+            )
+        self.env["ar.promise"].flush_model(["date_judged"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        rows = self.env.execute_query_dict(
+            SQL(
+                OPEN_ITEMS_SQL,
+                companies=company_tree_sql(company),
+                members=members_sql(partner_ids),
+                today=today,
+                partners=partner_ids,
+                company=company.id,
+            )
+        )
+        return {row.pop("partner_id"): self._open_items_of(row) for row in rows}
+
+    def _open_items_of(self, row):
+        """An ``OpenItems`` of a row of ``COLUMNS`` (dates as text joined)."""
+        dates = row["broken_promise_dates"] or ""
+        return OpenItems(
+            **{
+                **row,
+                "broken_promise_dates": tuple(
+                    fields.Date.to_date(day) for day in dates.split(",") if day
+                ),
+            }
+        )
+
+    def _store(self, company, today, items):
+        """Upsert ``items`` ({partner id: OpenItems}) computed for ``company``
+        on ``today``, in one statement."""
+        if not items:
             return
-        columns = list(zip(*rows, strict=True))
-        self.env.cr.execute(
+        rows = [
+            {
+                "partner_id": pid,
+                **item._asdict(),
+                "broken_promise_dates": ",".join(
+                    str(day) for day in item.broken_promise_dates
+                ),
+            }
+            for pid, item in items.items()
+        ]
+        self.env.execute_query(
             SQL(
                 """
             INSERT INTO ar_partner_exposure AS e
-                   (partner_id, company_id, date, receivable, overdue_amount,
-                    oldest_due_date, uncommitted_overdue_amount,
-                    uncommitted_oldest_due_date, broken_promise_dates, defaulted_plans)
-            SELECT p, %(company)s, %(today)s, r, o, od, fo, fod, b, dp
-              FROM unnest(%(p)s::int[], %(r)s::float8[], %(o)s::float8[],
-                          %(od)s::date[], %(fo)s::float8[], %(fod)s::date[],
-                          %(b)s::varchar[], %(dp)s::int[])
-                AS t(p, r, o, od, fo, fod, b, dp)
+                   (partner_id, company_id, date, %(columns)s)
+            SELECT v.partner_id, %(company)s, %(today)s, %(values)s
+              FROM jsonb_to_recordset(%(rows)s::jsonb)
+                AS v(partner_id int, %(types)s)
                 ON CONFLICT (partner_id, company_id) DO UPDATE
-               SET date = EXCLUDED.date,
-                   receivable = EXCLUDED.receivable,
-                   overdue_amount = EXCLUDED.overdue_amount,
-                   oldest_due_date = EXCLUDED.oldest_due_date,
-                   uncommitted_overdue_amount = EXCLUDED.uncommitted_overdue_amount,
-                   uncommitted_oldest_due_date = EXCLUDED.uncommitted_oldest_due_date,
-                   broken_promise_dates = EXCLUDED.broken_promise_dates,
-                   defaulted_plans = EXCLUDED.defaulted_plans
+               SET date = EXCLUDED.date, %(updates)s
             """,
+                columns=SQL(", ").join(SQL.identifier(c) for c in COLUMNS),
+                values=SQL(", ").join(SQL.identifier("v", c) for c in COLUMNS),
+                types=SQL(", ").join(
+                    SQL("%s %s", SQL.identifier(c), SQL(kind))
+                    for c, kind in COLUMNS.items()
+                ),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", SQL.identifier(c), SQL.identifier(c))
+                    for c in COLUMNS
+                ),
                 company=company.id,
                 today=today,
-                p=list(columns[0]),
-                r=list(columns[1]),
-                o=list(columns[2]),
-                od=list(columns[3]),
-                fo=list(columns[4]),
-                fod=list(columns[5]),
-                b=list(columns[6]),
-                dp=list(columns[7]),
+                rows=json.dumps(rows, default=str),
             )
         )
         self.invalidate_model()
 
     def _fetch(self, company, today, partner_ids):
-        """{partner id: row tuple} of the rows computed today."""
-        rows = self.env.execute_query(
+        """{partner id: OpenItems} of the rows computed today."""
+        rows = self.env.execute_query_dict(
             SQL(
-                """
-            SELECT partner_id, receivable, overdue_amount, oldest_due_date,
-                   uncommitted_overdue_amount, uncommitted_oldest_due_date,
-                   broken_promise_dates, defaulted_plans
-              FROM ar_partner_exposure
-             WHERE company_id = %s AND date = %s AND partner_id = ANY(%s)
-            """,
+                "SELECT partner_id, %s FROM ar_partner_exposure"
+                " WHERE company_id = %s AND date = %s AND partner_id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(c) for c in COLUMNS),
                 company.id,
                 today,
                 partner_ids,
             )
         )
-        return {row[0]: row for row in rows}
+        return {row.pop("partner_id"): self._open_items_of(row) for row in rows}

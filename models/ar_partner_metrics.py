@@ -775,7 +775,7 @@ class ArPartnerMetrics(models.Model):
         if any(
             p._grade_rule_active() for p in set(partners._ar_policies(company).values())
         ):
-            partners._ar_refresh_holds(company, recompute=False)
+            self.env["ar.hold"]._refresh(partners, company, recompute=False)
 
     def _explain(self, top, inputs, broken_promise_days):
         """The three largest factors as short lines, "+22 pays 14 days late"."""

@@ -511,7 +511,7 @@ class ArPaymentPlan(models.Model):
 
     def _ar_refresh_partner_holds(self):
         for company, plans in self.grouped("company_id").items():
-            plans.partner_id._ar_refresh_holds(company)
+            self.env["ar.hold"]._refresh(plans.partner_id, company)
 
     @api.model
     def _cron_evaluate_plans(self):

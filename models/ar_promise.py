@@ -183,7 +183,7 @@ class ArPromise(models.Model):
     def _ar_after_change(self):
         """Open promises change which invoices the overdue rules see."""
         for company, promises in self.grouped("company_id").items():
-            promises.partner_id._ar_refresh_holds(company)
+            self.env["ar.hold"]._refresh(promises.partner_id, company)
 
     def _ar_evaluate(self, today=None):
         """Judge the open promises of ``self``: kept as soon as the payments
@@ -219,7 +219,7 @@ class ArPromise(models.Model):
         judged["broken"]._ar_notify_broken()
         judged_all = judged["kept"] | judged["partial"] | judged["broken"]
         for company, done in judged_all.grouped("company_id").items():
-            done.partner_id._ar_update_promise_stats(company)
+            self._store_partner_stats(done.partner_id, company)
 
     def _ar_notify_broken(self):
         for promise in self:
@@ -241,6 +241,34 @@ class ArPromise(models.Model):
             promise.partner_id.message_post(
                 body=self.env._("%(summary)s: %(note)s", summary=summary, note=note)
             )
+
+    @api.model
+    def _store_partner_stats(self, partners, company):
+        """Store the kept and broken counts of ``partners`` (commercial) in
+        ``company``, then let the broken-promises rule look at them."""
+        partners = partners.commercial_partner_id._origin
+        groups = self.sudo()._read_group(
+            [
+                ("partner_id", "in", partners.ids),
+                ("company_id", "=", company.id),
+                ("state", "in", ("kept", "broken")),
+            ],
+            ["partner_id", "state"],
+            ["__count", "date_judged:max"],
+        )
+        stats = {}
+        for partner, state, count, last in groups:
+            stats.setdefault(partner.id, {})[state] = (count, last)
+        for partner in partners.sudo().with_company(company):
+            mine = stats.get(partner.id, {})
+            vals = {
+                "ar_promise_kept_count": mine.get("kept", (0, False))[0],
+                "ar_promise_broken_count": mine.get("broken", (0, False))[0],
+                "ar_last_broken_promise_date": mine.get("broken", (0, False))[1],
+            }
+            if any(partner[field] != value for field, value in vals.items()):
+                partner.write(vals)
+        self.env["ar.hold"]._refresh(partners, company)
 
     @api.model
     def _cron_evaluate_promises(self):

@@ -272,7 +272,8 @@ class ArSettlement(models.Model):
         self.partner_id.sudo().message_post(body=body)
         if self.part_ways:
             # placed in the name of the Credit Manager who approved it
-            self.partner_id._ar_place_manual_hold(
+            self.env["ar.hold"]._place_manual(
+                self.partner_id,
                 self.company_id,
                 self.env._(
                     "Parted ways in settlement %(name)s: no further credit.",

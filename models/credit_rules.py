@@ -11,6 +11,7 @@ rounding, so that a customer exactly at its limit is not over it.
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from odoo.tools.float_utils import float_compare
 
@@ -33,23 +34,43 @@ AUTOMATIC = (
 GRADES = "ABCDE"
 
 
-@dataclass(frozen=True)
-class CreditFigures:
-    """What a customer owes a company, in company currency."""
+class OpenItems(NamedTuple):
+    """A customer's open receivable items in one company, in company currency:
+    the part of its figures that only posting and reconciling change, which
+    ``ar.partner.exposure`` keeps per day (one column per name)."""
 
     receivable: float = 0.0  # posted, unreconciled receivable residual (may be < 0)
-    to_invoice: float = 0.0  # confirmed sales not invoiced yet (credit_to_invoice)
-    draft_invoiced: float = 0.0  # draft invoices not created from a sales order
     overdue_amount: float = 0.0  # positive residual past its due date
     oldest_due_date: date | None = None  # due date of the oldest overdue item
-    credit_limit: float = 0.0  # 0 means no limit
     # The same two overdue figures without the invoices an open commitment
-    # (a promise to pay) covers.
+    # (a promise to pay, an active plan) covers.
     uncommitted_overdue_amount: float = 0.0
     uncommitted_oldest_due_date: date | None = None
     broken_promise_dates: tuple = ()  # dates promises were judged broken
     defaulted_plans: int = 0  # defaulted payment plans not paid off
+
+
+@dataclass(frozen=True)
+class CreditFigures:
+    """What a customer owes a company, in company currency: its open items
+    and what else counts in its exposure."""
+
+    receivable: float = 0.0
+    to_invoice: float = 0.0  # confirmed orders' amounts left to invoice
+    draft_invoiced: float = 0.0  # draft invoices not created from a sales order
+    overdue_amount: float = 0.0
+    oldest_due_date: date | None = None
+    credit_limit: float = 0.0  # 0 means no limit
+    uncommitted_overdue_amount: float = 0.0
+    uncommitted_oldest_due_date: date | None = None
+    broken_promise_dates: tuple = ()
+    defaulted_plans: int = 0
     risk_grade: str | None = None  # A..E from the last metrics run
+
+    @classmethod
+    def of(cls, open_items, **others):
+        """The figures of these ``OpenItems`` and the ``others``."""
+        return cls(**open_items._asdict(), **others)
 
 
 @dataclass(frozen=True)

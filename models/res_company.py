@@ -31,9 +31,7 @@ class ResCompany(models.Model):
         if "account_use_credit_limit" in vals:
             # The limit rule starts or stops applying to every customer.
             for company in self:
-                self.env["res.partner"]._ar_refresh_company_holds(
-                    company, recompute=False
-                )
+                self.env["ar.hold"]._refresh_company(company, recompute=False)
         return res
 
     def _ar_ensure_policy(self):

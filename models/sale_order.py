@@ -107,7 +107,7 @@ class SaleOrder(models.Model):
     def init(self):
         res = super().init()
         # Confirmed orders with something left to invoice, by who pays them:
-        # what the exposure reads (res.partner._ar_to_invoice).
+        # what the exposure reads (ar.credit.figures._to_invoice).
         self.env.cr.execute(
             SQL(
                 """
@@ -278,7 +278,7 @@ class SaleOrder(models.Model):
             return None
         rules_of = partner._ar_rules(company)
         rules = rules_of[partner.id]
-        manual = partner._ar_manual_hold(company)
+        manual = self.env["ar.hold"]._manual_of(partner, company)
         if not (rules.any_active or manual):
             return None
         if lock and pays and rules.use_credit_limit and rules.block_on_limit:
@@ -287,8 +287,8 @@ class SaleOrder(models.Model):
         extra = 0.0
         if pays and not growing:
             extra = sum(o._ar_amount_company() for o in at_risk)
-        figures = partner._ar_credit_figures(
-            company, for_rules=True, rules_of=rules_of
+        figures = self.env["ar.credit.figures"]._of(
+            partner, company, for_rules=True, rules_of=rules_of
         )[partner.id]
         today = fields.Date.context_today(self)
         reasons = credit_rules.hold_reasons(figures, rules, today, extra=extra)
@@ -302,7 +302,8 @@ class SaleOrder(models.Model):
                 else self.env._(" including these orders")
             )
         lines = [
-            partner._ar_reason_text(reason, company, including) for reason in reasons
+            self.env["ar.hold"]._reason_text(reason, company, including)
+            for reason in reasons
         ]
         if manual:
             lines.append(
@@ -414,4 +415,4 @@ class SaleOrder(models.Model):
     def _ar_refresh_partner_holds(self):
         for company, orders in self.grouped("company_id").items():
             customers = orders.partner_id | orders.partner_invoice_id
-            customers._ar_refresh_holds(company, recompute=False)
+            self.env["ar.hold"]._refresh(customers, company, recompute=False)

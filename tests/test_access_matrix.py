@@ -204,7 +204,7 @@ class _MatrixCase(ArInstrumentCommon):
                 },
             )
         if model == "ar.partner.exposure":
-            self.customer._ar_credit_figures(company)
+            self.env["ar.credit.figures"]._of(self.customer, company)
             record = env[model].search([("partner_id", "=", self.customer.id)], limit=1)
             vals = {"partner_id": self.held.id, "company_id": company.id}
             return record, {"date": self.today}, {**vals, "date": self.today}

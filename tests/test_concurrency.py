@@ -75,7 +75,7 @@ class TestConcurrentConfirmation(_CommittingCase):
             )
             # Today's figures are already computed, as after the nightly job: the
             # confirmations only read them, so only the lock can serialise them.
-            partner._ar_credit_figures(company)
+            env["ar.credit.figures"]._of(partner, company)
             return company.id, previous, partner.id, orders.ids
 
         self.company_id, previous, self.partner_id, self.order_ids = self._committed(

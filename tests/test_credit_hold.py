@@ -221,11 +221,11 @@ class TestCreditHold(ArCommon):
     def test_nightly_cron_catches_invoices_turning_overdue(self):
         self.policy.write({"overdue_days_rule": True, "overdue_days": 5})
         self._invoice(self.customer, 100.0, days_old=20, term_days=30)
-        self.env["res.partner"]._cron_refresh_credit_holds()
+        self.env["ar.hold"]._cron_refresh()
         self.assertNotHeld(self.customer)
         # Nothing is posted or paid; time alone makes the invoice overdue.
         with freeze_time(self.today + timedelta(days=20)):
-            self.env["res.partner"]._cron_refresh_credit_holds()
+            self.env["ar.hold"]._cron_refresh()
             self.assertHeld(self.customer, "overdue_days")
 
     def test_partner_form_shows_policy_for_manager(self):

@@ -166,7 +166,9 @@ class TestExposure(ArCommon):
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 partner = env.ref("base.partner_admin")
                 company = env.ref("base.main_company")
-                figures = partner._ar_credit_figures(company, today=day_without_row)
+                figures = env["ar.credit.figures"]._of(
+                    partner, company, today=day_without_row
+                )
                 self.assertIn(partner.id, figures)
             finally:
                 cr.rollback()

@@ -84,7 +84,7 @@ class TestPaymentPlan(ArCommon):
 
     def test_installments_paid_default_complete(self):
         self.policy.write({"overdue_days_rule": True, "overdue_days": 10})
-        self.env["res.partner"]._cron_refresh_credit_holds()
+        self.env["ar.hold"]._cron_refresh()
         self.assertHeld(self.customer, "overdue_days")
         plan = self._plan()
         plan.with_user(self.manager).action_activate()

@@ -117,12 +117,12 @@ class TestPromise(ArCommon):
             self.assertEqual(order.state, "draft")
         # 90 days on, the broken promises are old news.
         with freeze_time(self.today + timedelta(days=130)):
-            self.env["res.partner"]._cron_refresh_credit_holds()
+            self.env["ar.hold"]._cron_refresh()
             self.assertNotHeld(self.customer)
 
     def test_open_promise_suspends_overdue_rule(self):
         self.policy.write({"overdue_days_rule": True, "overdue_days": 5})
-        self.env["res.partner"]._cron_refresh_credit_holds()
+        self.env["ar.hold"]._cron_refresh()
         self.assertHeld(self.customer, "overdue_days")
         promise = self._promise(800.0)
         self.assertNotHeld(self.customer)

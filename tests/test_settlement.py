@@ -145,7 +145,7 @@ class TestSettlement(ArInstrumentCommon):
         settlement = self._settlement(invoice, 300.0, part_ways=True)
         self._settle(settlement)
         self.assertHeld(self.customer, "manual")
-        hold = self.customer._ar_manual_hold(self.company)
+        hold = self.env["ar.hold"]._manual_of(self.customer, self.company)
         self.assertIn(settlement.name, hold.note)
         order = self._order(self.customer, 10.0)
         with self.assertRaises(UserError):

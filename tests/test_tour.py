@@ -21,7 +21,9 @@ class TestCreditManagerTour(HttpCase):
         customer = self.env["res.partner"].create(
             {"name": "Tour Held Customer", "is_company": True}
         )
-        customer._ar_place_manual_hold(company, "New directors to sign the terms")
+        self.env["ar.hold"]._place_manual(
+            customer, company, "New directors to sign the terms"
+        )
         product = self.env["product.product"].create(
             {"name": "Tour Widget", "list_price": 250.0, "taxes_id": [Command.clear()]}
         )

@@ -33,7 +33,7 @@ class ArHoldWizard(models.TransientModel):
             )
         self._check_reason()
         partner = self.partner_id.commercial_partner_id.sudo()
-        manual = partner._ar_manual_hold(self.company_id)
+        manual = self.env["ar.hold"]._manual_of(partner, self.company_id)
         reason = self.reason.strip()
         if self.action == "place":
             if manual:
@@ -45,7 +45,7 @@ class ArHoldWizard(models.TransientModel):
                         company=self.company_id.name,
                     )
                 )
-            partner._ar_place_manual_hold(self.company_id, reason)
+            self.env["ar.hold"]._place_manual(partner, self.company_id, reason)
             return {"type": "ir.actions.act_window_close"}
         if not manual:
             raise UserError(
@@ -72,5 +72,5 @@ class ArHoldWizard(models.TransientModel):
                 reason=reason,
             )
         )
-        partner._ar_refresh_holds(self.company_id, recompute=False)
+        self.env["ar.hold"]._refresh(partner, self.company_id, recompute=False)
         return {"type": "ir.actions.act_window_close"}

@@ -8,7 +8,9 @@ settlement posted:
   (the old code recomputed it to zero while posting);
 - installments created by the schedule while the ORM flushed had no company,
   which hid them from every user: they take their plan's;
-- policies get the plan fee product, as new ones do.
+- policies get the plan fee product, as new ones do;
+- the nightly hold refresh moved from res.partner to ar.hold, the model it
+  writes: its scheduled action (data kept as users set it) follows.
 """
 
 from odoo import SUPERUSER_ID, api
@@ -61,3 +63,13 @@ def migrate(cr, version):
         env["ar.credit.policy"].with_context(active_test=False).search(
             [("plan_fee_product_id", "=", False)]
         ).plan_fee_product_id = product
+    cron = env.ref(
+        "account_receivable_management.ir_cron_ar_refresh_credit_holds", False
+    )
+    if cron:
+        cron.write(
+            {
+                "model_id": env["ir.model"]._get_id("ar.hold"),
+                "code": "model._cron_refresh()",
+            }
+        )
