@@ -3,8 +3,27 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from . import paid_facts
+from .access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
 from .ar_workflow_guard import check_workflow_fields
-from .res_partner import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
+
+# An open customer invoice: posted, not paid (nor in payment). What promises,
+# plans and settlements cover, the worklist chases and the forecast predicts.
+OPEN_INVOICE_DOMAIN = [
+    ("move_type", "=", "out_invoice"),
+    ("state", "=", "posted"),
+    ("payment_state", "in", ("not_paid", "partial")),
+]
+
+
+def open_invoice_sql(alias):
+    """OPEN_INVOICE_DOMAIN in SQL over the moves of ``alias``: the predicate of
+    the partial index of open invoices (``ar_move_open_customer_invoice_idx``),
+    which the statements using it can then scan."""
+    return SQL(
+        "%(m)s.move_type = 'out_invoice' AND %(m)s.state = 'posted'"
+        " AND %(m)s.payment_state IN ('not_paid', 'partial')",
+        m=SQL.identifier(alias),
+    )
 
 
 class AccountMove(models.Model):
@@ -226,13 +245,7 @@ class AccountMove(models.Model):
     def _ar_open_selection(self, purpose):
         """The selected open customer invoices, all of one customer, one company
         and one currency, or a UserError that says what to select."""
-        invoices = self.filtered(
-            lambda m: (
-                m.move_type == "out_invoice"
-                and m.state == "posted"
-                and m.payment_state in ("not_paid", "partial")
-            )
-        )
+        invoices = self.filtered_domain(OPEN_INVOICE_DOMAIN)
         if (
             not invoices
             or len(invoices.commercial_partner_id) != 1

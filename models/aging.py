@@ -22,6 +22,8 @@ from itertools import pairwise
 
 from odoo.tools import SQL
 
+from .sql_tools import unreconciled
+
 DEFAULT_LIMITS = (30, 60, 90, 120)
 # At most this many limits, so at most MAX_LIMITS + 2 buckets (the report has a
 # column for each).
@@ -109,7 +111,7 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
                l.amount_residual_currency AS open_amount_currency
           FROM account_move_line l
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
-           AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
+           AND l.parent_state = 'posted' AND %(unreconciled)s
            AND l.date <= %(day)s AND l.amount_residual != 0
            %(partners)s
             """,
@@ -117,6 +119,7 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
             company=company_id,
             day=day,
             partners=partners,
+            unreconciled=unreconciled("l"),
         )
     # Open at the end of ``day`` = open today, plus what reconciliations dated
     # after ``day`` took off since: Odoo's residual is the balance minus the
@@ -150,7 +153,7 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
           LEFT JOIN added a ON a.line_id = l.id
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
            AND l.parent_state = 'posted' AND l.date <= %(day)s
-           AND l.reconciled IS NOT TRUE
+           AND %(unreconciled)s
            %(partners)s
         UNION ALL
         -- items reconciled today that a reconciliation after the day touched
@@ -162,7 +165,7 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
           JOIN account_move_line l ON l.id = a.line_id
          WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
            AND l.parent_state = 'posted' AND l.date <= %(day)s
-           AND l.reconciled IS TRUE
+           AND NOT (%(unreconciled)s)
            %(partners)s
     ) items
      WHERE open_amount != 0
@@ -171,4 +174,5 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
         company=company_id,
         day=day,
         partners=partners,
+        unreconciled=unreconciled("l"),
     )

@@ -2,14 +2,16 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .account_move import OPEN_INVOICE_DOMAIN
+
 # The invoices a commitment covers: each model declares its own relation table.
 INVOICES_FIELD = {
     "string": "Invoices",
     "required": True,
     "check_company": True,
-    "domain": "[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-    " ('payment_state', 'in', ('not_paid', 'partial')),"
-    " ('commercial_partner_id', '=', partner_id)]",
+    # the open invoices of the customer chosen on the form
+    "domain": repr(OPEN_INVOICE_DOMAIN)[:-1]
+    + ", ('commercial_partner_id', '=', partner_id)]",
 }
 
 

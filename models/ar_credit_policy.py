@@ -1,24 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from . import aging, credit_rules
-
-# The fields _rules() reads: changing one can put customers on hold or release them.
-RULE_FIELDS = {
-    "block_on_limit",
-    "include_draft_invoices",
-    "overdue_days_rule",
-    "overdue_days",
-    "overdue_amount_rule",
-    "overdue_amount",
-    "commitments_suspend_overdue",
-    "broken_promise_rule",
-    "broken_promise_count",
-    "broken_promise_days",
-    "defaulted_plan_rule",
-    "risk_grade_rule",
-    "risk_grade_hold",
-}
+from . import aging, credit_rules, risk_score
 
 
 class ArCreditPolicy(models.Model):
@@ -251,7 +234,7 @@ class ArCreditPolicy(models.Model):
         help="Hold a customer whose risk grade is at or beyond the given grade.",
     )
     risk_grade_hold = fields.Selection(
-        [("B", "B"), ("C", "C"), ("D", "D"), ("E", "E")],
+        risk_score.GRADE_SELECTION[1:],  # holding every customer is no rule
         string="Hold From Grade",
         default="E",
         tracking=True,
@@ -322,7 +305,7 @@ class ArCreditPolicy(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if vals.keys() & RULE_FIELDS:
+        if vals.keys() & set(credit_rules.POLICY_FIELDS):
             # every customer of the companies whose rules changed
             for company in self.company_id:
                 self.env["ar.hold"]._refresh_company(company, recompute=False)
@@ -331,21 +314,10 @@ class ArCreditPolicy(models.Model):
     def _rules(self):
         """The policy as plain values for :mod:`credit_rules`."""
         self.ensure_one()
+        settings = {name: self[name] for name in credit_rules.POLICY_FIELDS}
         return credit_rules.PolicyRules(
+            **settings,
             use_credit_limit=self.company_id.account_use_credit_limit,
-            block_on_limit=self.block_on_limit,
-            include_draft_invoices=self.include_draft_invoices,
-            overdue_days_rule=self.overdue_days_rule,
-            overdue_days=self.overdue_days,
-            overdue_amount_rule=self.overdue_amount_rule,
-            overdue_amount=self.overdue_amount,
-            commitments_suspend_overdue=self.commitments_suspend_overdue,
-            broken_promise_rule=self.broken_promise_rule,
-            broken_promise_count=self.broken_promise_count,
-            broken_promise_days=self.broken_promise_days,
-            defaulted_plan_rule=self.defaulted_plan_rule,
-            risk_grade_rule=self.risk_grade_rule,
-            risk_grade_hold=self.risk_grade_hold or "E",
             rounding=self.currency_id.rounding,
         )
 

@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import aging
+from .account_move import OPEN_INVOICE_DOMAIN
 from .ar_company_kpi import collectible_amount
 
 
@@ -96,9 +97,7 @@ class ArDashboard(models.AbstractModel):
         start = today - relativedelta(days=today.weekday())
         return [
             ("company_id", "=", company.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
+            *OPEN_INVOICE_DOMAIN,
             ("ar_predicted_pay_date", ">=", fields.Date.to_string(start)),
             (
                 "ar_predicted_pay_date",

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
+from .sql_tools import unreconciled
 
 HOLD_REASONS = [
     (credit_rules.OVER_LIMIT, "Over credit limit"),
@@ -281,9 +282,7 @@ class ArHold(models.Model):
              WHERE acc.account_type = 'asset_receivable'
                AND aml.company_id = %(company)s
                AND aml.partner_id IS NOT NULL
-               AND aml.parent_state = 'posted'
-               AND (aml.reconciled IS NULL OR aml.reconciled = false
-                    OR aml.reconciled IS NOT true)
+               AND aml.parent_state = 'posted' AND %(unreconciled)s
             UNION
             SELECT partner_id FROM ar_hold WHERE active AND company_id = %(company)s
             UNION
@@ -291,6 +290,7 @@ class ArHold(models.Model):
              WHERE so.company_id = %(company)s AND so.ar_amount_to_invoice != 0
             """,
                 company=company.id,
+                unreconciled=unreconciled("aml"),
             )
         )
         partners = self.env["res.partner"].browse([pid for (pid,) in rows])

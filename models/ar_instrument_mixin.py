@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .res_partner import COLLECTOR_GROUP, MANAGER_GROUP
+from .access import COLLECTOR_GROUP, MANAGER_GROUP
 
 # The states of an instrument that posts in one step once approved.
 SETTLE_STATES = [

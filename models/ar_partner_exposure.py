@@ -4,6 +4,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .credit_rules import OpenItems
+from .sql_tools import unreconciled
 
 # Which companies' items and which partners' items are a customer's.
 COMPANY_TREE_SQL = "SELECT id FROM res_company WHERE parent_path LIKE %s"
@@ -63,9 +64,7 @@ WITH companies AS (
      WHERE acc.account_type = 'asset_receivable'
        AND aml.partner_id IN (SELECT id FROM members)
        AND aml.company_id IN (SELECT id FROM companies)
-       AND aml.parent_state = 'posted'
-       AND (aml.reconciled IS NULL OR aml.reconciled = false
-            OR aml.reconciled IS NOT true)
+       AND aml.parent_state = 'posted' AND %(unreconciled)s
 ), totals AS (
     SELECT partner_id,
            SUM(residual) AS receivable,
@@ -156,12 +155,12 @@ class ArPartnerExposure(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            CREATE INDEX IF NOT EXISTS ar_aml_open_partner_idx
+            CREATE INDEX IF NOT EXISTS ar_aml_open_items_idx
                 ON account_move_line (partner_id, account_id)
                 INCLUDE (company_id, date_maturity, amount_residual, move_id)
-             WHERE parent_state = 'posted'
-               AND (reconciled IS NULL OR reconciled = false OR reconciled IS NOT true)
-            """
+             WHERE parent_state = 'posted' AND %s
+            """,
+                unreconciled("account_move_line"),
             )
         )
 
@@ -210,6 +209,7 @@ class ArPartnerExposure(models.Model):
                 today=today,
                 partners=partner_ids,
                 company=company.id,
+                unreconciled=unreconciled("aml"),
             )
         )
         return {row.pop("partner_id"): self._open_items_of(row) for row in rows}

@@ -43,20 +43,14 @@ from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
 from . import aging, paid_facts, risk_score, sql_tools
+from .account_move import open_invoice_sql
 from .ar_company_kpi import countback_days, period_days
+from .risk_score import GRADE_SELECTION
 
 _logger = logging.getLogger(__name__)
 
 # Advisory lock key of the metrics jobs: one run at a time across workers.
 LOCK_KEY = 0x4152_4D45  # "ARME"
-
-GRADE_SELECTION = [
-    ("A", "A"),
-    ("B", "B"),
-    ("C", "C"),
-    ("D", "D"),
-    ("E", "E"),
-]
 
 
 def json_rows(rows, types, alias):
@@ -414,9 +408,9 @@ class ArPartnerMetrics(models.Model):
                 """
             CREATE INDEX IF NOT EXISTS ar_move_open_customer_invoice_idx
                 ON account_move (company_id, commercial_partner_id)
-             WHERE move_type = 'out_invoice' AND state = 'posted'
-               AND payment_state IN ('not_paid', 'partial')
-                """
+             WHERE %s
+                """,
+                open_invoice_sql("account_move"),
             )
         )
 
@@ -866,8 +860,7 @@ class ArPartnerMetrics(models.Model):
                   FROM account_move m
                  WHERE m.company_id = %(company)s
                    AND m.commercial_partner_id = ANY(%(partners)s)
-                   AND m.move_type = 'out_invoice' AND m.state = 'posted'
-                   AND m.payment_state IN ('not_paid', 'partial')
+                   AND %(open_invoice)s
             ),
             promised AS (
                 SELECT rel.move_id, MIN(p.promised_date) AS day
@@ -923,6 +916,7 @@ class ArPartnerMetrics(models.Model):
                 """,
                 company=company.id,
                 partners=partner_ids,
+                open_invoice=open_invoice_sql("m"),
                 band1=policy.band_small_limit,
                 band2=policy.band_large_limit,
                 today=today,

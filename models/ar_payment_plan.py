@@ -1,12 +1,12 @@
 from itertools import pairwise
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from . import plan_schedule
+from .access import require_manager
 from .ar_commitment_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
-from .res_partner import MANAGER_GROUP
 
 FREQUENCIES = [
     ("weekly", "Weekly"),
@@ -219,10 +219,7 @@ class ArPaymentPlan(models.Model):
     def action_activate(self):
         """A Credit Manager agrees the plan: the schedule becomes binding and the
         invoices stop counting for the overdue rules while it is kept."""
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only a Credit Manager can activate a payment plan.")
-            )
+        require_manager(self.env, self.env._("activate a payment plan"))
         for plan in self:
             plan._check_can_activate()
         for plan in self:

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from .res_partner import MANAGER_GROUP
+from .access import MANAGER_GROUP
 
 
 class ArRiskWarning(models.Model):

@@ -21,6 +21,9 @@ amount.
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .account_move import open_invoice_sql
+from .risk_score import GRADE_SELECTION
+
 KINDS = [
     ("promise", "Promise Due or Broken"),
     ("installment", "Installment Due"),
@@ -71,8 +74,7 @@ WITH items AS (
     SELECT m.id * 4 + 3, 'invoice', m.commercial_partner_id, m.company_id,
            m.invoice_date_due, m.amount_residual_signed, NULL, NULL, NULL, m.id, m.name
       FROM account_move m
-     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-       AND m.payment_state IN ('not_paid', 'partial')
+     WHERE %(open_invoice)s
        AND m.invoice_date_due < CURRENT_DATE
        AND NOT EXISTS (
             SELECT 1 FROM ar_promise_invoice_rel rel
@@ -114,9 +116,7 @@ class ArWorklist(models.Model):
     amount = fields.Monetary(readonly=True)
     days = fields.Integer(string="Days Late", aggregator="max", readonly=True)
     risk_score = fields.Float(digits=(16, 0), aggregator="max", readonly=True)
-    risk_grade = fields.Selection(
-        [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D"), ("E", "E")], readonly=True
-    )
+    risk_grade = fields.Selection(GRADE_SELECTION, readonly=True)
     collector_id = fields.Many2one("res.users", readonly=True)
     priority = fields.Float(digits=(16, 0), readonly=True)
     promise_id = fields.Many2one("ar.promise", readonly=True)
@@ -128,7 +128,9 @@ class ArWorklist(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                "CREATE VIEW %s AS (%s)", SQL.identifier(self._table), SQL(WORKLIST_SQL)
+                "CREATE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                SQL(WORKLIST_SQL, open_invoice=open_invoice_sql("m")),
             )
         )
 

@@ -9,11 +9,14 @@ All amounts are in the company currency; ``rounding`` is that currency's
 rounding, so that a customer exactly at its limit is not over it.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 from odoo.tools.float_utils import float_compare
+
+from . import risk_score
 
 # Codes of the automatic reasons, in the order they are shown.
 OVER_LIMIT = "over_limit"
@@ -31,7 +34,7 @@ AUTOMATIC = (
     DEFAULTED_PLAN,
     RISK_GRADE,
 )
-GRADES = "ABCDE"
+GRADES = risk_score.LETTERS
 
 
 class OpenItems(NamedTuple):
@@ -75,10 +78,12 @@ class CreditFigures:
 
 @dataclass(frozen=True)
 class PolicyRules:
-    """The switches and thresholds of a credit policy, for one company."""
+    """The switches and thresholds of a credit policy, for one company. Each
+    is the policy's field of the same name (``POLICY_FIELDS``), with the same
+    default, but for the two its company gives."""
 
     use_credit_limit: bool = False  # the company's "Sales Credit Limit" setting
-    block_on_limit: bool = True
+    block_on_limit: bool = False
     include_draft_invoices: bool = False
     overdue_days_rule: bool = False
     overdue_days: int = 0
@@ -91,7 +96,7 @@ class PolicyRules:
     defaulted_plan_rule: bool = False
     risk_grade_rule: bool = False
     risk_grade_hold: str = "E"
-    rounding: float = 0.01
+    rounding: float = 0.01  # the company currency's
 
     @property
     def any_active(self):
@@ -104,6 +109,15 @@ class PolicyRules:
             or self.defaulted_plan_rule
             or self.risk_grade_rule
         )
+
+
+# The settings of PolicyRules that are fields of ar.credit.policy: what the
+# policy hands the rules, and what, changed, can hold or release customers.
+POLICY_FIELDS = tuple(
+    field.name
+    for field in dataclasses.fields(PolicyRules)
+    if field.name not in ("use_credit_limit", "rounding")
+)
 
 
 @dataclass(frozen=True)
@@ -207,9 +221,10 @@ def rule_defaulted_plan(figures, rules, today, extra):
 
 def rule_risk_grade(figures, rules, today, extra):
     """The risk grade is at or beyond the policy's grade."""
+    hold_from = rules.risk_grade_hold or GRADES[-1]  # a policy left empty: E
     if not (rules.risk_grade_rule and figures.risk_grade in GRADES):
         return None
-    rank, limit = GRADES.index(figures.risk_grade), GRADES.index(rules.risk_grade_hold)
+    rank, limit = GRADES.index(figures.risk_grade), GRADES.index(hold_from)
     if rank >= limit:
         return Reason(RISK_GRADE, rank, limit)
     return None

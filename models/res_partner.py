@@ -5,9 +5,15 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_amount
 
 from . import credit_rules
+from .access import (
+    ACCOUNTING_GROUPS,
+    CREDIT_GROUPS,
+    HOLD_GROUPS,
+    MANAGER_GROUP,
+    require_manager,
+)
+from .account_move import OPEN_INVOICE_DOMAIN
 
-MANAGER_GROUP = "account_receivable_management.group_ar_manager"
-COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
 # Partner fields only a Credit Manager may change.
 CREDIT_FIELDS = {
     "credit_limit",
@@ -30,13 +36,6 @@ DOCUMENT_COUNTS = {
     "ar_return_count": "ar.return",
     "ar_barter_count": "ar.barter",
 }
-# Who reads which part of a customer's credit file (README, access matrix):
-# the hold and its reasons every employee, to explain a blocked order; the
-# exposure figures accounting; the assessment (policy, promises, documents,
-# collector, metrics, risk) the credit team. Never a portal user.
-HOLD_GROUPS = "base.group_user"
-ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
-CREDIT_GROUPS = COLLECTOR_GROUP
 
 
 def _exposure_amount(string):
@@ -365,13 +364,10 @@ class ResPartner(models.Model):
                     )
                 )
             if vals.keys() & CREDIT_FIELDS:
-                if not self.env.user.has_group(MANAGER_GROUP):
-                    raise AccessError(
-                        self.env._(
-                            "Only a Credit Manager can change a customer's credit "
-                            "limit or credit policy."
-                        )
-                    )
+                require_manager(
+                    self.env,
+                    self.env._("change a customer's credit limit or credit policy"),
+                )
                 if vals.keys() <= CREDIT_FIELDS:
                     # A Credit Manager may set the credit terms of any customer
                     # they can see, without the right to edit contacts.
@@ -535,11 +531,9 @@ class ResPartner(models.Model):
             "account.action_move_out_invoice_type"
         )
         action["domain"] = [
+            *OPEN_INVOICE_DOMAIN,
             ("commercial_partner_id", "=", self.commercial_partner_id.id),
             ("company_id", "=", self.env.company.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
             ("invoice_date_due", "<", fields.Date.context_today(self)),
         ]
         action["context"] = {"create": False}
@@ -562,10 +556,7 @@ class ResPartner(models.Model):
 
     def _ar_hold_wizard(self, action):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only a Credit Manager can place or release a credit hold.")
-            )
+        require_manager(self.env, self.env._("place or release a credit hold"))
         names = dict(
             self.env["ar.hold.wizard"]
             ._fields["action"]
@@ -591,9 +582,7 @@ class ResPartner(models.Model):
             self.env["account.move"]
             .search(
                 [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
+                    *OPEN_INVOICE_DOMAIN,
                     ("commercial_partner_id", "=", self.commercial_partner_id.id),
                     ("company_id", "=", company.id),
                     ("currency_id", "=", currency.id),

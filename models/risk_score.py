@@ -16,8 +16,11 @@ FACTORS = (
     "overdue_share",
     "defaulted_plans",
 )
-# Grade letters and the score each starts at.
+# Grade letters, best first, and the score each starts at: the one grade
+# scale of the addon (the hold rule and the selections read it from here).
 GRADES = (("A", 0.0), ("B", 20.0), ("C", 40.0), ("D", 60.0), ("E", 80.0))
+LETTERS = "".join(letter for letter, _start in GRADES)
+GRADE_SELECTION = [(letter, letter) for letter in LETTERS]
 
 # Where a factor reaches full risk.
 FULL_DAYS_LATE = 60.0  # paying 60 days late on average
@@ -92,5 +95,4 @@ def score(inputs, weights):
 
 def grade_rank(letter):
     """0 for A ... 4 for E; -1 when there is no grade."""
-    names = [name for name, _start in GRADES]
-    return names.index(letter) if letter in names else -1
+    return LETTERS.index(letter) if letter and letter in LETTERS else -1

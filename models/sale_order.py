@@ -7,8 +7,8 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
+from .access import HOLD_GROUPS, require_manager
 from .ar_workflow_guard import check_workflow_fields
-from .res_partner import HOLD_GROUPS, MANAGER_GROUP
 
 OVERRIDE_FIELDS = {
     "ar_override_amount",
@@ -172,10 +172,7 @@ class SaleOrder(models.Model):
 
     def action_ar_open_override(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only a Credit Manager can approve a credit override.")
-            )
+        require_manager(self.env, self.env._("approve a credit override"))
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Approve Credit Override"),

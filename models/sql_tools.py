@@ -1,4 +1,4 @@
-"""Helpers for the set-based statements of the nightly jobs."""
+"""Helpers for the addon's SQL statements."""
 
 import contextlib
 
@@ -14,6 +14,16 @@ from odoo.tools import SQL
 #   (0.05 s), because the bitmap of its (pessimistic) estimate would not fit.
 #   Larger values make it hash the metrics aggregate, which measured slower.
 BATCH_SETTINGS = {"jit": "off", "work_mem": "16MB"}
+
+
+def unreconciled(alias):
+    """A journal item of ``alias`` not reconciled yet (NULL counts as not).
+    Odoo declares its partial index of open items with the predicate its ORM
+    writes for ``reconciled = False``: ``(reconciled IS NULL OR reconciled =
+    false OR reconciled IS NOT true)``. This is one of its terms, so PostgreSQL
+    proves that it implies the index's predicate, and can scan that index
+    (and the addon's, declared with it)."""
+    return SQL("%s IS NOT TRUE", SQL.identifier(alias, "reconciled"))
 
 
 def _set(env, settings):

@@ -1,7 +1,7 @@
 from odoo import fields, models
 
+from .access import HOLD_GROUPS
 from .ar_workflow_guard import check_workflow_fields
-from .res_partner import HOLD_GROUPS
 
 
 class StockMove(models.Model):

@@ -21,7 +21,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from ..models.res_partner import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
+from ..models.access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
 from .common import OrmCalls, RpcCalls, password_of
 from .common_instruments import ArInstrumentCommon
 

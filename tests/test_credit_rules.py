@@ -60,6 +60,7 @@ class TestCreditRules(BaseCase):
     def test_every_reason_reported(self):
         rules = cr.PolicyRules(
             use_credit_limit=True,
+            block_on_limit=True,
             overdue_days_rule=True,
             overdue_days=10,
             overdue_amount_rule=True,

@@ -8,8 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from ..models.access import MANAGER_GROUP
 from ..models.ar_company_kpi import period_days
-from ..models.res_partner import MANAGER_GROUP
 from .common_instruments import ArInstrumentCommon
 
 

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
-from ..models.res_partner import MANAGER_GROUP
+from ..models.access import require_manager
 
 
 class ArCreditOverrideWizard(models.TransientModel):
@@ -33,10 +33,7 @@ class ArCreditOverrideWizard(models.TransientModel):
         """Approve this order at its current total; anyone may then confirm it
         as long as its total does not grow."""
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only a Credit Manager can approve a credit override.")
-            )
+        require_manager(self.env, self.env._("approve a credit override"))
         self._check_reason()
         order = self.order_id
         if order.state not in ("draft", "sent"):

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
-from ..models.res_partner import MANAGER_GROUP
+from ..models.access import require_manager
 
 
 class ArHoldWizard(models.TransientModel):
@@ -27,10 +27,7 @@ class ArHoldWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._("Only a Credit Manager can place or release a credit hold.")
-            )
+        require_manager(self.env, self.env._("place or release a credit hold"))
         self._check_reason()
         partner = self.partner_id.commercial_partner_id.sudo()
         manual = self.env["ar.hold"]._manual_of(partner, self.company_id)

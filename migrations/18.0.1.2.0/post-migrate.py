@@ -73,3 +73,6 @@ def migrate(cr, version):
                 "code": "model._cron_refresh()",
             }
         )
+    # The open-items index is declared with the one predicate of an
+    # unreconciled item the addon writes (sql_tools.unreconciled).
+    cr.execute(SQL("DROP INDEX IF EXISTS ar_aml_open_partner_idx"))

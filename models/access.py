@@ -1,0 +1,23 @@
+"""Who may do what: the addon's groups, who reads which of the fields it adds
+to core models, and the check a Credit Manager's step makes on the server (a
+hidden button is no check)."""
+
+from odoo.exceptions import AccessError
+
+MANAGER_GROUP = "account_receivable_management.group_ar_manager"
+COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
+
+# Who reads which part of a customer's credit file (README, access matrix):
+# the hold and its reasons every employee, to explain a blocked order; the
+# exposure figures accounting; the assessment (policy, promises, documents,
+# collector, metrics, risk) the credit team. Never a portal user.
+HOLD_GROUPS = "base.group_user"
+ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
+CREDIT_GROUPS = COLLECTOR_GROUP
+
+
+def require_manager(env, step):
+    """Refuse ``step`` (translated words: "activate a payment plan") to any
+    user but a Credit Manager, with an ``AccessError`` that says who may."""
+    if not env.su and not env.user.has_group(MANAGER_GROUP):
+        raise AccessError(env._("Only a Credit Manager can %(step)s.", step=step))
