@@ -4,6 +4,7 @@ from . import ar_credit_policy
 from . import ar_hold
 from . import ar_partner_exposure
 from . import ar_credit_figures
+from . import ar_document_mixin
 from . import ar_commitment_mixin
 from . import ar_promise
 from . import plan_schedule

@@ -3,7 +3,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from . import plan_schedule
-from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_document_mixin import INVOICES_FIELD
 from .ar_instrument_mixin import SETTLE_STATES, ArInstrumentMixin, state_field
 
 KINDS = [

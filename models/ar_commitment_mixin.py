@@ -1,128 +1,16 @@
-from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo import models
 from odoo.tools import SQL
-
-from .account_move import OPEN_INVOICE_DOMAIN
-
-# The invoices a commitment covers: each model declares its own relation table.
-INVOICES_FIELD = {
-    "string": "Invoices",
-    "required": True,
-    "check_company": True,
-    # the open invoices of the customer chosen on the form
-    "domain": repr(OPEN_INVOICE_DOMAIN)[:-1]
-    + ", ('commercial_partner_id', '=', partner_id)]",
-}
 
 
 class ArCommitmentMixin(models.AbstractModel):
     """What a customer commits to about some of its open invoices: a promise to
-    pay or a payment plan. Both cover open invoices of one commercial partner,
-    one company and one currency, are judged from the payments reconciled with
-    those invoices, and are judged by one transaction at a time."""
+    pay or a payment plan. Both are judged from the payments reconciled with
+    those invoices, by one transaction at a time."""
 
     _name = "ar.commitment.mixin"
     _description = "Collections Commitment"
-    _inherit = ["mail.thread", "mail.activity.mixin", "ar.workflow.guard"]
-    _check_company_auto = True
-    _ar_sequence_code = None  # ir.sequence code of the reference
+    _inherit = ["ar.document.mixin"]
     _ar_running_states = ()  # states in which payments still change the outcome
-
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        tracking=True,
-        check_company=True,
-    )
-    company_id = fields.Many2one(
-        "res.company", required=True, index=True, default=lambda self: self.env.company
-    )
-    currency_id = fields.Many2one(
-        "res.currency",
-        compute="_compute_currency_id",
-        store=True,
-        precompute=True,
-        readonly=False,
-        required=True,
-    )
-    user_id = fields.Many2one(
-        "res.users",
-        string="Collector",
-        default=lambda self: self.env.user,
-        tracking=True,
-        domain="[('share', '=', False)]",
-    )
-
-    @api.depends("invoice_ids")
-    def _compute_currency_id(self):
-        for record in self:
-            record.currency_id = (
-                record.invoice_ids[:1].currency_id
-                or record.currency_id
-                or record.company_id.currency_id
-            )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code(self._ar_sequence_code) or "/"
-                )
-        return super().create(vals_list)
-
-    def _ar_check_customer_invoices(self):
-        """The customer is a commercial partner, and every invoice is one of its
-        open, posted customer invoices, in this company and currency."""
-        self.ensure_one()
-        partner = self.partner_id
-        if partner != partner.commercial_partner_id:
-            raise ValidationError(
-                self.env._(
-                    "Record %(what)s on the company %(company)s, not on its contact "
-                    "%(contact)s.",
-                    what=self._description,
-                    company=partner.commercial_partner_id.name,
-                    contact=partner.name,
-                )
-            )
-        if not self.invoice_ids:
-            raise ValidationError(
-                self.env._(
-                    "Choose the invoices the %(what)s covers.", what=self._description
-                )
-            )
-        for invoice in self.invoice_ids:
-            problem = None
-            if invoice.move_type != "out_invoice" or invoice.state != "posted":
-                problem = self.env._("is not a posted customer invoice")
-            elif invoice.commercial_partner_id != partner:
-                problem = self.env._(
-                    "belongs to %(other)s", other=invoice.partner_id.name
-                )
-            elif invoice.company_id != self.company_id:
-                problem = self.env._("belongs to another company")
-            elif invoice.currency_id != self.currency_id:
-                problem = self.env._("is in another currency")
-            elif invoice.currency_id.is_zero(invoice.amount_residual):
-                problem = self.env._("is already paid")
-            if problem:
-                raise ValidationError(
-                    self.env._(
-                        "Invoice %(invoice)s %(problem)s: a %(what)s of %(customer)s "
-                        "can only cover its open invoices, in one company and one "
-                        "currency.",
-                        invoice=invoice.name,
-                        problem=problem,
-                        what=self._description,
-                        customer=partner.name,
-                    )
-                )
 
     def _ar_lock_running(self):
         """These records still running, locked for this transaction; those another

@@ -144,7 +144,7 @@ class ArCompanyKpi(models.Model):
         ]
 
     @api.model
-    def _compute_month(self, company, today):
+    def _store_month(self, company, today):
         """Store the KPIs of ``today``'s month for ``company`` (the last run of a
         month is the one that stays)."""
         start = today.replace(day=1)

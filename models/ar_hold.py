@@ -7,16 +7,6 @@ from odoo.tools import SQL, format_amount
 from . import credit_rules
 from .sql_tools import unreconciled
 
-HOLD_REASONS = [
-    (credit_rules.OVER_LIMIT, "Over credit limit"),
-    (credit_rules.OVERDUE_DAYS, "Overdue days"),
-    (credit_rules.OVERDUE_AMOUNT, "Overdue amount"),
-    (credit_rules.BROKEN_PROMISES, "Broken promises"),
-    (credit_rules.DEFAULTED_PLAN, "Defaulted payment plan"),
-    (credit_rules.RISK_GRADE, "Risk grade"),
-    (credit_rules.MANUAL, "Manual hold"),
-]
-
 
 class ArHold(models.Model):
     """One reason a customer is on credit hold in one company.
@@ -57,7 +47,7 @@ class ArHold(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
-    reason = fields.Selection(HOLD_REASONS, required=True)
+    reason = fields.Selection(credit_rules.REASONS, required=True)
     detail = fields.Char(help="The figures behind the reason when it was last checked.")
     note = fields.Text(help="Why a manager placed or released the hold.")
     date_start = fields.Datetime(
@@ -307,49 +297,11 @@ class ArHold(models.Model):
     @api.model
     def _reason_text(self, reason, company, including=""):
         """One line that says why, with the figures, in the company currency."""
-        currency = company.currency_id
 
         def amount(value):
-            return format_amount(self.env, value, currency)
+            return format_amount(self.env, value, company.currency_id)
 
-        if reason.code == credit_rules.OVER_LIMIT:
-            return self.env._(
-                "Over credit limit: exposure %(exposure)s%(including)s, limit "
-                "%(limit)s, %(over)s over.",
-                exposure=amount(reason.value),
-                including=including,
-                limit=amount(reason.threshold),
-                over=amount(reason.excess),
-            )
-        if reason.code == credit_rules.OVERDUE_DAYS:
-            return self.env._(
-                "Overdue: the oldest unpaid item is %(days)s days past due "
-                "(%(allowed)s allowed).",
-                days=int(reason.value),
-                allowed=int(reason.threshold),
-            )
-        if reason.code == credit_rules.BROKEN_PROMISES:
-            return self.env._(
-                "%(count)s promises to pay broken recently (%(allowed)s allowed).",
-                count=int(reason.value),
-                allowed=int(reason.threshold) - 1,
-            )
-        if reason.code == credit_rules.RISK_GRADE:
-            return self.env._(
-                "Risk grade %(grade)s (hold from %(limit)s).",
-                grade=credit_rules.GRADES[int(reason.value)],
-                limit=credit_rules.GRADES[int(reason.threshold)],
-            )
-        if reason.code == credit_rules.DEFAULTED_PLAN:
-            return self.env._(
-                "%(count)s payment plan(s) defaulted and not paid off.",
-                count=int(reason.value),
-            )
-        return self.env._(
-            "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
-            overdue=amount(reason.value),
-            allowed=amount(reason.threshold),
-        )
+        return credit_rules.describe(reason, self.env, amount, including)
 
     @api.model
     def _hand_over(self, partners, companies):

@@ -28,7 +28,7 @@ class ArInstrumentMixin(models.AbstractModel):
 
     _name = "ar.instrument.mixin"
     _description = "Settlement Instrument"
-    _inherit = ["ar.commitment.mixin"]
+    _inherit = ["ar.document.mixin"]
     _ar_move_link = None  # the account.move field that points back to it
     _ar_workflow_fields = (
         "state",

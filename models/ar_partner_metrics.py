@@ -302,6 +302,35 @@ def _leave_room_for_updates(model):
     )
 
 
+def _among(partner_ids, column):
+    """``AND column = ANY(partner_ids)``, or nothing when there is no list."""
+    if partner_ids is None:
+        return SQL()
+    return SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
+
+
+def _month_starts(today):
+    """The first day of ``today``'s month and of each of the 11 before,
+    latest first: the months of the DSO's invoicing."""
+    return [
+        fields.Date.subtract(today.replace(day=1), months=back) for back in range(12)
+    ]
+
+
+def _monthly_sales_sql(months, today):
+    """The invoicing of each of ``months``, as aggregates over ``amount``."""
+    ends = [fields.Date.add(today, days=1), *months[:-1]]
+    return SQL(", ").join(
+        SQL(
+            "COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %s"
+            " AND invoice_date < %s), 0)",
+            start,
+            end,
+        )
+        for start, end in zip(months, ends, strict=True)
+    )
+
+
 class ArPartnerMetrics(models.Model):
     """One customer's payment behaviour and risk in one company, as of the
     last run. Written by the metrics jobs only."""
@@ -415,7 +444,7 @@ class ArPartnerMetrics(models.Model):
         )
 
     @api.model
-    def _compute_figures(self, company, today, partner_ids=None, columns=None):
+    def _fill_figures(self, company, today, partner_ids=None, columns=None):
         """The raw figures of ``company``'s customers (all, or ``partner_ids``)
         in one statement: the payment behaviour and monthly invoicing from one
         pass over the invoices and their stored paid facts, then the open
@@ -423,107 +452,11 @@ class ArPartnerMetrics(models.Model):
         (replacing what it held); the result is its ``columns`` (SQL, all by
         default), one dict per customer."""
         policy = company.sudo()._ar_ensure_policy()
-        since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
-        restrict = partner_ids is not None
-
-        def only(column):
-            return (
-                SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
-                if restrict
-                else SQL()
-            )
-
         self.env.flush_all()
-        # Start of this month and of each of the 11 before, latest first.
-        months = [
-            fields.Date.subtract(today.replace(day=1), months=back)
-            for back in range(12)
-        ]
+        table = SQL.identifier(FIGURES_TABLE)
         with sql_tools.batch_settings(self.env):
-            invoices = SQL(
-                """m.company_id = %(company)s
-               AND m.move_type = 'out_invoice' AND m.state = 'posted'
-               AND m.invoice_date >= %(first)s AND m.invoice_date <= %(today)s
-               AND m.commercial_partner_id IS NOT NULL %(partners)s""",
-                company=company.id,
-                first=min(since, months[-1]),
-                today=today,
-                partners=only("m.commercial_partner_id"),
-            )
-            after = SQL("m.ar_last_reconciled > %s", today)
-            [(replay,)] = self.env.execute_query(
-                SQL(
-                    "SELECT EXISTS(SELECT FROM account_move m WHERE %s AND %s)",
-                    invoices,
-                    after,
-                )
-            )
-            behaviour = SQL(
-                BEHAVIOUR_SQL,
-                invoices=invoices,
-                stored_only=SQL("AND (%s) IS NOT TRUE", after) if replay else SQL(),
-                replayed=SQL(
-                    REPLAYED_SQL,
-                    facts=paid_facts.facts_sql(
-                        SQL(
-                            "SELECT m.id FROM account_move m WHERE %s AND %s",
-                            invoices,
-                            after,
-                        ),
-                        as_of=today,
-                    ),
-                    invoices=invoices,
-                    after=after,
-                    since=since,
-                )
-                if replay
-                else SQL(),
-                since=since,
-                monthly_sales=SQL(", ").join(
-                    SQL(
-                        "COALESCE(SUM(amount) FILTER (WHERE invoice_date >= %s"
-                        " AND invoice_date < %s), 0)",
-                        start,
-                        end,
-                    )
-                    for start, end in zip(
-                        months,
-                        [fields.Date.add(today, days=1), *months[:-1]],
-                        strict=True,
-                    )
-                ),
-                recent=fields.Date.subtract(today, months=6),
-                prior=fields.Date.subtract(today, months=12),
-                epoch=paid_facts.EPOCH,
-                band1=policy.band_small_limit,
-                band2=policy.band_large_limit,
-            )
-            self.env.execute_query(
-                SQL("DROP TABLE IF EXISTS pg_temp.%s", SQL.identifier(FIGURES_TABLE))
-            )
-            figures = SQL(
-                METRICS_SQL,
-                behaviour=behaviour,
-                open_items=aging.open_items_sql(
-                    company.id,
-                    today,
-                    aging.receivable_account_ids(self.env),
-                    fields.Date.context_today(self),
-                ),
-                company_key=str(company.id),
-                no_sales=[0] * len(months),
-                broken_since=fields.Date.subtract(
-                    today, days=policy.broken_promise_days
-                ),
-                open_partners=only("rp.commercial_partner_id"),
-                # Changed customers with nothing left still get their row reset.
-                extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
-                if restrict
-                else SQL(),
-                company=company.id,
-                today=today,
-            )
-            table = SQL.identifier(FIGURES_TABLE)
+            figures = self._figures_sql(company, today, policy, partner_ids)
+            self.env.execute_query(SQL("DROP TABLE IF EXISTS pg_temp.%s", table))
             self.env.execute_query(
                 SQL("CREATE TEMPORARY TABLE %s AS %s", table, figures)
             )
@@ -538,6 +471,83 @@ class ArPartnerMetrics(models.Model):
                 SQL(columns or "*"),
                 table,
             )
+        )
+
+    def _figures_sql(self, company, today, policy, partner_ids):
+        """``METRICS_SQL`` for ``company``'s customers (all, or ``partner_ids``)
+        as of ``today``."""
+        restrict = partner_ids is not None
+        months = _month_starts(today)
+        return SQL(
+            METRICS_SQL,
+            behaviour=self._behaviour_sql(company, today, policy, partner_ids),
+            open_items=aging.open_items_sql(
+                company.id,
+                today,
+                aging.receivable_account_ids(self.env),
+                fields.Date.context_today(self),
+            ),
+            company_key=str(company.id),
+            no_sales=[0] * len(months),
+            broken_since=fields.Date.subtract(today, days=policy.broken_promise_days),
+            open_partners=_among(partner_ids, "rp.commercial_partner_id"),
+            # Changed customers with nothing left still get their row reset.
+            extra_partners=SQL("UNION SELECT unnest(%s::int[])", list(partner_ids))
+            if restrict
+            else SQL(),
+            company=company.id,
+            today=today,
+        )
+
+    def _behaviour_sql(self, company, today, policy, partner_ids):
+        """``BEHAVIOUR_SQL``: the payment behaviour and monthly invoicing of the
+        customers, from the invoices of the lookback window and of the 12
+        months of the DSO; the invoices reconciled after ``today`` (a replayed
+        past day) with their paid facts as of ``today`` (``REPLAYED_SQL``)."""
+        since = fields.Date.subtract(today, months=policy.metrics_lookback_months)
+        months = _month_starts(today)
+        invoices = SQL(
+            """m.company_id = %(company)s
+           AND m.move_type = 'out_invoice' AND m.state = 'posted'
+           AND m.invoice_date >= %(first)s AND m.invoice_date <= %(today)s
+           AND m.commercial_partner_id IS NOT NULL %(partners)s""",
+            company=company.id,
+            first=min(since, months[-1]),
+            today=today,
+            partners=_among(partner_ids, "m.commercial_partner_id"),
+        )
+        after = SQL("m.ar_last_reconciled > %s", today)
+        [(replay,)] = self.env.execute_query(
+            SQL(
+                "SELECT EXISTS(SELECT FROM account_move m WHERE %s AND %s)",
+                invoices,
+                after,
+            )
+        )
+        replayed = SQL()
+        if replay:
+            reconciled_after = SQL(
+                "SELECT m.id FROM account_move m WHERE %s AND %s", invoices, after
+            )
+            replayed = SQL(
+                REPLAYED_SQL,
+                facts=paid_facts.facts_sql(reconciled_after, as_of=today),
+                invoices=invoices,
+                after=after,
+                since=since,
+            )
+        return SQL(
+            BEHAVIOUR_SQL,
+            invoices=invoices,
+            stored_only=SQL("AND (%s) IS NOT TRUE", after) if replay else SQL(),
+            replayed=replayed,
+            since=since,
+            monthly_sales=_monthly_sales_sql(months, today),
+            recent=fields.Date.subtract(today, months=6),
+            prior=fields.Date.subtract(today, months=12),
+            epoch=paid_facts.EPOCH,
+            band1=policy.band_small_limit,
+            band2=policy.band_large_limit,
         )
 
     def _write_rows(self, company, rows, today):
@@ -646,9 +656,9 @@ class ArPartnerMetrics(models.Model):
                 )
                 if not dirty:
                     continue
-                rows = metrics._compute_figures(company, today, dirty, SCORING_INPUTS)
+                rows = metrics._fill_figures(company, today, dirty, SCORING_INPUTS)
             else:
-                rows = metrics._compute_figures(company, today, columns=SCORING_INPUTS)
+                rows = metrics._fill_figures(company, today, columns=SCORING_INPUTS)
                 metrics._drop_stale(company, [row["partner_id"] for row in rows])
             done = 0
             for batch in split_every(batch_size, rows, list):
@@ -671,7 +681,7 @@ class ArPartnerMetrics(models.Model):
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
             if not incremental:
-                metrics.env["ar.company.kpi"]._compute_month(company, today)
+                metrics.env["ar.company.kpi"]._store_month(company, today)
 
     def _drop_stale(self, company, written):
         """Customers with nothing in the window and nothing open lose their row."""

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from . import plan_schedule
 from .access import require_manager
-from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_document_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
 
 FREQUENCIES = [

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_document_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
 
 CHANNELS = [

@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_compare, float_is_zero
 
-from .ar_commitment_mixin import INVOICES_FIELD
+from .ar_document_mixin import INVOICES_FIELD
 from .ar_instrument_mixin import ArInstrumentMixin, state_field
 
 FREIGHT_PAYERS = [

@@ -7,7 +7,7 @@ from odoo.tools import split_every
 from . import xlsx_export
 
 
-class ArPartnerMetrics(models.Model):
+class ArPartnerMetricsRiskReport(models.Model):
     _inherit = "ar.partner.metrics"
 
     collector_id = fields.Many2one(

@@ -2,14 +2,18 @@
 
 Nothing here touches the ORM: the models gather the figures of a customer
 (``CreditFigures``) and the settings of its policy (``PolicyRules``) and ask
-:func:`hold_reasons` which automatic hold reasons apply. A new rule is one more
-function appended to ``RULES`` (and one more setting on the policy).
+:func:`hold_reasons` which automatic hold reasons apply. A rule is one entry of
+``RULES``: its code (the hold's reason), its label, the switch that makes it
+apply, the function that judges it and the line that says why. A new rule is
+one more entry, and its settings: fields of ``PolicyRules`` and of the policy
+of the same names.
 
 All amounts are in the company currency; ``rounding`` is that currency's
 rounding, so that a customer exactly at its limit is not over it.
 """
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -18,7 +22,8 @@ from odoo.tools.float_utils import float_compare
 
 from . import risk_score
 
-# Codes of the automatic reasons, in the order they are shown.
+# Codes of the hold reasons (``ar.hold.reason``); the automatic ones are those
+# of ``RULES``, in the order they are shown.
 OVER_LIMIT = "over_limit"
 OVERDUE_DAYS = "overdue_days"
 OVERDUE_AMOUNT = "overdue_amount"
@@ -26,14 +31,6 @@ BROKEN_PROMISES = "broken_promises"
 DEFAULTED_PLAN = "defaulted_plan"
 RISK_GRADE = "risk_grade"
 MANUAL = "manual"
-AUTOMATIC = (
-    OVER_LIMIT,
-    OVERDUE_DAYS,
-    OVERDUE_AMOUNT,
-    BROKEN_PROMISES,
-    DEFAULTED_PLAN,
-    RISK_GRADE,
-)
 GRADES = risk_score.LETTERS
 
 
@@ -101,14 +98,7 @@ class PolicyRules:
     @property
     def any_active(self):
         """Whether any automatic rule can hold a customer under this policy."""
-        return (
-            (self.use_credit_limit and self.block_on_limit)
-            or self.overdue_days_rule
-            or self.overdue_amount_rule
-            or self.broken_promise_rule
-            or self.defaulted_plan_rule
-            or self.risk_grade_rule
-        )
+        return any(rule.switch(self) for rule in RULES)
 
 
 # The settings of PolicyRules that are fields of ar.credit.policy: what the
@@ -230,14 +220,124 @@ def rule_risk_grade(figures, rules, today, extra):
     return None
 
 
+# What each reason says, with its figures: ``amount`` formats an amount in
+# the company currency, ``env._`` translates, ``including`` follows the
+# exposure ("including this order").
+def text_over_limit(reason, env, amount, including):
+    return env._(
+        "Over credit limit: exposure %(exposure)s%(including)s, limit %(limit)s, "
+        "%(over)s over.",
+        exposure=amount(reason.value),
+        including=including,
+        limit=amount(reason.threshold),
+        over=amount(reason.excess),
+    )
+
+
+def text_overdue_days(reason, env, amount, including):
+    return env._(
+        "Overdue: the oldest unpaid item is %(days)s days past due "
+        "(%(allowed)s allowed).",
+        days=int(reason.value),
+        allowed=int(reason.threshold),
+    )
+
+
+def text_overdue_amount(reason, env, amount, including):
+    return env._(
+        "Overdue amount %(overdue)s is over the %(allowed)s allowed.",
+        overdue=amount(reason.value),
+        allowed=amount(reason.threshold),
+    )
+
+
+def text_broken_promises(reason, env, amount, including):
+    return env._(
+        "%(count)s promises to pay broken recently (%(allowed)s allowed).",
+        count=int(reason.value),
+        allowed=int(reason.threshold) - 1,
+    )
+
+
+def text_defaulted_plan(reason, env, amount, including):
+    return env._(
+        "%(count)s payment plan(s) defaulted and not paid off.",
+        count=int(reason.value),
+    )
+
+
+def text_risk_grade(reason, env, amount, including):
+    return env._(
+        "Risk grade %(grade)s (hold from %(limit)s).",
+        grade=GRADES[int(reason.value)],
+        limit=GRADES[int(reason.threshold)],
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An automatic reason to hold a customer."""
+
+    code: str  # the hold's reason
+    label: str  # its name, as the hold reason shows it
+    switch: Callable[[PolicyRules], bool]  # whether a policy applies it
+    judge: Callable  # (figures, rules, today, extra) -> Reason or None
+    text: Callable  # (reason, env, amount, including) -> the line that says why
+
+
 RULES = (
-    rule_over_limit,
-    rule_overdue_days,
-    rule_overdue_amount,
-    rule_broken_promises,
-    rule_defaulted_plan,
-    rule_risk_grade,
+    Rule(
+        OVER_LIMIT,
+        "Over credit limit",
+        lambda rules: rules.use_credit_limit and rules.block_on_limit,
+        rule_over_limit,
+        text_over_limit,
+    ),
+    Rule(
+        OVERDUE_DAYS,
+        "Overdue days",
+        lambda rules: rules.overdue_days_rule,
+        rule_overdue_days,
+        text_overdue_days,
+    ),
+    Rule(
+        OVERDUE_AMOUNT,
+        "Overdue amount",
+        lambda rules: rules.overdue_amount_rule,
+        rule_overdue_amount,
+        text_overdue_amount,
+    ),
+    Rule(
+        BROKEN_PROMISES,
+        "Broken promises",
+        lambda rules: rules.broken_promise_rule,
+        rule_broken_promises,
+        text_broken_promises,
+    ),
+    Rule(
+        DEFAULTED_PLAN,
+        "Defaulted payment plan",
+        lambda rules: rules.defaulted_plan_rule,
+        rule_defaulted_plan,
+        text_defaulted_plan,
+    ),
+    Rule(
+        RISK_GRADE,
+        "Risk grade",
+        lambda rules: rules.risk_grade_rule,
+        rule_risk_grade,
+        text_risk_grade,
+    ),
 )
+AUTOMATIC = tuple(rule.code for rule in RULES)
+# Every hold reason, automatic then manual, with its label.
+REASONS = [(rule.code, rule.label) for rule in RULES] + [(MANUAL, "Manual hold")]
+
+
+def describe(reason, env, amount, including=""):
+    """The line that says why ``reason`` holds the customer."""
+    rule = next(rule for rule in RULES if rule.code == reason.code)
+    return rule.text(reason, env, amount, including)
 
 
 def hold_reasons(figures, rules, today, extra=0.0):
@@ -246,5 +346,5 @@ def hold_reasons(figures, rules, today, extra=0.0):
     ``extra`` is an amount about to be added to the exposure (the order being
     confirmed); it only matters to the limit rule.
     """
-    found = (rule(figures, rules, today, extra) for rule in RULES)
+    found = (rule.judge(figures, rules, today, extra) for rule in RULES)
     return [reason for reason in found if reason]

@@ -248,7 +248,7 @@ class TestDaysToPayProperties(ArCommon):
                 late = max(paid_day - spec["term"], 0)
                 x = paid_facts.day_number(invoice.invoice_date)
                 expected.append((sum(amounts), paid_day, late, x))
-        [row] = self.env["ar.partner.metrics"]._compute_figures(
+        [row] = self.env["ar.partner.metrics"]._fill_figures(
             self.company, self.today, partner_ids=[partner.id]
         )
         self.assertEqual(row["paid_count"], len(expected))
