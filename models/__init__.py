@@ -28,8 +28,6 @@ from . import sale_order
 from . import sale_order_line
 from . import account_move
 from . import account_partial_reconcile
-from . import xlsx_export
-from . import ar_export
 from . import ar_risk_report
 from . import ar_dashboard
 from . import ar_worklist

@@ -117,7 +117,6 @@ class ArCreditPolicy(models.Model):
     )
     plan_fee_product_id = fields.Many2one(
         "product.product",
-        string="Plan Fee Product",
         check_company=True,
         tracking=True,
         domain="[('type', '=', 'service'), ('sale_ok', '=', True)]",

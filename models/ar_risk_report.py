@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import split_every
 
-from . import xlsx_export
+from ..reports import xlsx_export
 
 
 class ArPartnerMetricsRiskReport(models.Model):

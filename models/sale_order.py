@@ -264,11 +264,20 @@ class SaleOrder(models.Model):
 
     def _ar_party_problem(self, partner, company, pays, lock=False, growing=False):
         """Why these orders cannot be confirmed for ``partner`` in ``company``,
-        or None. Paid and approved orders pass. When ``partner`` pays for
-        them, the amounts of the orders not paid online count in its exposure,
-        as they would one after the other; with ``growing``, the orders are
-        confirmed already and have just grown: they count in it through what
-        they have left to invoice."""
+        or None: the reasons judged (``_ar_party_judgement``), in words."""
+        judgement = self._ar_party_judgement(partner, company, pays, lock, growing)
+        return judgement and self._ar_block_message(
+            partner, company, pays, growing, *judgement
+        )
+
+    def _ar_party_judgement(self, partner, company, pays, lock, growing):
+        """(orders blocked, orders at risk, figures, reasons, manual hold) of
+        these orders for ``partner`` in ``company``, or None when they pass.
+        Paid and approved orders pass. When ``partner`` pays for them, the
+        amounts of the orders not paid online count in its exposure, as they
+        would one after the other; with ``growing``, the orders are confirmed
+        already and have just grown: they count in it through what they have
+        left to invoice."""
         at_risk = self.filtered(lambda o: not o._ar_is_paid_online())
         blocked = at_risk.filtered(lambda o: not o._ar_override_valid())
         if not blocked:
@@ -291,6 +300,23 @@ class SaleOrder(models.Model):
         reasons = credit_rules.hold_reasons(figures, rules, today, extra=extra)
         if not (reasons or manual):
             return None
+        return blocked, at_risk, figures, reasons, manual
+
+    def _ar_block_message(
+        self,
+        partner,
+        company,
+        pays,
+        growing,
+        blocked,
+        at_risk,
+        figures,
+        reasons,
+        manual,
+    ):
+        """The judgement of ``_ar_party_judgement``, as the user reads it: the
+        orders, the customer, its limit, each reason with its figures, and
+        what to do."""
         including = ""
         if pays:
             including = (

@@ -72,6 +72,10 @@ def read_matrix():
     }
 
 
+class Refused(AccessError):
+    """What the test saw refused, in its own words (not a message for users)."""
+
+
 class _Rollback(Exception):
     pass
 
@@ -399,7 +403,7 @@ class _MatrixCase(ArInstrumentCommon):
         elif label == "write a document's state or workflow fields directly":
             refused = self._forge_workflow_fields(user)
             if all(refused.values()):
-                raise AccessError("every workflow field was refused")
+                raise Refused("every workflow field was refused")
         else:
             raise AssertionError(f"no test for the action {label!r}: add one")
 
@@ -442,7 +446,7 @@ class _MatrixCase(ArInstrumentCommon):
         if any(refused) != all(refused):
             raise AssertionError(f"{row}: some fields are read, some refused")
         if all(refused):
-            raise AccessError(f"{row}: refused")
+            raise Refused(f"{row}: refused")
 
     # ------------------------------------------------------------------
     # Fields only a workflow sets
@@ -630,7 +634,7 @@ class TestAccessMatrixRpc(RpcCalls, _MatrixCase, HttpCase):
         self._logged_in = user
         response = self.url_open(url)
         if response.status_code != 200:
-            raise AccessError(f"{url}: HTTP {response.status_code}")
+            raise Refused(f"{url}: HTTP {response.status_code}")
 
     def test_workflow_fields_refused_over_rpc(self):
         self._check_workflow_fields()

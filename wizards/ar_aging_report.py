@@ -13,7 +13,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..models import aging, xlsx_export
+from ..models import aging
+from ..reports import xlsx_export
 
 BUCKET_COLUMNS = [f"amount_b{index}" for index in range(aging.MAX_LIMITS + 2)]
 

@@ -1,7 +1,7 @@
 """Build a realistic receivables history for the metrics benchmark, directly in
 SQL, in a database where the addon is installed.
 
-    python3 bench/generate_ar_history.py -c .run/odoo.conf -d DB --scale 1.0
+    python3 bench/generate_payment_history.py -c .run/odoo.conf -d DB --scale 1.0
 
 Scale 1.0 is 20,000 customers and 1,000,000 paid invoices over two years, plus
 the invoices still open at the end (recent ones, some partly paid). A fifth of

@@ -1,7 +1,8 @@
 """Build customers with open invoice histories of given sizes, through the ORM,
 so that every invoice is a real posted Odoo invoice.
 
-    python3 bench/generate_history.py -c .run/odoo.conf -d DB --sizes 10,1000,10000
+    python3 bench/generate_open_invoices.py -c .run/odoo.conf -d DB \
+        --sizes 10,1000,10000
 
 Idempotent: a customer "Bench <size>" that exists already is left alone.
 """
