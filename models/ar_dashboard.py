@@ -29,16 +29,12 @@ class ArDashboard(models.AbstractModel):
             )
         company = self.env.company
         today = fields.Date.context_today(self)
-        currency = company.currency_id
         cards = self._cards(company, today)
         return {
             "company": company.name,
             "today": fields.Date.to_string(today),
-            "currency": {
-                "symbol": currency.symbol,
-                "position": currency.position,
-                "digits": currency.decimal_places,
-            },
+            # amounts are formatted in the browser (formatCurrency)
+            "currency_id": company.currency_id.id,
             "cards": cards,
             "aging": self._aging(company, today),
             "top_risk": self._top_risk(company),

@@ -49,11 +49,18 @@ class TestBarter(ArInstrumentCommon):
 
         self.assertEqual(barter.state, "done")
         bill = barter.bill_id
-        self.assertEqual(bill.move_type, "in_invoice")
-        self.assertEqual(bill.partner_id, self.customer)
-        self.assertEqual(bill.amount_total, 920.0)
-        self.assertEqual(bill.amount_tax, 120.0)
-        self.assertEqual(bill.payment_state, "paid")
+        self.assertRecordValues(
+            bill,
+            [
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": self.customer.id,
+                    "amount_total": 920.0,
+                    "amount_tax": 120.0,
+                    "payment_state": "paid",
+                }
+            ],
+        )
         self.assertEqual(old.amount_residual, 230.0)
         self.assertEqual(new.amount_residual, 575.0)
         self.assertEqual(barter.amount_netted, 920.0)

@@ -170,11 +170,18 @@ class TestMetrics(ArInstrumentCommon):
                 (activity.res_model, activity.res_id), (partner._name, partner.id)
             )
             self.assertIn(partner.name, activity.note)
-            self.assertEqual(activity.user_id, warning.user_id)
-            self.assertEqual(
-                activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo")
+            self.assertRecordValues(
+                activity,
+                [
+                    {
+                        "user_id": warning.user_id.id,
+                        "activity_type_id": self.env.ref(
+                            "mail.mail_activity_data_todo"
+                        ).id,
+                        "date_deadline": self.today,
+                    }
+                ],
             )
-            self.assertEqual(activity.date_deadline, self.today)
         self.assertEqual(
             warnings.filtered(lambda w: w.partner_id == first).user_id, self.collector
         )

@@ -123,7 +123,7 @@ class TestMultiCompany(_TwoCompanies):
 
         data_b, cards_b = cards(self.manager_b, self.company_b)
         self.assertEqual(data_b["company"], "Company B")
-        self.assertEqual(data_b["currency"]["symbol"], self.eur.symbol)
+        self.assertEqual(data_b["currency_id"], self.eur.id)
         self.assertEqual(cards_b["receivable"], 300.0)
         self.assertEqual(cards_b["on_hold"], 0)  # the hold is in company A
         _data_a, cards_a = cards(self.manager, self.company_a)

@@ -60,9 +60,11 @@ class TestReturn(ArInstrumentCommon):
         sale_line = invoice.invoice_line_ids.sale_line_ids
         rma = self._return(invoice, 4.0, restocking_fee=15.0)
         self.assertEqual(rma.line_ids.qty_returnable, 10.0)
-        self.assertEqual(rma.amount_returned, 400.0)
-        self.assertEqual(rma.amount_fee, 60.0)
-        self.assertEqual(rma.amount_credit, 391.0)  # 340 + 15 %
+        self.assertRecordValues(
+            rma,
+            # the fee is 15 % of the returned value; the credit 340 + 15 % tax
+            [{"amount_returned": 400.0, "amount_fee": 60.0, "amount_credit": 391.0}],
+        )
 
         rma.with_user(self.collector).action_approve()
         self.assertEqual(rma.state, "approved")
@@ -85,10 +87,17 @@ class TestReturn(ArInstrumentCommon):
         self.assertEqual(rma.state, "credited")
         credit_note = rma.credit_note_id
         # The fee cuts the credit by 15 % of the returned value, taxes follow.
-        self.assertEqual(credit_note.amount_untaxed, 340.0)
-        self.assertEqual(credit_note.amount_tax, 51.0)
-        self.assertEqual(credit_note.amount_total, 391.0)
-        self.assertEqual(credit_note.payment_state, "paid")
+        self.assertRecordValues(
+            credit_note,
+            [
+                {
+                    "amount_untaxed": 340.0,
+                    "amount_tax": 51.0,
+                    "amount_total": 391.0,
+                    "payment_state": "paid",
+                }
+            ],
+        )
         self.assertEqual(invoice.amount_residual, 759.0)
         self.assertEqual(invoice.payment_state, "partial")
         self.assertEqual(sale_line.qty_invoiced, 6.0)

@@ -40,11 +40,18 @@ class TestCreditManagerTour(HttpCase):
             "ar_credit_manager_tour",
             login="ar_tour_manager",
         )
-        self.assertEqual(order.state, "sale")
-        self.assertEqual(
-            order.ar_override_reason, "Directors signed the credit application today"
+        self.assertRecordValues(
+            order,
+            [
+                {
+                    "state": "sale",
+                    "ar_override_reason": (
+                        "Directors signed the credit application today"
+                    ),
+                    "ar_override_user_id": manager.id,
+                }
+            ],
         )
-        self.assertEqual(order.ar_override_user_id, manager)
         exports = self.env["ar.export"].search(
             [
                 ("create_uid", "=", manager.id),

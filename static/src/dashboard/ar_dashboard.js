@@ -4,13 +4,15 @@
  * chart and list. Each card opens the list whose figures it shows.
  */
 import { Component, onWillStart, useState } from "@odoo/owl";
+import { formatCurrency } from "@web/core/currency";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { formatFloat } from "@web/core/utils/numbers";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
 export class ArDashboard extends Component {
     static template = "account_receivable_management.ArDashboard";
-    static props = ["*"];
+    static props = { ...standardActionServiceProps };
 
     setup() {
         this.orm = useService("orm");
@@ -24,15 +26,14 @@ export class ArDashboard extends Component {
     }
 
     money(value) {
-        const { symbol, position, digits } = this.state.data.currency;
-        const number = formatFloat(value || 0, { digits: [false, digits] });
-        return position === "before" ? `${symbol} ${number}` : `${number} ${symbol}`;
+        return formatCurrency(value || 0, this.state.data.currency_id);
     }
 
     shortMoney(value) {
-        const { symbol, position } = this.state.data.currency;
-        const number = formatFloat(value || 0, { humanReadable: true, decimals: 1 });
-        return position === "before" ? `${symbol} ${number}` : `${number} ${symbol}`;
+        return formatCurrency(value || 0, this.state.data.currency_id, {
+            humanReadable: true,
+            digits: [false, 1],
+        });
     }
 
     cardValue(card) {
