@@ -239,7 +239,21 @@ SCORING_INPUTS = (
     " monthly_sales::float8[] AS monthly_sales, old_grade, old_trend_warned"
 )
 
-# The figures a metrics row stores as they are.
+# What a month's snapshot keeps of a metrics row (fields of the same names on
+# both models).
+SNAPSHOT_FIGURES = (
+    "avg_days_to_pay",
+    "avg_days_late",
+    "trend_days",
+    "open_amount",
+    "overdue_amount",
+    "dso",
+    "risk_score",
+    "risk_grade",
+)
+
+# The figures a metrics row stores as they are (columns of METRICS_SQL and
+# fields of the same names).
 STORED_FIGURES = (
     "paid_count",
     "paid_amount",
@@ -822,28 +836,25 @@ class ArPartnerMetrics(models.Model):
     def _store_snapshots(self, company, partner_ids, today):
         """This month's snapshot row of each customer: the last run of the
         month is the one that stays."""
+        columns = [SQL.identifier(name) for name in SNAPSHOT_FIGURES]
         self.env.execute_query(
             SQL(
                 """
             INSERT INTO ar_partner_snapshot AS s (
-                partner_id, company_id, month, avg_days_to_pay, avg_days_late,
-                trend_days, open_amount, overdue_amount, dso, risk_score,
-                risk_grade, create_uid, create_date, write_uid, write_date)
-            SELECT partner_id, company_id, %(month)s, avg_days_to_pay,
-                   avg_days_late, trend_days, open_amount, overdue_amount, dso,
-                   risk_score, risk_grade, %(uid)s, now() AT TIME ZONE 'UTC',
+                partner_id, company_id, month, %(columns)s,
+                create_uid, create_date, write_uid, write_date)
+            SELECT partner_id, company_id, %(month)s, %(columns)s,
+                   %(uid)s, now() AT TIME ZONE 'UTC',
                    %(uid)s, now() AT TIME ZONE 'UTC'
               FROM ar_partner_metrics
              WHERE company_id = %(company)s AND partner_id = ANY(%(partners)s)
             ON CONFLICT (partner_id, company_id, month) DO UPDATE SET
-                avg_days_to_pay = EXCLUDED.avg_days_to_pay,
-                avg_days_late = EXCLUDED.avg_days_late,
-                trend_days = EXCLUDED.trend_days,
-                open_amount = EXCLUDED.open_amount,
-                overdue_amount = EXCLUDED.overdue_amount, dso = EXCLUDED.dso,
-                risk_score = EXCLUDED.risk_score, risk_grade = EXCLUDED.risk_grade,
-                write_date = EXCLUDED.write_date
+                %(updates)s, write_date = EXCLUDED.write_date
                 """,
+                columns=SQL(", ").join(columns),
+                updates=SQL(", ").join(
+                    SQL("%s = EXCLUDED.%s", column, column) for column in columns
+                ),
                 month=today.replace(day=1),
                 uid=self.env.uid,
                 company=company.id,

@@ -10,6 +10,7 @@ from odoo.tools import mute_logger
 
 from ..models.access import MANAGER_GROUP
 from ..models.ar_company_kpi import period_days
+from ..models.ar_partner_metrics import SNAPSHOT_FIGURES, STORED_FIGURES
 from .common_instruments import ArInstrumentCommon
 
 
@@ -72,6 +73,14 @@ class TestMetrics(ArInstrumentCommon):
             invoice = self._inv(partner, 1000.0, days_old=paid_ago + 50)
             self._pay_on(invoice, 1000.0, paid_ago)  # 20 days late
         return partner
+
+    def test_figure_lists_name_fields(self):
+        """The lists the statements are built from name the fields they fill."""
+        metrics = self.env["ar.partner.metrics"]._fields
+        snapshot = self.env["ar.partner.snapshot"]._fields
+        self.assertFalse(set(STORED_FIGURES) - set(metrics))
+        self.assertFalse(set(SNAPSHOT_FIGURES) - set(metrics))
+        self.assertFalse(set(SNAPSHOT_FIGURES) - set(snapshot))
 
     def test_hand_computed_fixture(self):
         """Payments, partial payments, a credit note and a EUR invoice."""
