@@ -24,7 +24,7 @@ ar_log() { echo "[ar] $*" >&2; }
 
 # --- Odoo -------------------------------------------------------------------
 if ! odoo_version="$("$AR_PYTHON" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null)"; then
-  ar_die "Odoo 18.0 is not importable by $AR_PYTHON ('python3 -m odoo' must work): see README, 'Odoo on this machine'."
+  ar_die "Odoo 18.0 is not importable by $AR_PYTHON ('python3 -m odoo' must work): see readme/CONFIGURE.md, 'Install into an existing Odoo 18'."
 fi
 [ "$odoo_version" = "18" ] || ar_die "Odoo 18.0 is required, $AR_PYTHON imports Odoo $odoo_version."
 AR_ODOO_ADDONS="$("$AR_PYTHON" - <<'PY'
@@ -99,7 +99,7 @@ if ! ar_db_ok; then
   fi
   ar_start_system_cluster || true
   ar_db_ok || ar_start_private_cluster
-  ar_db_ok || ar_die "no usable PostgreSQL server: see README, 'Database'."
+  ar_db_ok || ar_die "no usable PostgreSQL server: see readme/CONFIGURE.md, 'Database'."
 fi
 
 # --- Odoo configuration -----------------------------------------------------

@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 MANAGER_GROUP = "account_receivable_management.group_ar_manager"
 COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
 
-# Who reads which part of a customer's credit file (README, access matrix):
+# Who reads which part of a customer's credit file (tests/ACCESS_MATRIX.md):
 # the hold and its reasons every employee, to explain a blocked order; the
 # exposure figures accounting; the assessment (policy, promises, documents,
 # collector, metrics, risk) the credit team. Never a portal user.

@@ -48,11 +48,12 @@ class ArRiskWarning(models.Model):
 
     @api.model
     def _raise_warnings(self, company, warnings, today):
-        """Record ``warnings`` [(partner id, kind, before, after)] and schedule
-        one activity for each, in one create (100 activities: 1.6 s, against
-        2.5-2.8 s with one ``activity_schedule`` per warning; most of the rest
-        is Odoo notifying each assignee)."""
-        partners = self.env["res.partner"].browse([w[0] for w in warnings])
+        """Record ``warnings`` (``risk_score.EarlyWarning``) and schedule
+        one activity for each. Not ``activity_schedule``: it gives every record
+        of a call the same note and assignee, and one call per warning costs a
+        night's run a create per warning (bench/README.md); the values are what
+        it would write."""
+        partners = self.env["res.partner"].browse([w.partner_id for w in warnings])
         # Taken from one recordset, so that their names and collectors are
         # read for all of them at once.
         partner_of = {p.id: p for p in partners.with_company(company).sudo()}
@@ -66,7 +67,7 @@ class ArRiskWarning(models.Model):
         partner_model = self.env["ir.model"]._get_id("res.partner")
         deadline = fields.Date.context_today(self)
         records, activities = [], []
-        for partner_id, kind, before, after in warnings:
+        for partner_id, kind, before, after in warnings:  # risk_score.EarlyWarning
             partner = partner_of[partner_id]
             if kind == "grade":
                 message = self.env._(

@@ -7,6 +7,7 @@ later than 6 months ago".
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 FACTORS = (
     "days_late",
@@ -26,6 +27,17 @@ GRADE_SELECTION = [(letter, letter) for letter in LETTERS]
 FULL_DAYS_LATE = 60.0  # paying 60 days late on average
 FULL_TREND_DAYS = 30.0  # 30 days later than 6 months before
 FULL_BROKEN_PROMISES = 3  # broken within the policy's window
+
+
+class EarlyWarning(NamedTuple):
+    """An early warning a run raises: a customer's grade got worse (from
+    ``before`` to ``after``), or it pays ``before`` days later than it did
+    (``kind`` "trend")."""
+
+    partner_id: int
+    kind: str  # "grade" or "trend"
+    before: object
+    after: object = None
 
 
 @dataclass(frozen=True)

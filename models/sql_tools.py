@@ -4,15 +4,15 @@ import contextlib
 
 from odoo.tools import SQL
 
-# Transaction-local settings of the nightly statements, measured at 1M paid
-# invoices (bench/bench_metrics.py):
+# Transaction-local settings of the nightly statements (the measurements are
+# in bench/README.md):
 # * jit off: the metrics statement carries dozens of aggregates over a million
-#   rows, and the server compiled it for 3 s, longer than it ran; a plan's
+#   rows, and the server compiled it for longer than it ran; a plan's
 #   estimated cost, not its run time, decides that it compiles;
 # * work_mem 16 MB: with the default 4 MB the planner reads every journal item
-#   (0.8 s) instead of bitmap-scanning Odoo's index of unreconciled items
-#   (0.05 s), because the bitmap of its (pessimistic) estimate would not fit.
-#   Larger values make it hash the metrics aggregate, which measured slower.
+#   instead of bitmap-scanning Odoo's index of unreconciled items, because the
+#   bitmap of its (pessimistic) estimate would not fit. Larger values make it
+#   hash the metrics aggregate, which is slower.
 BATCH_SETTINGS = {"jit": "off", "work_mem": "16MB"}
 
 

@@ -54,9 +54,9 @@ def money_format(currency):
 class _Workbook(xlsxwriter.Workbook):
     """An xlsxwriter workbook that deflates its parts at zlib level 1.
 
-    At the default level 6, compressing a 200,000-item sheet (80 MB of XML)
-    took 1.4 s, a third of the export; level 1 takes 0.35 s for a file a
-    fifth larger. xlsxwriter has no option for it, so its own packaging
+    At the default level 6, compressing was a third of a large export; level
+    1 takes a quarter of that for a file a fifth larger (bench/README.md).
+    xlsxwriter has no option for it, so its own packaging
     method is run here with a ZipFile that compresses faster: the method's
     code, unchanged, with that one name bound differently, for this class
     only (nothing of xlsxwriter's module is patched)."""

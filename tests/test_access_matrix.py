@@ -1,6 +1,6 @@
-"""The access matrix of the README, checked cell by cell.
+"""The access matrix (tests/ACCESS_MATRIX.md), checked cell by cell.
 
-The table between the ``access-matrix`` markers of README.md is the
+The table between the ``access-matrix`` markers of ACCESS_MATRIX.md is the
 specification: each row is a model (letters r, w, c, d) or an action (✓ or —),
 each column a kind of user. Every cell is tried for real, once through the ORM
 as that user and once over JSON-RPC as that user logged in, each time inside a
@@ -25,7 +25,7 @@ from ..models.access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
 from .common import OrmCalls, RpcCalls, password_of
 from .common_instruments import ArInstrumentCommon
 
-README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
+MATRIX = pathlib.Path(__file__).resolve().parent / "ACCESS_MATRIX.md"
 USERS = {
     "Salesperson": "sales_team.group_sale_salesman",
     "Billing": "account.group_account_invoice",
@@ -55,8 +55,8 @@ EXTENDED_MODELS = (
 
 
 def read_matrix():
-    """{row: {user column: cell}} from the README's table."""
-    text = README.read_text(encoding="utf-8")
+    """{row: {user column: cell}} from the matrix's table."""
+    text = MATRIX.read_text(encoding="utf-8")
     table = re.search(
         r"<!-- access-matrix:start -->\n(.*?)<!-- access-matrix:end -->", text, re.S
     ).group(1)
@@ -309,7 +309,7 @@ class _MatrixCase(ArInstrumentCommon):
             self._call(user, model, "unlink", ids=record.ids)
 
     # ------------------------------------------------------------------
-    # Actions: the README's label -> how to do it as ``user``
+    # Actions: the matrix's label -> how to do it as ``user``
     # ------------------------------------------------------------------
     def _action(self, label, user):
         env = self.env

@@ -72,11 +72,15 @@ export class ArDashboard extends Component {
     }
 
     openAging() {
-        return this.action.doAction("account_receivable_management.ar_aging_report_action");
+        return this.action.doAction(
+            "account_receivable_management.ar_aging_report_action"
+        );
     }
 
     openRisk() {
-        return this.action.doAction("account_receivable_management.ar_partner_metrics_action");
+        return this.action.doAction(
+            "account_receivable_management.ar_partner_metrics_action"
+        );
     }
 
     openWorklist() {

@@ -67,7 +67,8 @@ registry.category("web_tour.tours").add("ar_credit_manager_tour", {
         },
         {
             content: "The order is confirmed",
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Sales Order')",
+            trigger:
+                ".o_statusbar_status button.o_arrow_button_current:contains('Sales Order')",
         },
         {
             content: "Open the Receivables menu",
