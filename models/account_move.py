@@ -295,6 +295,41 @@ class AccountMove(models.Model):
         )
         return wizard._create_payments()
 
+    @api.model
+    def _ar_open_invoices_of(self, partner, company, currency):
+        """``partner``'s commercial partner's open invoices in ``company`` and
+        ``currency``, oldest due first."""
+        return self.search(
+            [
+                *OPEN_INVOICE_DOMAIN,
+                ("commercial_partner_id", "=", partner.commercial_partner_id.id),
+                ("company_id", "=", company.id),
+                ("currency_id", "=", currency.id),
+            ]
+        )._ar_oldest_first()
+
+    @api.model
+    def _ar_open_balance_of(self, partner, company, currency):
+        """What ``partner``'s commercial partner owes in ``company`` on its
+        open receivable items in ``currency`` (unapplied payments and credit
+        notes deducted)."""
+        [(balance,)] = self.env["account.move.line"]._read_group(
+            [
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                (
+                    "move_id.commercial_partner_id",
+                    "=",
+                    partner.commercial_partner_id.id,
+                ),
+                ("company_id", "=", company.id),
+                ("currency_id", "=", currency.id),
+            ],
+            aggregates=["amount_residual_currency:sum"],
+        )
+        return balance or 0.0
+
     def _ar_oldest_first(self):
         return self.sorted(
             lambda m: (m.invoice_date_due or m.date, m.invoice_date or m.date, m.id)

@@ -129,7 +129,9 @@ class ArBarter(models.Model):
             return self.env["account.move"]
         if self.invoice_ids:
             return self.invoice_ids._ar_oldest_first()
-        return self.partner_id._ar_open_invoices(self.company_id, self.currency_id)
+        return self.env["account.move"]._ar_open_invoices_of(
+            self.partner_id, self.company_id, self.currency_id
+        )
 
     def _check_value(self):
         self.ensure_one()

@@ -1,10 +1,11 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 
 from . import credit_rules
+from .access import MANAGER_GROUP
 from .sql_tools import unreconciled
 
 
@@ -302,6 +303,95 @@ class ArHold(models.Model):
             return format_amount(self.env, value, company.currency_id)
 
         return credit_rules.describe(reason, self.env, amount, including)
+
+    # ------------------------------------------------------------------
+    # A customer moved under another company takes its holds along
+    # ------------------------------------------------------------------
+    @api.model
+    def _before_commercial_move(self, partners, vals):
+        """{partner id: commercial partner id} of ``partners`` and their
+        contacts, before ``vals`` may move them under another company (empty
+        when ``vals`` cannot). Moving a held customer, or a contact of one,
+        moves what it owes and its holds: a Credit Manager's decision,
+        checked here, before anything is written."""
+        if not vals.keys() & {"parent_id", "is_company"}:
+            return {}
+        self._check_commercial_move(partners, vals)
+        family = (
+            partners.sudo()
+            .with_context(active_test=False)
+            .search([("id", "child_of", partners.ids)])
+        )
+        return {partner.id: partner.commercial_partner_id.id for partner in family}
+
+    @api.model
+    def _check_commercial_move(self, partners, vals):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        leaving = partners.browse()
+        for partner in partners.sudo():
+            is_company = vals.get("is_company", partner.is_company)
+            parent = (
+                partner.browse(vals["parent_id"])
+                if "parent_id" in vals
+                else partner.parent_id
+            )
+            after = (
+                partner if is_company or not parent else parent.commercial_partner_id
+            )
+            if after != partner.commercial_partner_id:
+                leaving |= partner.commercial_partner_id
+        held = self.sudo().search([("partner_id", "in", leaving.ids)])
+        if held:
+            raise AccessError(
+                self.env._(
+                    "%(customer)s is on credit hold: only a Credit Manager can move "
+                    "it or its contacts under another company, which moves what it "
+                    "owes and its holds too.",
+                    customer=", ".join(held.partner_id.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _after_commercial_move(self, before):
+        """Partners moved under another commercial entity: what they owe, their
+        orders and their holds now count for the new one. Refresh both, in
+        every company, at once."""
+        Partner = self.env["res.partner"].sudo()
+        family = Partner.browse(list(before))
+        moved = family.filtered(lambda p: p.commercial_partner_id.id != before[p.id])
+        if not moved:
+            return
+        old = Partner.browse({before[p.id] for p in moved})
+        new = moved.commercial_partner_id
+        # Odoo keeps an entry's commercial partner as it was when the entry
+        # was made: the invoices of the moved partners follow them.
+        moves = (
+            self.env["account.move"].sudo().search([("partner_id", "in", moved.ids)])
+        )
+        self.env.add_to_compute(moves._fields["commercial_partner_id"], moves)
+        moves.flush_recordset(["commercial_partner_id"])
+        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
+        self._hand_over(old, companies)
+        for company in companies:
+            self._refresh(old | new, company)
+        metrics = self.env["ar.partner.metrics"].sudo()
+        rows = metrics.search([("partner_id", "in", (old | new).ids)])
+        metrics._mark_dirty(
+            {
+                (row.partner_id.commercial_partner_id.id, row.company_id.id)
+                for row in rows
+            }
+        )
+        for partner in moved.filtered(lambda p: p.id == before[p.id]):
+            partner.commercial_partner_id.message_post(
+                body=self.env._(
+                    "%(partner)s is now part of %(customer)s: what it owes, its "
+                    "orders and its credit holds count for %(customer)s.",
+                    partner=partner.name,
+                    customer=partner.commercial_partner_id.name,
+                )
+            )
 
     @api.model
     def _hand_over(self, partners, companies):

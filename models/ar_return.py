@@ -357,7 +357,9 @@ class ArReturn(models.Model):
         credit_note.action_post()
         targets = (
             self.invoice_ids
-            or self.partner_id._ar_open_invoices(self.company_id, self.currency_id)
+            or self.env["account.move"]._ar_open_invoices_of(
+                self.partner_id, self.company_id, self.currency_id
+            )
         )._ar_oldest_first()
         targets._ar_apply_credit(
             credit_note.line_ids.filtered(

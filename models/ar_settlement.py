@@ -178,7 +178,9 @@ class ArSettlement(models.Model):
         self.ensure_one()
         self._ar_check_customer_invoices()
         self._check_amount()
-        balance = self.partner_id._ar_open_balance(self.company_id, self.currency_id)
+        balance = self.env["account.move"]._ar_open_balance_of(
+            self.partner_id, self.company_id, self.currency_id
+        )
         if self.currency_id.compare_amounts(self.amount_agreed, balance) > 0:
             raise ValidationError(
                 self.env._(

@@ -380,10 +380,10 @@ class ResPartner(models.Model):
                     return self.sudo().write(vals)
         reason = (vals.get("ar_credit_change_reason") or "").strip()
         tracked = self._ar_credit_settings_before(vals)
-        entities_before = self._ar_commercial_entities_before(vals)
+        entities_before = self.env["ar.hold"]._before_commercial_move(self, vals)
         res = super().write(vals)
         if entities_before:
-            self._ar_after_commercial_change(entities_before)
+            self.env["ar.hold"]._after_commercial_move(entities_before)
         if tracked:
             self._ar_log_credit_settings(tracked, reason)
             self.env["ar.hold"]._refresh(
@@ -412,92 +412,6 @@ class ResPartner(models.Model):
                         )
                     )
         return super().create(vals_list)
-
-    # ------------------------------------------------------------------
-    # Commercial structure
-    # ------------------------------------------------------------------
-    def _ar_commercial_entities_before(self, vals):
-        """{partner id: commercial partner id} of these partners and their
-        contacts, before ``vals`` may move them under another company."""
-        if not vals.keys() & {"parent_id", "is_company"}:
-            return {}
-        self._ar_check_commercial_move(vals)
-        family = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("id", "child_of", self.ids)])
-        )
-        return {partner.id: partner.commercial_partner_id.id for partner in family}
-
-    def _ar_check_commercial_move(self, vals):
-        """Moving a held customer, or a contact of one, under another company
-        moves what it owes and its holds: a Credit Manager's decision."""
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
-            return
-        leaving = self.browse()
-        for partner in self.sudo():
-            is_company = vals.get("is_company", partner.is_company)
-            parent = (
-                partner.browse(vals["parent_id"])
-                if "parent_id" in vals
-                else partner.parent_id
-            )
-            after = (
-                partner if is_company or not parent else parent.commercial_partner_id
-            )
-            if after != partner.commercial_partner_id:
-                leaving |= partner.commercial_partner_id
-        held = self.env["ar.hold"].sudo().search([("partner_id", "in", leaving.ids)])
-        if held:
-            raise AccessError(
-                self.env._(
-                    "%(customer)s is on credit hold: only a Credit Manager can move "
-                    "it or its contacts under another company, which moves what it "
-                    "owes and its holds too.",
-                    customer=", ".join(held.partner_id.mapped("name")),
-                )
-            )
-
-    def _ar_after_commercial_change(self, before):
-        """Partners moved under another commercial entity: what they owe, their
-        orders and their holds now count for the new one. Refresh both, in
-        every company, at once; a held customer is moved by a Credit Manager
-        only."""
-        Partner = self.env["res.partner"].sudo()
-        family = Partner.browse(list(before))
-        moved = family.filtered(lambda p: p.commercial_partner_id.id != before[p.id])
-        if not moved:
-            return
-        old = Partner.browse({before[p.id] for p in moved})
-        new = moved.commercial_partner_id
-        # Odoo keeps an entry's commercial partner as it was when the entry
-        # was made: the invoices of the moved partners follow them.
-        moves = (
-            self.env["account.move"].sudo().search([("partner_id", "in", moved.ids)])
-        )
-        self.env.add_to_compute(moves._fields["commercial_partner_id"], moves)
-        moves.flush_recordset(["commercial_partner_id"])
-        companies = self.env["res.company"].sudo().search([])  # pylint: disable=no-search-all
-        self.env["ar.hold"]._hand_over(old, companies)
-        for company in companies:
-            self.env["ar.hold"]._refresh(old | new, company)
-        metrics = self.env["ar.partner.metrics"].sudo()
-        rows = metrics.search([("partner_id", "in", (old | new).ids)])
-        metrics._mark_dirty(
-            {
-                (row.partner_id.commercial_partner_id.id, row.company_id.id)
-                for row in rows
-            }
-        )
-        for partner in moved.filtered(lambda p: p.id == before[p.id]):
-            partner.commercial_partner_id.message_post(
-                body=self.env._(
-                    "%(partner)s is now part of %(customer)s: what it owes, its "
-                    "orders and its credit holds count for %(customer)s.",
-                    partner=partner.name,
-                    customer=partner.commercial_partner_id.name,
-                )
-            )
 
     def action_ar_view_promises(self):
         return self._ar_commitments_action(
@@ -573,40 +487,6 @@ class ResPartner(models.Model):
                 "default_action": action,
             },
         }
-
-    def _ar_open_invoices(self, company, currency):
-        """This commercial partner's open posted invoices in ``company`` and
-        ``currency``, oldest due first."""
-        self.ensure_one()
-        return (
-            self.env["account.move"]
-            .search(
-                [
-                    *OPEN_INVOICE_DOMAIN,
-                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                    ("company_id", "=", company.id),
-                    ("currency_id", "=", currency.id),
-                ]
-            )
-            ._ar_oldest_first()
-        )
-
-    def _ar_open_balance(self, company, currency):
-        """What this commercial partner owes in ``company`` on its open receivable
-        items in ``currency`` (unapplied payments and credit notes deducted)."""
-        self.ensure_one()
-        [(balance,)] = self.env["account.move.line"]._read_group(
-            [
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("move_id.commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("company_id", "=", company.id),
-                ("currency_id", "=", currency.id),
-            ],
-            aggregates=["amount_residual_currency:sum"],
-        )
-        return balance or 0.0
 
     # ------------------------------------------------------------------
     # Audit of credit settings

@@ -68,7 +68,10 @@ class TestSettlement(ArInstrumentCommon):
         self.assertBalanced(self._instrument_moves(settlement))
         self.assertEqual(self._receivable_balance(), 0.0)
         self.assertEqual(
-            self.customer._ar_open_balance(self.company, self.company.currency_id), 0.0
+            self.env["account.move"]._ar_open_balance_of(
+                self.customer, self.company, self.company.currency_id
+            ),
+            0.0,
         )
 
     def test_write_off_leaves_tax_untouched(self):
