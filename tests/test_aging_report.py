@@ -75,6 +75,33 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertAlmostEqual(buckets, sum(lines.mapped("amount")))
         self.assertAlmostEqual(buckets, 1500.0)
 
+    def test_lines_follow_their_report(self):
+        """Show again replaces the rows; the rows go with their report, also
+        when the transient vacuum removes it."""
+        report, other = self._report(), self._report()
+        self.env.cr.execute("SELECT current_setting('jit')")
+        [(jit,)] = self.env.cr.fetchall()
+        self.assertEqual(len(self._lines(report)), 2)
+        # the open-items settings (sql_tools) are the statement's only
+        self.env.cr.execute(
+            "SELECT current_setting('enable_seqscan'), current_setting('jit')"
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("on", jit)])
+        self.assertEqual(len(self._lines(report)), 2, "replaced, not added")
+        self._lines(other)
+        Line = self.env["ar.aging.line"]
+        report.unlink()
+        self.assertFalse(Line.search_count([("report_id", "=", report.id)]))
+        self.assertEqual(Line.search_count([("report_id", "=", other.id)]), 2)
+        self.env.cr.execute(
+            "UPDATE ar_aging_report SET create_date = create_date - interval '1 day',"
+            " write_date = write_date - interval '1 day' WHERE id = %s",
+            [other.id],
+        )
+        self.env["ar.aging.report"]._transient_vacuum()
+        self.assertFalse(other.exists())
+        self.assertFalse(Line.search_count([("report_id", "=", other.id)]))
+
     def test_pivot_groups_by_the_policy_buckets(self):
         report = self._report()
         self._lines(report)

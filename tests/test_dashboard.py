@@ -105,6 +105,9 @@ class TestDashboardAccess(ArInstrumentCommon):
     def test_collector_reads_the_dashboard(self):
         data = self.env["ar.dashboard"].get_data()
         self.assertEqual(data["company"], self.company.name)
+        # the open-items settings (sql_tools) end with the dashboard's reads
+        self.env.cr.execute("SELECT current_setting('enable_seqscan')")
+        self.assertEqual(self.env.cr.fetchall(), [("on",)])
 
     @users("ar_salesman")
     def test_salesperson_cannot(self):
