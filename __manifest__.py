@@ -52,4 +52,5 @@
         "demo/ar_instruments_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
 }

@@ -156,6 +156,8 @@ def uninstalled(db):
             " WHERE table_schema = 'public' AND table_name LIKE 'ar\\_%'"
         )
         check(env.cr.fetchone()[0] == 0, "no ar_* table is left")
+        env.cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'ar\\_%'")
+        check(env.cr.fetchone()[0] == 0, "no ar_* index is left on Odoo's tables")
         check(
             not env["ir.model"].search_count([("model", "=like", "ar.%")]),
             "no ar.* model is left",
