@@ -1,0 +1,589 @@
+"""Time the server side of the screens an accountant opens, as a Credit Manager
+(record rules on), against one hand-written SQL query returning the same
+figures, in this one process.
+
+    python3 bench/bench_screens.py -c CONF -d DB [--reps 5] [--prepare]
+
+DB holds a generated history (``bench/generate_payment_history.py``);
+``--prepare`` (``bench/run_screens`` passes it, on a throwaway copy) first runs
+the nightly metrics job once, so that scores, grades, predicted pay dates and
+warnings exist as on a database in use, creates the Credit Manager, adds a few
+promises and plans for the worklist, and analyzes the tables.
+
+Each screen is called as the web client calls it (``get_data``, ``action_show``
+then ``web_read_group``, ``web_search_read``, ``read_group`` per pivot header,
+``web_read`` of the tab's fields) after the caches of the previous call are
+dropped; the bare query returns the same figures, fetched into Python. Medians
+of ``--reps`` rounds after one warm-up, ratios within the round.
+
+``--extra-customers N`` adds N customers with a metrics row each (copies of
+existing rows, in SQL) before measuring, for the risk list at 50,000
+customers.
+"""
+
+import argparse
+from datetime import timedelta
+
+from bench_aging import BARE_SQL as AGING_ROWS_BARE
+from common import environment, median, setup_odoo, timed
+from lxml import etree
+
+from odoo import Command, fields
+from odoo.tools import SQL
+
+PAGE = 80
+
+# --- bare queries: the figures each screen shows, written by hand -----------
+DASHBOARD_BARE = """
+WITH open_items AS (
+    SELECT l.partner_id, l.amount_residual AS amount,
+           %(today)s::date - COALESCE(l.date_maturity, l.date) AS days
+      FROM account_move_line l
+     WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+       AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
+       AND l.date <= %(today)s AND l.amount_residual != 0
+), cards AS (
+    SELECT SUM(amount) AS receivable,
+           SUM(amount) FILTER (WHERE amount > 0) AS owed,
+           SUM(amount) FILTER (WHERE amount > 0 AND days > 0) AS overdue,
+           SUM(amount) FILTER (WHERE days <= 0) AS b0,
+           SUM(amount) FILTER (WHERE days BETWEEN 1 AND 30) AS b1,
+           SUM(amount) FILTER (WHERE days BETWEEN 31 AND 60) AS b2,
+           SUM(amount) FILTER (WHERE days BETWEEN 61 AND 90) AS b3,
+           SUM(amount) FILTER (WHERE days BETWEEN 91 AND 120) AS b4,
+           SUM(amount) FILTER (WHERE days > 120) AS b5
+      FROM open_items
+), top_risk AS (
+    SELECT json_agg(t) AS rows FROM (
+        SELECT m.partner_id, p.name, m.risk_grade, m.risk_score, m.open_amount
+          FROM ar_partner_metrics m JOIN res_partner p ON p.id = m.partner_id
+         WHERE m.company_id = %(company)s AND m.open_amount > 0
+      ORDER BY m.risk_score DESC, m.open_amount DESC, m.id LIMIT 10) t
+), forecast AS (
+    SELECT json_agg(f) AS rows FROM (
+        SELECT (m.ar_predicted_pay_date - %(monday)s::date) / 7 AS week,
+               SUM(m.amount_residual_signed) AS amount
+          FROM account_move m
+         WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+           AND m.payment_state IN ('not_paid', 'partial')
+           AND m.company_id = %(company)s
+           AND m.ar_predicted_pay_date >= %(monday)s
+           AND m.ar_predicted_pay_date < %(monday)s::date + 91
+      GROUP BY 1) f
+)
+SELECT cards.*, top_risk.rows, forecast.rows,
+       (SELECT COUNT(*) FROM ar_hold h WHERE h.active AND h.company_id = %(company)s),
+       (SELECT COUNT(*) FROM ar_promise p WHERE p.company_id = %(company)s
+           AND p.state = 'broken' AND p.date_judged >= %(month)s),
+       (SELECT json_agg(w) FROM (
+            SELECT w.partner_id, w.message FROM ar_risk_warning w
+             WHERE w.company_id = %(company)s AND w.date >= %(month)s
+          ORDER BY w.date DESC, w.id DESC LIMIT 10) w),
+       (SELECT dso FROM ar_company_kpi k
+         WHERE k.company_id = %(company)s AND k.month = %(month)s)
+  FROM cards, top_risk, forecast
+"""
+
+# The first grouped page of Show: per customer (by name), the bucket sums.
+AGING_PAGE_BARE = """
+SELECT p.name, r.partner_id, COUNT(*), SUM(r.open_amount),
+       SUM(r.open_amount) FILTER (WHERE r.days <= 0),
+       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 1 AND 30),
+       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 31 AND 60),
+       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 61 AND 90),
+       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 91 AND 120),
+       SUM(r.open_amount) FILTER (WHERE r.days > 120)
+  FROM (%(rows)s) r JOIN res_partner p ON p.id = r.partner_id
+ GROUP BY p.name, r.partner_id ORDER BY p.name, r.partner_id LIMIT 80
+"""
+
+# Today's worklist, first page: the overdue invoices no promise or plan
+# covers, with the customer's score, by amount x score x days; and the count.
+WORKLIST_BARE = """
+WITH rows AS (
+    SELECT m.id, m.name, m.commercial_partner_id, m.amount_residual_signed,
+           CURRENT_DATE - m.invoice_date_due AS days, mt.risk_score
+      FROM account_move m
+      JOIN res_partner rp ON rp.id = m.commercial_partner_id
+      LEFT JOIN ar_partner_metrics mt ON mt.partner_id = m.commercial_partner_id
+                                     AND mt.company_id = m.company_id
+     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+       AND m.payment_state IN ('not_paid', 'partial')
+       AND m.company_id = %(company)s AND m.invoice_date_due < CURRENT_DATE
+       AND (rp.ar_collector_id ->> %(company_key)s)::int = %(uid)s
+       AND NOT EXISTS (SELECT 1 FROM ar_promise_invoice_rel rel
+                         JOIN ar_promise p ON p.id = rel.promise_id
+                        WHERE rel.move_id = m.id AND p.state = 'open')
+       AND NOT EXISTS (SELECT 1 FROM ar_payment_plan_invoice_rel rel
+                         JOIN ar_payment_plan pp ON pp.id = rel.plan_id
+                        WHERE rel.move_id = m.id AND pp.state = 'active')
+)
+SELECT *, (SELECT COUNT(*) FROM rows) FROM rows
+ ORDER BY amount_residual_signed * GREATEST(COALESCE(risk_score, 0), 1)
+          * GREATEST(days, 1) DESC
+ LIMIT 80
+"""
+
+FORECAST_WHERE = """
+ m.move_type = 'out_invoice' AND m.state = 'posted'
+ AND m.payment_state IN ('not_paid', 'partial') AND m.company_id = %(company)s
+ AND m.ar_predicted_pay_date IS NOT NULL AND m.ar_predicted_pay_date < %(end)s
+"""
+FORECAST_GRAPH_BARE = f"""
+SELECT date_trunc('week', m.ar_predicted_pay_date), SUM(m.amount_residual_signed)
+  FROM account_move m WHERE {FORECAST_WHERE} GROUP BY 1 ORDER BY 1
+"""
+FORECAST_PIVOT_BARE = f"""
+SELECT m.commercial_partner_id, date_trunc('week', m.ar_predicted_pay_date),
+       SUM(m.amount_residual_signed)
+  FROM account_move m WHERE {FORECAST_WHERE}
+ GROUP BY ROLLUP (1, 2)
+"""
+
+RISK_BARE = """
+SELECT m.id, p.name, m.risk_grade, m.risk_score, m.open_amount, m.overdue_amount,
+       m.avg_days_late, m.trend_days, COUNT(*) OVER ()
+  FROM ar_partner_metrics m JOIN res_partner p ON p.id = m.partner_id
+ WHERE m.company_id = %(company)s %(grade)s
+ ORDER BY m.risk_score DESC, m.id LIMIT 80
+"""
+
+TAB_BARE = """
+SELECT (SELECT SUM(l.amount_residual) FROM account_move_line l
+         WHERE l.partner_id = %(partner)s AND l.account_id = ANY(%(accounts)s)
+           AND l.company_id = %(company)s AND l.parent_state = 'posted'
+           AND l.reconciled IS NOT TRUE),
+       (SELECT SUM(l.amount_residual) FROM account_move_line l
+         WHERE l.partner_id = %(partner)s AND l.account_id = ANY(%(accounts)s)
+           AND l.company_id = %(company)s AND l.parent_state = 'posted'
+           AND l.reconciled IS NOT TRUE AND l.date_maturity < CURRENT_DATE),
+       (SELECT SUM(o.ar_amount_to_invoice) FROM sale_order o
+         WHERE o.partner_id = %(partner)s AND o.state = 'sale'),
+       m.*,
+       (SELECT json_agg(h) FROM ar_hold h WHERE h.partner_id = %(partner)s)
+  FROM ar_partner_metrics m
+ WHERE m.partner_id = %(partner)s AND m.company_id = %(company)s
+"""
+
+
+# --- preparing a copy --------------------------------------------------------
+def prepare(env, company, today):
+    """What a database in use has beside the history: the nightly figures,
+    a Credit Manager who collects a fifth of the customers, some promises and
+    plans. Committed (run on a throwaway copy)."""
+    print("  nightly metrics job (once, not timed)...", flush=True)
+    env["ar.partner.metrics"]._run(companies=company, today=today, commit=True)
+    manager = env["res.users"].search([("login", "=", "bench_credit_manager")])
+    if not manager:
+        manager = (
+            env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": "Bench Credit Manager",
+                    "login": "bench_credit_manager",
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "groups_id": [
+                        Command.link(env.ref("account.group_account_invoice").id),
+                        Command.link(env.ref("sales_team.group_sale_salesman").id),
+                        Command.link(
+                            env.ref("account_receivable_management.group_ar_manager").id
+                        ),
+                    ],
+                }
+            )
+        )
+    # one customer in five is the manager's to collect
+    env.cr.execute(
+        SQL(
+            """
+        UPDATE res_partner SET ar_collector_id = jsonb_build_object(%s, %s)
+         WHERE id IN (SELECT partner_id FROM ar_partner_metrics
+                       WHERE company_id = %s AND mod(id, 5) = 0)
+            """,
+            str(company.id),
+            manager.id,
+            company.id,
+        )
+    )
+    env.invalidate_all()
+    # promises on 200 overdue invoices, due today: worklist rows of that kind
+    invoices = env["account.move"].search(
+        [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("invoice_date_due", "<", today - timedelta(days=20)),
+        ],
+        limit=200,
+        order="id",
+    )
+    seen = set()
+    for invoice in invoices:
+        if invoice.commercial_partner_id in seen:
+            continue
+        seen.add(invoice.commercial_partner_id)
+        env["ar.promise"].create(
+            {
+                "partner_id": invoice.commercial_partner_id.id,
+                "company_id": company.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount": invoice.amount_residual,
+                "promised_date": today,
+            }
+        )
+    env.cr.commit()  # pylint: disable=invalid-commit
+    env.cr.execute("ANALYZE")
+    return manager
+
+
+def add_customers(env, company, count):
+    """``count`` more customers, each with a copy of an existing metrics row
+    (the risk list reads nothing else)."""
+    env.cr.execute(
+        SQL(
+            """
+        WITH src AS (
+            SELECT m.*, row_number() OVER (ORDER BY m.id) AS n
+              FROM ar_partner_metrics m WHERE m.company_id = %(company)s
+        ), new AS (
+            SELECT g AS n, nextval('res_partner_id_seq') AS partner_id
+              FROM generate_series(1, %(count)s) g
+        ), partners AS (
+            INSERT INTO res_partner (id, name, complete_name, commercial_partner_id,
+                                     active, type, is_company, customer_rank,
+                                     create_date, write_date)
+            SELECT partner_id, 'Extra customer ' || n, 'Extra customer ' || n,
+                   partner_id, true, 'contact', true, 1,
+                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM new
+            RETURNING id
+        )
+        SELECT COUNT(*) FROM partners
+            """,
+            company=company.id,
+            count=count,
+        )
+    )
+    columns = [
+        name
+        for (name,) in env.execute_query(
+            SQL(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'ar_partner_metrics' AND column_name "
+                "NOT IN ('id', 'partner_id')"
+            )
+        )
+    ]
+    cols = SQL(", ").join(SQL.identifier(c) for c in columns)
+    src_cols = SQL(", ").join(SQL.identifier("s", c) for c in columns)
+    env.cr.execute(
+        SQL(
+            """
+        INSERT INTO ar_partner_metrics (partner_id, %(cols)s)
+        SELECT p.id, %(src_cols)s
+          FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner
+                 WHERE name LIKE %(extra)s) p
+          JOIN (SELECT m.*, row_number() OVER (ORDER BY m.id) AS n,
+                       COUNT(*) OVER () AS total
+                  FROM ar_partner_metrics m WHERE m.company_id = %(company)s) s
+            ON s.n = mod(p.n - 1, s.total) + 1
+         WHERE NOT EXISTS (SELECT 1 FROM ar_partner_metrics x
+                            WHERE x.partner_id = p.id)
+            """,
+            cols=cols,
+            src_cols=src_cols,
+            company=company.id,
+            extra="Extra customer %",
+        )
+    )
+    env.cr.commit()  # pylint: disable=invalid-commit
+    env.cr.execute("ANALYZE res_partner")
+    env.cr.execute("ANALYZE ar_partner_metrics")
+
+
+# --- the screens -------------------------------------------------------------
+def tab_specification(env):
+    """The fields the Credit & Collections tab and the smart buttons read,
+    as the web client's specification (from the form as served)."""
+    arch = env["res.partner"].get_views([(False, "form")])["views"]["form"]["arch"]
+    root = etree.fromstring(arch)
+    fields_info = env["res.partner"].fields_get(attributes=["type"])
+    spec = {"display_name": {}}
+    for node in root.iter("field"):
+        name = node.get("name")
+        if not name.startswith("ar_") or node.getparent().tag == "list":
+            continue
+        if fields_info.get(name, {}).get("type") in ("one2many", "many2many"):
+            sub = [n.get("name") for n in node.iter("field") if n is not node]
+            spec[name] = {"fields": {f: {} for f in sub}}
+        elif fields_info.get(name, {}).get("type") == "many2one":
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def screens(env, manager, company, today):
+    """{name: (call as the manager, bare query)}."""
+    # importable once setup_odoo has set the addons path
+    from odoo.addons.account_receivable_management.models.sql_tools import (
+        OPEN_ITEMS_SETTINGS,
+    )
+
+    me = env(user=manager.id, context={"allowed_company_ids": company.ids})
+    accounts = [
+        row[0]
+        for row in env.execute_query(
+            SQL(
+                "SELECT id FROM account_account WHERE account_type = 'asset_receivable'"
+            )
+        )
+    ]
+    month = today.replace(day=1)
+    month_end = month - timedelta(days=1)
+    monday = today - timedelta(days=today.weekday())
+    end = today + timedelta(weeks=13)
+    Line = me["ar.aging.line"]
+    measures = ["amount:sum"] + [f"amount_b{i}:sum" for i in range(6)]
+
+    def show(day):
+        report = me["ar.aging.report"].create({"date": day})
+        action = report.action_show()
+        return Line.web_read_group(
+            action["domain"], measures, ["partner_id"], limit=PAGE, lazy=True
+        )
+
+    def bare_query(query, **params):
+        return lambda: env.execute_query(SQL(query, **params))
+
+    def indexed(func):
+        """The bare query with the settings the addon gives the same read
+        (sql_tools.OPEN_ITEMS_SETTINGS): the same plan, written by hand."""
+
+        def run():
+            env.execute_query(
+                SQL(
+                    "SELECT %s",
+                    SQL(", ").join(
+                        SQL("set_config(%s, %s, true)", name, value)
+                        for name, value in OPEN_ITEMS_SETTINGS.items()
+                    ),
+                )
+            )
+            return func()
+
+        return run
+
+    def aging_bare(day):
+        # the rows of Show (bench_aging's bare query), then the first page
+        rows = SQL(AGING_ROWS_BARE, day=day, company=company.id)
+        return indexed(
+            lambda: (
+                env.execute_query(rows),
+                env.execute_query(SQL(AGING_PAGE_BARE, rows=rows)),
+            )
+        )
+
+    worklist_domain = [("collector_id", "=", manager.id)]
+    worklist_spec = {
+        name: {}
+        for name in (
+            "kind",
+            "date",
+            "reference",
+            "amount",
+            "days",
+            "risk_score",
+            "risk_grade",
+            "priority",
+            "currency_id",
+        )
+    } | {"partner_id": {"fields": {"display_name": {}}}}
+    forecast_domain = [
+        ("company_id", "=", company.id),
+        ("move_type", "=", "out_invoice"),
+        ("state", "=", "posted"),
+        ("payment_state", "in", ("not_paid", "partial")),
+        ("ar_predicted_pay_date", "!=", False),
+        ("ar_predicted_pay_date", "<", end),
+    ]
+    Move = me["account.move"]
+
+    def pivot():
+        # the pivot's four calls: total, rows, columns, cells
+        row, col = "commercial_partner_id", "ar_predicted_pay_date:week"
+        return [
+            Move.read_group(
+                forecast_domain, ["amount_residual_signed:sum"], groupby, lazy=False
+            )
+            for groupby in ([], [row], [col], [row, col])
+        ]
+
+    Risk = me["ar.partner.metrics"]
+    risk_spec = {
+        name: {}
+        for name in (
+            "risk_grade",
+            "risk_score",
+            "open_amount",
+            "overdue_amount",
+            "avg_days_late",
+            "trend_days",
+            "currency_id",
+        )
+    } | {"partner_id": {"fields": {"display_name": {}}}}
+
+    def risk(domain):
+        return lambda: Risk.web_search_read(
+            domain, risk_spec, limit=PAGE, order="risk_score desc", count_limit=10001
+        )
+
+    grade_domain = [("risk_grade", "in", ("D", "E"))]
+    [(partner_id,)] = env.execute_query(
+        SQL(
+            """SELECT commercial_partner_id FROM account_move
+                WHERE move_type = 'out_invoice' AND company_id = %s
+             GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1""",
+            company.id,
+        )
+    )
+    spec = tab_specification(me)
+    return {
+        "dashboard get_data": (
+            lambda: me["ar.dashboard"].get_data(),
+            indexed(
+                bare_query(
+                    DASHBOARD_BARE,
+                    today=today,
+                    monday=monday,
+                    month=month,
+                    company=company.id,
+                    accounts=accounts,
+                )
+            ),
+        ),
+        "aging Show + first page, today": (
+            lambda: show(today),
+            aging_bare(today),
+        ),
+        f"aging Show + first page, {month_end}": (
+            lambda: show(month_end),
+            aging_bare(month_end),
+        ),
+        "worklist first page + count": (
+            lambda: me["ar.worklist"].web_search_read(
+                worklist_domain, worklist_spec, limit=PAGE, count_limit=10001
+            ),
+            bare_query(
+                WORKLIST_BARE,
+                company=company.id,
+                company_key=str(company.id),
+                uid=manager.id,
+            ),
+        ),
+        "forecast graph by week": (
+            lambda: Move.read_group(
+                forecast_domain,
+                ["amount_residual_signed:sum"],
+                ["ar_predicted_pay_date:week"],
+                lazy=False,
+            ),
+            bare_query(FORECAST_GRAPH_BARE, company=company.id, end=end),
+        ),
+        "forecast pivot customer x week": (
+            pivot,
+            bare_query(FORECAST_PIVOT_BARE, company=company.id, end=end),
+        ),
+        "risk list by score": (
+            risk([]),
+            bare_query(RISK_BARE, company=company.id, grade=SQL()),
+        ),
+        "risk list by score, D/E": (
+            risk(grade_domain),
+            bare_query(
+                RISK_BARE,
+                company=company.id,
+                grade=SQL("AND m.risk_grade IN ('D', 'E')"),
+            ),
+        ),
+        "customer tab, most invoices": (
+            lambda: me["res.partner"].browse(partner_id).web_read(spec),
+            bare_query(
+                TAB_BARE, partner=partner_id, company=company.id, accounts=accounts
+            ),
+        ),
+    }
+
+
+def measure(env, calls, reps):
+    results = {}
+    for name, (ours, bare) in calls.items():
+        times = {"ours": [], "bare": []}
+        for rep in range(reps + 1):
+            for label, func in (("bare", bare), ("ours", ours)):
+                env.invalidate_all()
+                env.cr.execute("SAVEPOINT screen")
+                elapsed = timed(func)[0]
+                env.cr.execute("ROLLBACK TO SAVEPOINT screen")
+                env.invalidate_all()
+                if rep:  # the first round warms up
+                    times[label].append(elapsed)
+        results[name] = (median(times["ours"]), median(times["bare"]))
+        ours_ms, bare_ms = results[name]
+        print(
+            f"  {name:36} {ours_ms:8.1f} ms  bare {bare_ms:7.1f} ms"
+            f"  {ours_ms / bare_ms:5.1f} x",
+            flush=True,
+        )
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--prepare", action="store_true")
+    parser.add_argument("--extra-customers", type=int, default=0)
+    parser.add_argument("--only", help="measure the screens whose name has this")
+    args = parser.parse_args()
+    setup_odoo(args.config)
+    with environment(args.database, commit=True) as env:
+        company = env.company
+        today = fields.Date.context_today(env.user)
+        if args.prepare:
+            prepare(env, company, today)
+        if args.extra_customers:
+            add_customers(env, company, args.extra_customers)
+        manager = env["res.users"].search([("login", "=", "bench_credit_manager")])
+        if not manager:
+            raise SystemExit("run with --prepare first")
+        [(customers, open_invoices)] = env.execute_query(
+            SQL(
+                """SELECT (SELECT COUNT(*) FROM ar_partner_metrics
+                            WHERE company_id = %(c)s),
+                          (SELECT COUNT(*) FROM account_move m
+                            WHERE m.company_id = %(c)s AND %(open)s)""",
+                c=company.id,
+                open=SQL(
+                    "m.move_type = 'out_invoice' AND m.state = 'posted'"
+                    " AND m.payment_state IN ('not_paid', 'partial')"
+                ),
+            )
+        )
+        print(
+            f"\n{customers:,} customers with metrics, {open_invoices:,} open "
+            f"invoices; medians of {args.reps}, server time as a Credit Manager:"
+        )
+        calls = screens(env, manager, company, today)
+        if args.only:
+            calls = {k: v for k, v in calls.items() if args.only in k}
+        measure(env, calls, args.reps)
+        env.cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
