@@ -242,29 +242,34 @@ def prepare(env, company, today):
 def add_customers(env, company, count):
     """``count`` more customers, each with a copy of an existing metrics row
     (the risk list reads nothing else)."""
+    # each a copy of a customer of the history (every NOT NULL column set)
+    kept = [
+        name
+        for (name,) in env.execute_query(
+            SQL(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'res_partner' AND column_name "
+                "NOT IN ('id', 'name', 'complete_name', 'commercial_partner_id')"
+            )
+        )
+    ]
     env.cr.execute(
         SQL(
             """
-        WITH src AS (
-            SELECT m.*, row_number() OVER (ORDER BY m.id) AS n
-              FROM ar_partner_metrics m WHERE m.company_id = %(company)s
-        ), new AS (
-            SELECT g AS n, nextval('res_partner_id_seq') AS partner_id
-              FROM generate_series(1, %(count)s) g
-        ), partners AS (
-            INSERT INTO res_partner (id, name, complete_name, commercial_partner_id,
-                                     active, type, is_company, customer_rank,
-                                     create_date, write_date)
-            SELECT partner_id, 'Extra customer ' || n, 'Extra customer ' || n,
-                   partner_id, true, 'contact', true, 1,
-                   now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-              FROM new
-            RETURNING id
-        )
-        SELECT COUNT(*) FROM partners
+        INSERT INTO res_partner (id, name, complete_name, commercial_partner_id,
+                                 %(kept)s)
+        SELECT g.id, 'Extra customer ' || g.n, 'Extra customer ' || g.n, g.id,
+               %(template_kept)s
+          FROM (SELECT n, nextval('res_partner_id_seq') AS id
+                  FROM generate_series(1, %(count)s) n) g
+          CROSS JOIN (SELECT * FROM res_partner
+                       WHERE id = (SELECT MIN(partner_id) FROM ar_partner_metrics
+                                    WHERE company_id = %(company)s)) t
             """,
-            company=company.id,
+            kept=SQL(", ").join(SQL.identifier(c) for c in kept),
+            template_kept=SQL(", ").join(SQL.identifier("t", c) for c in kept),
             count=count,
+            company=company.id,
         )
     )
     columns = [
@@ -284,14 +289,16 @@ def add_customers(env, company, count):
             """
         INSERT INTO ar_partner_metrics (partner_id, %(cols)s)
         SELECT p.id, %(src_cols)s
-          FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM res_partner
-                 WHERE name LIKE %(extra)s) p
-          JOIN (SELECT m.*, row_number() OVER (ORDER BY m.id) AS n,
-                       COUNT(*) OVER () AS total
+          FROM (SELECT id, mod(row_number() OVER (ORDER BY id) - 1,
+                               (SELECT COUNT(*) FROM ar_partner_metrics
+                                 WHERE company_id = %(company)s)) + 1 AS n
+                  FROM res_partner r
+                 WHERE name LIKE %(extra)s
+                   AND NOT EXISTS (SELECT 1 FROM ar_partner_metrics x
+                                    WHERE x.partner_id = r.id)) p
+          JOIN (SELECT m.*, row_number() OVER (ORDER BY m.id) AS n
                   FROM ar_partner_metrics m WHERE m.company_id = %(company)s) s
-            ON s.n = mod(p.n - 1, s.total) + 1
-         WHERE NOT EXISTS (SELECT 1 FROM ar_partner_metrics x
-                            WHERE x.partner_id = p.id)
+            ON s.n = p.n
             """,
             cols=cols,
             src_cols=src_cols,
