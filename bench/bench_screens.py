@@ -336,9 +336,7 @@ def tab_specification(env):
 def screens(env, manager, company, today):
     """{name: (call as the manager, bare query)}."""
     # importable once setup_odoo has set the addons path
-    from odoo.addons.account_receivable_management.models.sql_tools import (
-        OPEN_ITEMS_SETTINGS,
-    )
+    from odoo.addons.account_receivable_management.models import sql_tools
 
     me = env(user=manager.id, context={"allowed_company_ids": company.ids})
     accounts = [
@@ -371,16 +369,8 @@ def screens(env, manager, company, today):
         (sql_tools.OPEN_ITEMS_SETTINGS): the same plan, written by hand."""
 
         def run():
-            env.execute_query(
-                SQL(
-                    "SELECT %s",
-                    SQL(", ").join(
-                        SQL("set_config(%s, %s, true)", name, value)
-                        for name, value in OPEN_ITEMS_SETTINGS.items()
-                    ),
-                )
-            )
-            return func()
+            with sql_tools.open_items_settings(env):
+                return func()
 
         return run
 
