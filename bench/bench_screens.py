@@ -7,8 +7,8 @@ figures, in this one process.
 DB holds a generated history (``bench/generate_payment_history.py``);
 ``--prepare`` (``bench/run_screens`` passes it, on a throwaway copy) first runs
 the nightly metrics job once, so that scores, grades, predicted pay dates and
-warnings exist as on a database in use, creates the Credit Manager, adds a few
-promises and plans for the worklist, and analyzes the tables.
+warnings exist as on a database in use, creates the Credit Manager, adds promises
+due today for the worklist (no payment plans yet), and analyzes the tables.
 
 Each screen is called as the web client calls it (``get_data``, ``action_show``
 then ``web_read_group``, ``web_search_read``, ``read_group`` per pivot header,
@@ -169,8 +169,8 @@ SELECT (SELECT SUM(l.amount_residual) FROM account_move_line l
 # --- preparing a copy --------------------------------------------------------
 def prepare(env, company, today):
     """What a database in use has beside the history: the nightly figures,
-    a Credit Manager who collects a fifth of the customers, some promises and
-    plans. Committed (run on a throwaway copy)."""
+    a Credit Manager who collects a fifth of the customers, promises due
+    today. Committed (run on a throwaway copy)."""
     print("  nightly metrics job (once, not timed)...", flush=True)
     env["ar.partner.metrics"]._run(companies=company, today=today, commit=True)
     manager = env["res.users"].search([("login", "=", "bench_credit_manager")])
