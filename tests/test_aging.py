@@ -151,11 +151,12 @@ class TestOpenItemsAsOf(ArInstrumentCommon):
     def test_company_kpis_read_the_receivable_as_of_the_day(self):
         """The KPIs' receivable at a past month end counts the invoice paid
         afterwards; the stored residual would not."""
-        receivable, current = self.env["ar.company.kpi"]._open_at(
+        receivable, current, credits = self.env["ar.company.kpi"]._open_at(
             self.company, self.as_of
         )
         self.assertAlmostEqual(receivable, 1500.0)
         self.assertAlmostEqual(current, 800.0)  # D is due today, A is late
+        self.assertEqual(credits, 0.0)
         self.assertAlmostEqual(
             self.env["ar.company.kpi"]._open_at(self.company, self.today)[0],
             1000.0,  # C and D
