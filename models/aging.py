@@ -9,6 +9,11 @@ invoice date, when aging by invoice date) falls in:
   ``limits[-1]`` read as 0 for i = 1): 1-30, 31-60, ...;
 * the last bucket, *> last limit*, beyond.
 
+Credits not yet applied (credit notes, payments not matched to an invoice:
+items open for a negative amount) are not aged: the reports show them apart,
+in the *Unapplied Credits* column (``CREDITS``), so that *Current* means "owed
+and not yet due" and the buckets plus the credits still equal the ledger.
+
 Open items as of a date (SQL, shared by the aging report and the metrics run
 replayed on a past day): a receivable item dated on or before the day is open
 for its balance less the partial reconciliations dated on or before the day
@@ -28,6 +33,9 @@ DEFAULT_LIMITS = (30, 60, 90, 120)
 # At most this many limits, so at most MAX_LIMITS + 2 buckets (the report has a
 # column for each).
 MAX_LIMITS = 6
+# The bucket number of credits not yet applied, the same whatever the limits.
+CREDITS = MAX_LIMITS + 2
+CREDITS_LABEL = "Unapplied Credits"
 
 
 def receivable_account_ids(env):
@@ -90,6 +98,17 @@ def bucket_sql(days, limits=DEFAULT_LIMITS):
         for index, limit in enumerate(limits, start=1)
     ]
     return SQL("CASE %s ELSE %s END", SQL(" ").join(cases), len(limits) + 1)
+
+
+def item_bucket_sql(days, amount, limits=DEFAULT_LIMITS):
+    """The bucket of an open item: ``CREDITS`` for a credit (``amount`` below
+    zero), else ``bucket_sql``."""
+    return SQL(
+        "CASE WHEN %s < 0 THEN %s ELSE %s END",
+        amount,
+        CREDITS,
+        bucket_sql(days, limits),
+    )
 
 
 def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):

@@ -11,7 +11,6 @@ from odoo.tools import SQL
 
 from . import aging, sql_tools
 from .account_move import OPEN_INVOICE_DOMAIN
-from .ar_company_kpi import collectible_amount
 
 
 class ArDashboard(models.AbstractModel):
@@ -68,6 +67,14 @@ class ArDashboard(models.AbstractModel):
         return [
             *self._receivable_domain(company, today),
             ("amount_residual", ">", 0),
+        ]
+
+    def _credit_domain(self, company, today):
+        """Credits not yet applied: credit notes and payments not matched to
+        an invoice, the open items in the customers' favour."""
+        return [
+            *self._receivable_domain(company, today),
+            ("amount_residual", "<", 0),
         ]
 
     def _overdue_domain(self, company, today):
@@ -142,7 +149,7 @@ class ArDashboard(models.AbstractModel):
             self.env._("Receivables KPIs"),
             "ar.company.kpi",
             [("company_id", "=", company.id)],
-            views=("list", "graph"),
+            views=("list", "pivot", "graph"),
         )
         hold_action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_receivable_management.res_partner_action_ar_on_hold"
@@ -155,6 +162,14 @@ class ArDashboard(models.AbstractModel):
                 "label": self.env._("Total Receivable"),
                 "value": receivable,
                 "kind": "money",
+                # the ledger's balance: what is owed less the credits
+                "details": [
+                    {"label": self.env._("owed"), "value": owed},
+                    {
+                        "label": self.env._("unapplied credits"),
+                        "value": receivable - owed,
+                    },
+                ],
                 "action": self._list(
                     self.env._("Open Receivables"),
                     "account.move.line",
@@ -165,10 +180,13 @@ class ArDashboard(models.AbstractModel):
             {
                 "key": "overdue",
                 "label": self.env._("Overdue"),
-                # a share of what is owed: unapplied credits are not "current"
-                "value": 100.0 * overdue / owed if owed else 0.0,
+                # a share of what is owed, before credits: credits are not due
+                "value": 100.0 * overdue / owed if owed else None,
                 "kind": "percent",
-                "detail": overdue,
+                "details": [
+                    {"label": self.env._("overdue"), "value": overdue},
+                    {"label": self.env._("of owed, before credits"), "value": owed},
+                ],
                 "action": self._list(
                     self.env._("Overdue Receivables"),
                     "account.move.line",
@@ -179,26 +197,21 @@ class ArDashboard(models.AbstractModel):
             {
                 "key": "dso",
                 "label": self.env._("DSO"),
-                "value": kpi.dso,
+                "value": kpi.dso if kpi.dso_defined else None,
                 "kind": "days",
                 "action": kpi_action,
             },
             {
                 "key": "best_dso",
                 "label": self.env._("Best Possible DSO"),
-                "value": kpi.best_dso,
+                "value": kpi.best_dso if kpi.dso_defined else None,
                 "kind": "days",
                 "action": kpi_action,
             },
             {
                 "key": "cei",
                 "label": self.env._("CEI"),
-                "value": kpi.cei
-                if collectible_amount(
-                    kpi.receivable_start, kpi.sales, kpi.current_receivable
-                )
-                > 0
-                else None,
+                "value": kpi.cei if kpi.cei_defined else None,
                 "kind": "percent",
                 "action": kpi_action,
             },
@@ -225,10 +238,12 @@ class ArDashboard(models.AbstractModel):
         ]
 
     def _aging(self, company, today):
-        """Open receivables today by bucket of the company's policy."""
+        """Open receivables today: what is owed by bucket of the company's
+        policy, then the credits not yet applied on their own line (not aged:
+        "Current" is what is owed and not yet due), then the total, which is
+        the ledger's balance."""
         limits = company.sudo()._ar_ensure_policy()._aging_limits()
         labels = aging.bucket_labels(limits)
-        self.env.flush_all()
         items = aging.open_items_sql(
             company.id, today, aging.receivable_account_ids(self.env), today
         )
@@ -237,14 +252,28 @@ class ArDashboard(models.AbstractModel):
             self.env.execute_query(
                 SQL(
                     "SELECT %s, SUM(i.open_amount) FROM (%s) i GROUP BY 1",
-                    aging.bucket_sql(days, limits),
+                    aging.item_bucket_sql(days, SQL("i.open_amount"), limits),
                     items,
                 )
             )
         )
-        return [
-            {"label": label, "value": float(totals.get(index) or 0.0)}
+        rows = [
+            {"label": label, "value": float(totals.get(index) or 0.0), "kind": "bucket"}
             for index, label in enumerate(labels)
+        ]
+        credits = float(totals.get(aging.CREDITS) or 0.0)
+        return [
+            *rows,
+            {
+                "label": aging.CREDITS_LABEL,
+                "value": credits,
+                "kind": "credits",
+            },
+            {
+                "label": self.env._("Total"),
+                "value": sum(row["value"] for row in rows) + credits,
+                "kind": "total",
+            },
         ]
 
     def _top_risk(self, company):

@@ -7,6 +7,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
+from ..models import aging
 from .common import exported_file
 from .common_instruments import ArInstrumentCommon
 
@@ -74,6 +75,62 @@ class TestAgingReport(ArInstrumentCommon):
         buckets = sum(sum(line[c] for c in columns) for line in lines)
         self.assertAlmostEqual(buckets, sum(lines.mapped("amount")))
         self.assertAlmostEqual(buckets, 1500.0)
+
+    def test_unapplied_credits_apart(self):
+        """A credit note and a payment applied to nothing are not aged: they
+        have their own column, in the list, the pivot and the workbook, and
+        the buckets plus the credits equal the ledger."""
+        refund = self._invoice(self.customer, 150.0, days_old=5, move_type="out_refund")
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 100.0,
+                "date": self.today - timedelta(days=3),
+                "journal_id": self.bank.id,
+            }
+        )
+        payment.action_post()
+        report = self._report(date=self.today)
+        lines = self._lines(report)
+        credits = lines.filtered(lambda line: line.amount < 0)
+        self.assertEqual(credits.move_id, refund | payment.move_id)
+        self.assertEqual(set(credits.mapped("bucket")), {str(aging.CREDITS)})
+        self.assertAlmostEqual(sum(credits.mapped("amount_credit")), -250.0)
+        columns = [f"amount_b{i}" for i in range(8)]
+        for line in credits:
+            self.assertFalse(any(line[c] for c in columns))
+        # C (200) and D (800) are owed and not yet due: "Current" is not
+        # lowered by the credits
+        self.assertAlmostEqual(sum(lines.mapped("amount_b0")), 1000.0)
+        ledger = self._receivable_balance()
+        self.assertAlmostEqual(ledger, 750.0)
+        self.assertAlmostEqual(
+            sum(sum(line[c] for c in columns) for line in lines)
+            + sum(lines.mapped("amount_credit")),
+            ledger,
+        )
+        self.assertAlmostEqual(sum(lines.mapped("amount")), ledger)
+        groups = self.env["ar.aging.line"].read_group(
+            [("report_id", "=", report.id)], ["amount:sum"], ["bucket"]
+        )
+        by_bucket = {group["bucket"]: group["amount"] for group in groups}
+        self.assertAlmostEqual(by_bucket[str(aging.CREDITS)], -250.0)
+        labels = dict(self.env["ar.aging.line"]._bucket_selection())
+        self.assertEqual(labels[str(aging.CREDITS)], "Unapplied Credits")
+        values = openpyxl.load_workbook(io.BytesIO(report._xlsx()), data_only=True)
+        summary = values["Summary"]
+        self.assertEqual(summary["H6"].value, "Unapplied Credits")
+        self.assertEqual(summary["H7"].value, -250)
+        self.assertEqual(summary["I7"].value, 750)
+        detail = [
+            [cell.value for cell in row]
+            for row in values["Detail"].iter_rows(min_row=7)
+        ]
+        refund_row = next(row for row in detail if row[1] == refund.name)
+        self.assertEqual(refund_row[5], "Unapplied Credits")
+        self.assertEqual(refund_row[9 + 6], -150)  # the column after "> 120"
 
     def test_lines_follow_their_report(self):
         """Show again replaces the rows; the rows go with their report, also
@@ -197,22 +254,23 @@ class TestAgingReport(ArInstrumentCommon):
                 "61-90",
                 "91-120",
                 "> 120",
+                "Unapplied Credits",
                 "Total",
             ],
         )
         self.assertEqual(summary.freeze_panes, "B7")
-        self.assertEqual(summary.auto_filter.ref, "A6:H8")
+        self.assertEqual(summary.auto_filter.ref, "A6:I8")
         # Known rows: Acme Retail, then Zeta Foods (due 5 days after the day).
         self.assertEqual(
             [cell.value for cell in summary[7]],
-            ["Acme Retail", 800, 0, 700, 0, 0, 0, "=SUM(B7:G7)"],
+            ["Acme Retail", 800, 0, 700, 0, 0, 0, 0, "=SUM(B7:H7)"],
         )
         self.assertEqual(
             [cell.value for cell in summary[8]][:3], ["Zeta Foods", 115, 0]
         )
         self.assertEqual(summary["A9"].value, "Total")
         self.assertEqual(summary["B9"].value, "=SUBTOTAL(9,B7:B8)")
-        self.assertEqual(summary["H9"].value, "=SUBTOTAL(9,H7:H8)")
+        self.assertEqual(summary["I9"].value, "=SUBTOTAL(9,I7:I8)")
         symbol = self.company.currency_id.symbol
         self.assertIn(symbol, summary["B7"].number_format)
         self.assertIn("0.00", summary["B7"].number_format)
@@ -244,11 +302,11 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(euro[4:9], [-5, "Current", "EUR", 230, 115])
         self.assertEqual(rows[3][0], "Total")
         self.assertEqual(rows[3][8], "=SUBTOTAL(9,I7:I9)")
-        self.assertEqual(detail.auto_filter.ref, "A6:O9")
+        self.assertEqual(detail.auto_filter.ref, "A6:P9")
         # The formulas' values: the totals computed for readers without a
         # calculation engine equal the rows.
         values = openpyxl.load_workbook(io.BytesIO(report._xlsx()), data_only=True)
-        self.assertEqual(values["Summary"]["H9"].value, 1615)
+        self.assertEqual(values["Summary"]["I9"].value, 1615)
         self.assertEqual(values["Detail"]["I10"].value, 1615)
 
     def test_xlsx_with_nothing_open(self):
@@ -260,7 +318,7 @@ class TestAgingReport(ArInstrumentCommon):
             sheet = book[name]
             self.assertEqual(sheet["A7"].value, "Total", name)
             self.assertEqual(sheet.max_row, 7, name)
-        self.assertEqual(book["Summary"]["H7"].value, 0)
+        self.assertEqual(book["Summary"]["I7"].value, 0)
         self.assertEqual(book["Detail"]["I7"].value, 0)
 
     def test_xlsx_detail_rows_are_the_report_rows(self):

@@ -39,8 +39,10 @@ class TestDashboardOnDemo(TransactionCase):
         overdue = cards["overdue"]
         overdue_total = self._list_sum(overdue["action"], "amount_residual")
         self.assertGreater(overdue_total, 0.0, "the demo has overdue invoices")
-        self.assertAlmostEqual(overdue["detail"], overdue_total, places=2)
-        # a share of what customers owe, the unapplied credits left aside
+        overdue_detail, owed_detail = overdue["details"]
+        self.assertAlmostEqual(overdue_detail["value"], overdue_total, places=2)
+        # a share of what customers owe, the unapplied credits left aside,
+        # and the card says so
         owed = self._list_sum(
             dict(
                 receivable["action"],
@@ -48,8 +50,15 @@ class TestDashboardOnDemo(TransactionCase):
             ),
             "amount_residual",
         )
+        self.assertAlmostEqual(owed_detail["value"], owed, places=2)
+        self.assertIn("before credits", owed_detail["label"])
         self.assertLessEqual(overdue["value"], 100.0)
         self.assertAlmostEqual(overdue["value"], 100.0 * overdue_total / owed, places=6)
+        owed_part, credits_part = receivable["details"]
+        self.assertAlmostEqual(owed_part["value"], owed, places=2)
+        self.assertAlmostEqual(
+            owed_part["value"] + credits_part["value"], receivable["value"], places=2
+        )
         hold = cards["on_hold"]
         self.assertGreaterEqual(hold["value"], 1, "the demo has a held customer")
         self.assertEqual(
@@ -64,13 +73,31 @@ class TestDashboardOnDemo(TransactionCase):
         kpi = self.env["ar.company.kpi"].search(
             cards["dso"]["action"]["domain"], order="month desc", limit=1
         )
-        self.assertAlmostEqual(cards["dso"]["value"], kpi.dso)
-        # CEI means nothing when unapplied credits leave nothing to collect
-        collectible = kpi.receivable_start + kpi.sales - kpi.current_receivable
-        self.assertEqual(cards["cei"]["value"], kpi.cei if collectible > 0 else None)
-        # The aging chart adds up to the receivable card.
+        # A figure that means nothing is "—" on the card and in the list.
+        self.assertEqual(cards["dso"]["value"], kpi.dso if kpi.dso_defined else None)
+        self.assertEqual(cards["cei"]["value"], kpi.cei if kpi.cei_defined else None)
+        self.assertEqual(kpi.cei_text == "—", not kpi.cei_defined)
+        # No contradiction in any month: not yet due within the receivable,
+        # delinquency never below zero.
+        for row in self.env["ar.company.kpi"].search([]):
+            self.assertLessEqual(
+                row.current_receivable, max(row.receivable, 0.0) + 0.005
+            )
+            if row.dso_defined:
+                self.assertGreaterEqual(row.days_delinquent, 0.0, row.month)
+                self.assertLessEqual(row.best_dso, row.dso, row.month)
+        # The aging chart: what is owed by bucket (never below zero), the
+        # credits on their own line, and a total equal to the receivable card.
+        buckets = [row for row in data["aging"] if row["kind"] == "bucket"]
+        [credits] = [row for row in data["aging"] if row["kind"] == "credits"]
+        [total] = [row for row in data["aging"] if row["kind"] == "total"]
+        for bucket in buckets:
+            self.assertGreaterEqual(bucket["value"], 0.0, bucket["label"])
+        self.assertAlmostEqual(sum(row["value"] for row in buckets), owed, places=2)
+        self.assertAlmostEqual(credits["value"], credits_part["value"], places=2)
+        self.assertAlmostEqual(total["value"], receivable["value"], places=2)
         self.assertAlmostEqual(
-            sum(bucket["value"] for bucket in data["aging"]),
+            sum(row["value"] for row in buckets) + credits["value"],
             receivable["value"],
             places=2,
         )

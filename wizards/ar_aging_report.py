@@ -4,9 +4,10 @@
 The rows are the receivable items open at the end of the as-of day
 (``aging.open_items_sql``: reconciliations dated after that day do not count),
 aged by due date or by invoice date, in the buckets of the company's default
-policy. Amounts are in company currency; the item's own currency and amount are
-kept beside them. Every filter is applied in SQL, and the rows are written by
-one INSERT ... SELECT.
+policy; credits not yet applied are not aged but shown apart, in their own
+column (``aging.CREDITS``). Amounts are in company currency; the item's own
+currency and amount are kept beside them. Every filter is applied in SQL, and
+the rows are written by one INSERT ... SELECT.
 """
 
 from odoo import api, fields, models
@@ -124,7 +125,7 @@ class ArAgingReport(models.TransientModel):
             ROWS_SQL,
             items=items,
             days=days,
-            bucket=aging.bucket_sql(days, self._limits()),
+            bucket=aging.item_bucket_sql(days, SQL("i.open_amount"), self._limits()),
             company_key=str(self.company_id.id),
             filters=SQL(" ").join(filters),
         )
@@ -181,11 +182,12 @@ class ArAgingReport(models.TransientModel):
                 report_id, company_id, move_line_id, move_id, partner_id,
                 invoice_date, date_maturity, days, bucket, currency_id,
                 amount_currency, amount, salesperson_id, collector_id, %(columns)s,
-                create_uid, create_date, write_uid, write_date)
+                amount_credit, create_uid, create_date, write_uid, write_date)
             SELECT %(report)s, %(company)s, r.move_line_id, r.move_id, r.partner_id,
                    r.invoice_date, r.date_maturity, r.days, r.bucket::varchar,
                    r.currency_id, r.amount_currency, r.amount, r.salesperson_id,
                    r.collector_id, %(buckets)s,
+                   CASE WHEN r.bucket = %(credits)s THEN r.amount END,
                    %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s,
                    now() AT TIME ZONE 'UTC'
               FROM (%(rows)s) r
@@ -194,6 +196,7 @@ class ArAgingReport(models.TransientModel):
                 report=self.id,
                 company=self.company_id.id,
                 buckets=buckets,
+                credits=aging.CREDITS,
                 uid=self.env.uid,
                 rows=self._rows_sql(),
             )
@@ -265,9 +268,10 @@ class ArAgingReport(models.TransientModel):
 
     def _xlsx(self):
         """The workbook's bytes (see ``xlsx_export.aging_workbook``). The rows
-        are computed once, into a temporary table that both sheets read."""
+        are computed once, into a temporary table that both sheets read. The
+        credits not yet applied take the column after the buckets."""
         self.ensure_one()
-        labels = self._bucket_labels()
+        labels = [*self._bucket_labels(), aging.CREDITS_LABEL]
         cr = self.env.cr
         self.env.flush_all()
         cr.execute("DROP TABLE IF EXISTS ar_aging_xlsx_rows")
@@ -277,7 +281,9 @@ class ArAgingReport(models.TransientModel):
                     """
                 CREATE TEMPORARY TABLE ar_aging_xlsx_rows ON COMMIT DROP AS
                 SELECT r.partner_id, r.partner_name, r.move_name, r.invoice_date,
-                       r.date_maturity, r.days, r.bucket,
+                       r.date_maturity, r.days,
+                       CASE WHEN r.bucket = %(credits)s THEN %(credits_column)s
+                            ELSE r.bucket END AS bucket,
                        -- the item's own currency only when it is not the company's
                        CASE WHEN r.currency_id != %(company_currency)s
                             THEN c.name END AS currency_name,
@@ -292,6 +298,8 @@ class ArAgingReport(models.TransientModel):
                     """,
                     rows=self._rows_sql(),
                     company_currency=self.company_id.currency_id.id,
+                    credits=aging.CREDITS,
+                    credits_column=len(labels) - 1,
                 )
             )
         try:
@@ -387,6 +395,12 @@ class ArAgingLine(models.TransientModel):
     amount_b5 = fields.Monetary(currency_field="company_currency_id", readonly=True)
     amount_b6 = fields.Monetary(currency_field="company_currency_id", readonly=True)
     amount_b7 = fields.Monetary(currency_field="company_currency_id", readonly=True)
+    amount_credit = fields.Monetary(
+        string=aging.CREDITS_LABEL,
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Credit notes and payments not yet matched to an invoice: not aged.",
+    )
 
     def init(self):
         cr = self.env.cr
@@ -415,9 +429,11 @@ class ArAgingLine(models.TransientModel):
                 invoice_date date, date_maturity date, days integer,
                 bucket varchar, currency_id integer,
                 amount_currency numeric, amount numeric, %(buckets)s,
+                amount_credit numeric,
                 create_uid integer, create_date timestamp,
                 write_uid integer, write_date timestamp
             );
+            ALTER TABLE %(table)s ADD COLUMN IF NOT EXISTS amount_credit numeric;
             CREATE INDEX IF NOT EXISTS ar_aging_line_report_id_index
                 ON %(table)s (report_id)
                 """,
@@ -437,7 +453,10 @@ class ArAgingLine(models.TransientModel):
 
     @api.model
     def _bucket_selection(self):
-        return [(str(index), label) for index, label in enumerate(self._labels())]
+        return [
+            *((str(index), label) for index, label in enumerate(self._labels())),
+            (str(aging.CREDITS), aging.CREDITS_LABEL),
+        ]
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):

@@ -57,6 +57,13 @@ export class ArDashboard extends Component {
         return `${Math.round((100 * Math.abs(value)) / max)}%`;
     }
 
+    barClass(bucket, index) {
+        if (bucket.kind === "credits") {
+            return "o_ar_bar_credit";
+        }
+        return index === 0 ? "o_ar_bar_ok" : "o_ar_bar_late";
+    }
+
     open(action) {
         return this.action.doAction(action);
     }
