@@ -396,6 +396,7 @@ def screens(env, manager, company, today):
             "risk_score",
             "risk_grade",
             "priority",
+            "urgency",
             "currency_id",
         )
     } | {"partner_id": {"fields": {"display_name": {}}}}

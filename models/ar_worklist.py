@@ -12,10 +12,15 @@ A read-only SQL view over four sources, each row one thing to act on:
 
 A row's id is its source record's id times 4 plus the kind's number, so it
 stays the same from one read to the next. Amounts are in company currency (an
-installment in another currency at its latest rate). **Priority** = amount x
-risk x days, with the risk score (0-100) and the days late both counted as at
-least 1, so a customer not scored yet or a promise due today still ranks by its
-amount.
+installment in another currency at its latest rate).
+
+The list is sorted by **urgency** = amount x risk x days, with the risk score
+(0-100) and the days late both counted as at least 1, so a customer not scored
+yet or a promise due today still ranks by its amount. That product (millions
+for an ordinary invoice) is no figure to read: the list shows **priority**, 1
+to 100, the share of today's items of the company whose urgency is no higher
+(``cume_dist``): 100 is the most urgent item, 50 one that half of the items
+do not outrank.
 """
 
 from odoo import fields, models, tools
@@ -85,18 +90,25 @@ WITH items AS (
               JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
              WHERE rel.move_id = m.id)
 )
-SELECT i.id,
-       i.kind, i.partner_id, i.company_id, i.date, i.reference,
-       i.amount, GREATEST(CURRENT_DATE - i.date, 0) AS days,
-       COALESCE(mt.risk_score, 0) AS risk_score, mt.risk_grade,
-       (rp.ar_collector_id ->> i.company_id::text)::int AS collector_id,
-       i.amount * GREATEST(COALESCE(mt.risk_score, 0), 1)
-           * GREATEST(CURRENT_DATE - i.date, 1) AS priority,
-       i.promise_id, i.plan_id, i.warning_id, i.move_id
-  FROM items i
-  JOIN res_partner rp ON rp.id = i.partner_id
-  LEFT JOIN ar_partner_metrics mt ON mt.partner_id = i.partner_id
-                                 AND mt.company_id = i.company_id
+SELECT r.*,
+       -- rounded first: 100 x 7/100 in floating point is 7.000000000000001
+       CEIL(ROUND((100 * cume_dist() OVER (PARTITION BY r.company_id
+                                           ORDER BY r.urgency))::numeric, 6)
+           )::int AS priority
+  FROM (
+    SELECT i.id,
+           i.kind, i.partner_id, i.company_id, i.date, i.reference,
+           i.amount, GREATEST(CURRENT_DATE - i.date, 0) AS days,
+           COALESCE(mt.risk_score, 0) AS risk_score, mt.risk_grade,
+           (rp.ar_collector_id ->> i.company_id::text)::int AS collector_id,
+           i.amount * GREATEST(COALESCE(mt.risk_score, 0), 1)
+               * GREATEST(CURRENT_DATE - i.date, 1) AS urgency,
+           i.promise_id, i.plan_id, i.warning_id, i.move_id
+      FROM items i
+      JOIN res_partner rp ON rp.id = i.partner_id
+      LEFT JOIN ar_partner_metrics mt ON mt.partner_id = i.partner_id
+                                     AND mt.company_id = i.company_id
+  ) r
 """
 
 
@@ -104,7 +116,7 @@ class ArWorklist(models.Model):
     _name = "ar.worklist"
     _description = "Collector Worklist"
     _auto = False
-    _order = "priority desc, id"
+    _order = "urgency desc, id"
     _rec_name = "reference"
 
     kind = fields.Selection(KINDS, readonly=True)
@@ -118,7 +130,20 @@ class ArWorklist(models.Model):
     risk_score = fields.Float(digits=(16, 0), aggregator="max", readonly=True)
     risk_grade = fields.Selection(GRADE_SELECTION, readonly=True)
     collector_id = fields.Many2one("res.users", readonly=True)
-    priority = fields.Float(digits=(16, 0), readonly=True)
+    urgency = fields.Float(
+        digits=(16, 0),
+        readonly=True,
+        aggregator=None,
+        help="Amount (company currency) x risk score x days late, each at least "
+        "1: the list's order.",
+    )
+    priority = fields.Integer(
+        readonly=True,
+        aggregator="max",
+        help="1 to 100: the share of today's items of the company that are no "
+        "more urgent than this one (100 = the most urgent). Urgency is amount x "
+        "risk score x days late; the list is sorted by it.",
+    )
     promise_id = fields.Many2one("ar.promise", readonly=True)
     plan_id = fields.Many2one("ar.payment.plan", readonly=True)
     warning_id = fields.Many2one("ar.risk.warning", readonly=True)

@@ -1,3 +1,4 @@
+import math
 import unittest
 from datetime import timedelta
 
@@ -182,12 +183,25 @@ class TestWorklist(ArInstrumentCommon):
         self.assertNotIn(("invoice", self.promised), by_kind)
         promise_row = by_kind[("promise", self.promise)]
         self.assertEqual((promise_row.days, promise_row.amount), (0, 900.0))
-        # amount x risk (at least 1) x days (at least 1)
-        self.assertAlmostEqual(invoice_row.priority, 400.0 * 1 * 20)
-        self.assertAlmostEqual(promise_row.priority, 900.0 * 1 * 1)
+        # urgency = amount x risk (at least 1) x days (at least 1)
+        self.assertAlmostEqual(invoice_row.urgency, 400.0 * 1 * 20)
+        self.assertAlmostEqual(promise_row.urgency, 900.0 * 1 * 1)
         self.assertEqual(rows[0], invoice_row, "the most urgent row comes first")
         small = by_kind[("invoice", self.small)]
-        self.assertEqual(small.priority, 50.0 * 5)
+        self.assertEqual(small.urgency, 50.0 * 5)
+        # priority: 1-100, the share of the company's items no more urgent
+        company_rows = self.env["ar.worklist"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(company_rows[0].priority, 100)
+        for row in company_rows:
+            share = len(
+                company_rows.filtered(lambda r, row=row: r.urgency <= row.urgency)
+            )
+            self.assertEqual(row.priority, math.ceil(100 * share / len(company_rows)))
+        self.assertGreater(invoice_row.priority, promise_row.priority)
+        self.assertGreater(promise_row.priority, small.priority)
+        self.assertTrue(all(1 <= row.priority <= 100 for row in company_rows))
         # Paid in full: the invoice leaves the list.
         self._pay(self.late)
         self.assertNotIn(self.late, self._rows().move_id)
