@@ -7,7 +7,9 @@ import importlib.util
 import pathlib
 import re
 
-from odoo.tests import BaseCase, tagged
+from lxml import etree
+
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 TESTS = pathlib.Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -36,3 +38,40 @@ class TestLayout(BaseCase):
         loader.exec_module(description)
         page = (ROOT / "static" / "description" / "index.html").read_text()
         self.assertEqual(page, description.render(), "run python3 .ci/description")
+
+
+@tagged("post_install", "-at_install")
+class TestViewTotals(TransactionCase):
+    def test_every_amount_column_has_its_currency(self):
+        """A list's total of an amount shows "—" when the list lacks the
+        amount's currency field: every list of the addon's views, and every
+        list inside its forms, carries it."""
+        views = self.env["ir.ui.view"].search(
+            [
+                ("model_data_id.module", "=", "account_receivable_management"),
+                ("type", "in", ("list", "form")),
+                ("inherit_id", "=", False),
+            ]
+        )
+        self.assertTrue(views)
+        missing = []
+        for view in views:
+            model = self.env[view.model]
+            arch = etree.fromstring(model.get_view(view.id, view.type)["arch"])
+            lists = arch.iter("list") if view.type == "form" else [arch]
+            for listing in lists:
+                parent = listing.getparent()
+                comodel = model
+                if parent is not None and parent.tag == "field":
+                    if parent.get("name") not in model._fields:
+                        continue  # a list inside a list: checked with its own
+                    comodel = self.env[model._fields[parent.get("name")].comodel_name]
+                names = {node.get("name") for node in listing.iter("field")}
+                for node in listing.iter("field"):
+                    field = comodel._fields.get(node.get("name"))
+                    if field is None or field.type != "monetary":
+                        continue
+                    currency = field.get_currency_field(comodel)
+                    if currency not in names:
+                        missing.append(f"{view.xml_id}: {field.name} ({currency})")
+        self.assertEqual(missing, [])
