@@ -51,10 +51,17 @@ class ArDocumentMixin(models.AbstractModel):
     user_id = fields.Many2one(
         "res.users",
         string="Collector",
-        default=lambda self: self.env.user,
+        default=lambda self: self._default_collector(),
         tracking=True,
         domain="[('share', '=', False)]",
     )
+
+    @api.model
+    def _default_collector(self):
+        """The user recording it, a person: not OdooBot (a scheduled job, the
+        data loaded with the addon) nor a portal user."""
+        user = self.env.user
+        return self.env["res.users"] if user._is_superuser() or user.share else user
 
     @api.depends("invoice_ids")
     def _compute_currency_id(self):

@@ -126,6 +126,24 @@ class TestDashboardOnDemo(TransactionCase):
             ),
         )
 
+    def test_demo_documents_have_a_human_collector(self):
+        root = self.env.ref("base.user_root")
+        for model in (
+            "ar.promise",
+            "ar.payment.plan",
+            "ar.settlement",
+            "ar.return",
+            "ar.barter",
+        ):
+            records = self.env[model].search([])
+            self.assertTrue(records, model)
+            self.assertNotIn(root, records.user_id, model)
+            self.assertFalse(records.user_id.filtered("share"), model)
+            self.assertEqual(
+                self.env[model].with_user(root)._default_collector(),
+                self.env["res.users"],
+            )
+
 
 @tagged("post_install", "-at_install")
 class TestDashboardAccess(ArInstrumentCommon):
