@@ -175,6 +175,8 @@ class TestConcurrentPromiseEvaluation(_CommittingCase):
         tag = uuid.uuid4().hex[:8]
 
         def build(env):
+            # the user's day, as the promise's checks read it
+            today = fields.Date.context_today(env.user)
             partner = env["res.partner"].create(
                 {"name": f"Promise race {tag}", "is_company": True}
             )
@@ -182,7 +184,7 @@ class TestConcurrentPromiseEvaluation(_CommittingCase):
                 {
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
-                    "invoice_date": fields.Date.today() - timedelta(days=40),
+                    "invoice_date": today - timedelta(days=40),
                     "invoice_line_ids": [
                         Command.create(
                             {"name": "Goods", "price_unit": 500.0, "tax_ids": []}
@@ -196,7 +198,7 @@ class TestConcurrentPromiseEvaluation(_CommittingCase):
                     "partner_id": partner.id,
                     "invoice_ids": [Command.set(invoice.ids)],
                     "amount": 500.0,
-                    "promised_date": fields.Date.today(),
+                    "promised_date": today,
                 }
             )
             return partner.id, invoice.id, promise.id, promise.deadline
