@@ -31,3 +31,7 @@ from . import account_partial_reconcile
 from . import ar_risk_report
 from . import ar_dashboard
 from . import ar_worklist
+from . import ar_reminder_step
+from . import ar_reminder_run
+from . import ar_reminder_line
+from . import ar_statement

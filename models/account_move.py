@@ -35,6 +35,9 @@ class AccountMove(models.Model):
         "ar_return_id",
         "ar_barter_id",
         "ar_predicted_pay_date",
+        "ar_reminder_step_id",
+        "ar_reminder_date",
+        "ar_reminder_count",
         *paid_facts.COLUMNS,
     )
 
@@ -359,4 +362,57 @@ class AccountMove(models.Model):
             "default_partner_id": self.commercial_partner_id.id,
             "default_company_id": self.company_id.id,
             "default_invoice_ids": self.ids,
+        }
+
+    # Collections outreach (models/ar_reminder_*.py).
+    ar_reminder_step_id = fields.Many2one(
+        "ar.reminder.step",
+        string="Last Reminder",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+    )
+    ar_reminder_date = fields.Date(
+        string="Last Reminded", readonly=True, copy=False, groups=CREDIT_GROUPS
+    )
+    ar_reminder_count = fields.Integer(
+        string="Unanswered Reminders",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+        help="Reminders since the last payment or promise on this invoice.",
+    )
+
+    @api.model
+    def _ar_reminder_pause_sql(self, alias):
+        """What pauses reminders for an invoice of ``alias``, as one SQL
+        condition: an open promise or an active payment plan covers it. Other
+        features (disputes) add theirs here."""
+        return SQL(
+            """EXISTS (
+                SELECT 1 FROM ar_promise_invoice_rel rel
+                  JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
+                 WHERE rel.move_id = %(m)s.id)
+            OR EXISTS (
+                SELECT 1 FROM ar_payment_plan_invoice_rel rel
+                  JOIN ar_payment_plan pp ON pp.id = rel.plan_id
+                                         AND pp.state = 'active'
+                 WHERE rel.move_id = %(m)s.id)""",
+            m=SQL.identifier(alias),
+        )
+
+    def _ar_reminders_answered(self):
+        """A payment or a promise answers the reminders of these invoices."""
+        answered = self.sudo().filtered("ar_reminder_count")
+        if answered:
+            answered.write({"ar_reminder_count": 0})
+
+    def action_ar_view_reminders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Reminders of %(name)s", name=self.name),
+            "res_model": "ar.reminder.line.invoice",
+            "views": [(False, "list")],
+            "domain": [("move_id", "=", self.id), ("state", "=", "sent")],
         }

@@ -7,7 +7,10 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        self.env["account.move"]._ar_refresh_paid_facts(partials._ar_invoice_ids())
+        invoice_ids = partials._ar_invoice_ids()
+        self.env["account.move"]._ar_refresh_paid_facts(invoice_ids)
+        # a payment answers the reminders
+        self.env["account.move"].browse(invoice_ids)._ar_reminders_answered()
         partials._ar_refresh_holds()
         return partials
 

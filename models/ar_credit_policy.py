@@ -239,6 +239,25 @@ class ArCreditPolicy(models.Model):
         tracking=True,
     )
 
+    # Collections outreach (models/ar_reminder.py).
+    reminder_step_ids = fields.One2many(
+        "ar.reminder.step", "policy_id", string="Reminder Sequence", copy=True
+    )
+    reminder_risky_step_id = fields.Many2one(
+        "ar.reminder.step",
+        string="Risky Customers Start At",
+        domain="[('policy_id', '=', id)]",
+        tracking=True,
+        help="Customers of risk grade D or E skip the steps before this one (no "
+        "courtesy note for a bad payer). Empty: they follow the whole sequence.",
+    )
+    reminder_auto_send = fields.Boolean(
+        string="Send Reminders Without Review",
+        tracking=True,
+        help="The daily run sends at once. Off, a collector reviews each run "
+        "and sends it.",
+    )
+
     _sql_constraints = [
         (
             "overdue_days_positive",
@@ -301,6 +320,20 @@ class ArCreditPolicy(models.Model):
                         company=policy.company_id.name,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        policies = super().create(vals_list)
+        policies.filtered(lambda p: not p.reminder_step_ids)._ar_default_reminders()
+        return policies
+
+    def _ar_default_reminders(self):
+        """The default reminder sequence: courtesy -3, first +7, second +21
+        (emails), call +30 after two unanswered, final notice +45 (email and
+        letter)."""
+        Step = self.env["ar.reminder.step"].sudo()
+        for policy in self:
+            Step.create(Step._default_vals(policy))
 
     def write(self, vals):
         res = super().write(vals)

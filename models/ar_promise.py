@@ -151,12 +151,14 @@ class ArPromise(models.Model):
     def create(self, vals_list):
         promises = super().create(vals_list)
         promises._ar_after_change()
+        promises.invoice_ids._ar_reminders_answered()
         return promises
 
     def write(self, vals):
         res = super().write(vals)
         if vals.keys() & {"invoice_ids", "partner_id"}:
             self._ar_after_change()
+            self.invoice_ids._ar_reminders_answered()
         return res
 
     @api.ondelete(at_uninstall=False)

@@ -20,6 +20,7 @@ CREDIT_FIELDS = {
     "use_partner_credit_limit",
     "ar_policy_id",
     "ar_credit_change_reason",
+    "ar_no_reminders",
 }
 # Stored hold state, written by the hold engine only.
 HOLD_STATE_FIELDS = {
@@ -57,6 +58,14 @@ class ResPartner(models.Model):
         company_dependent=True,
         domain="[('company_id', '=', current_company_id)]",
         help="Leave empty to follow the company's default credit policy.",
+        groups=CREDIT_GROUPS,
+    )
+    ar_no_reminders = fields.Boolean(
+        string="No Reminders",
+        company_dependent=True,
+        tracking=True,
+        help="Never send this customer a reminder in this company (a Credit "
+        "Manager decides).",
         groups=CREDIT_GROUPS,
     )
     ar_credit_change_reason = fields.Char(
@@ -412,6 +421,21 @@ class ResPartner(models.Model):
                         )
                     )
         return super().create(vals_list)
+
+    def action_ar_view_reminders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "Reminder History of %(name)s", name=self.commercial_partner_id.name
+            ),
+            "res_model": "ar.reminder.line",
+            "views": [(False, "list"), (False, "form")],
+            "domain": [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("state", "in", ("sent", "failed")),
+            ],
+        }
 
     def action_ar_view_promises(self):
         return self._ar_commitments_action(

@@ -283,6 +283,35 @@ class _MatrixCase(ArInstrumentCommon):
         if model == "ar.call.log":
             vals = {"partner_id": self.customer.id, "note": "Called, will pay"}
             return env[model].create(vals), {"note": "Called again"}, vals
+        if model == "ar.reminder.step":
+            step = self.policy.reminder_step_ids[:1]
+            vals = {"policy_id": self.policy.id, "name": "Early", "days": -10}
+            return step, {"days": -5}, vals
+        if model in ("ar.reminder.run", "ar.reminder.line", "ar.reminder.line.invoice"):
+            run = self._reminder_run()
+            record = {
+                "ar.reminder.run": run,
+                "ar.reminder.line": run.line_ids[:1],
+                "ar.reminder.line.invoice": run.line_ids[:1].line_ids[:1],
+            }[model]
+            write_vals = {
+                "ar.reminder.run": {"date": self.today},
+                "ar.reminder.line": {"subject": "Edited"},
+                "ar.reminder.line.invoice": {"excluded": True},
+            }[model]
+            create_vals = {
+                "ar.reminder.run": {},
+                "ar.reminder.line": {
+                    "run_id": run.id,
+                    "partner_id": self.customer.id,
+                    "company_id": company.id,
+                },
+                "ar.reminder.line.invoice": {
+                    "line_id": run.line_ids[:1].id,
+                    "move_id": self.open_invoice.id,
+                },
+            }[model]
+            return record, write_vals, create_vals
         if model == "ar.hold.wizard":
             vals = {"partner_id": self.customer.id, "action": "place", "reason": "x"}
             return env[model].create(vals), {"reason": "y"}, vals
@@ -290,6 +319,16 @@ class _MatrixCase(ArInstrumentCommon):
             vals = {"order_id": self.blocked_order.id, "reason": "Known customer"}
             return env[model].create(vals), {"reason": "Paid upfront"}, vals
         raise AssertionError(f"no fixture for {model}: add one")
+
+    def _reminder_run(self):
+        """A run under review, as the daily job prepares it: everything open
+        is overdue 400 days from now."""
+        run = self.env["ar.reminder.run"].search(
+            [("company_id", "=", self.company.id), ("state", "=", "draft")], limit=1
+        )
+        return run or self.env["ar.reminder.run"]._prepare(
+            self.company, self.today + timedelta(days=400)
+        )
 
     def _crud(self, model, operation, user):
         """Make the call of one model cell as ``user``."""
@@ -383,6 +422,17 @@ class _MatrixCase(ArInstrumentCommon):
             [log] = call(user, "ar.call.log", "create", vals)
             call(user, "ar.call.log", "action_log", ids=[log])
             self.assertIn("Will pay Friday", partner.message_ids[:1].body)
+        elif label == "prepare and send reminders":
+            self._invoice(partner, 120.0, days_old=40, term_days=30)
+            action = call(user, "ar.reminder.run", "action_prepare")
+            call(user, "ar.reminder.run", "action_send", ids=[action["res_id"]])
+            run = self.env["ar.reminder.run"].browse(action["res_id"])
+            self.assertEqual(run.state, "done")
+        elif label == "stop reminders to a customer":
+            call(
+                user, "res.partner", "write", {"ar_no_reminders": True}, ids=partner.ids
+            )
+            self.assertTrue(partner.with_company(self.company).ar_no_reminders)
         elif label == "export the aged receivables":
             [report] = call(user, "ar.aging.report", "create", {"date": self.today})
             action = call(user, "ar.aging.report", "action_export_xlsx", ids=[report])

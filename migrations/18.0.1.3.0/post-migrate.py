@@ -1,9 +1,9 @@
-"""18.0.1.3.0 takes every receivables KPI from the ledger's view of the
-receivable (credits not yet applied deducted from the oldest amounts first)
-and stores a figure that means nothing as empty instead of 0: the months
-already stored are computed again as of the day they were computed (the open
-items of a past day come from the reconciliation dates, so the figures are
-those of that day)."""
+"""18.0.1.3.0 gives every policy the default reminder sequence, and takes
+every receivables KPI from the ledger's view of the receivable (credits not
+yet applied deducted from the oldest amounts first) and stores a figure that
+means nothing as empty instead of 0: the months already stored are computed
+again as of the day they were computed (the open items of a past day come
+from the reconciliation dates, so the figures are those of that day)."""
 
 from dateutil.relativedelta import relativedelta
 
@@ -14,6 +14,12 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
+    policies = (
+        env["ar.credit.policy"]
+        .with_context(active_test=False)
+        .search([("reminder_step_ids", "=", False)])
+    )
+    policies._ar_default_reminders()
     Kpi = env["ar.company.kpi"]
     today = fields.Date.context_today(Kpi)
     for row in Kpi.search([]):
