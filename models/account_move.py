@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from . import paid_facts
-from .access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
+from .access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS, require_manager
 from .ar_workflow_guard import check_workflow_fields
 
 # An open customer invoice: posted, not paid (nor in payment). What promises,
@@ -38,6 +38,9 @@ class AccountMove(models.Model):
         "ar_reminder_step_id",
         "ar_reminder_date",
         "ar_reminder_count",
+        "ar_charged_until",
+        "ar_late_charged",
+        "ar_is_late_charge",
         *paid_facts.COLUMNS,
     )
 
@@ -383,13 +386,54 @@ class AccountMove(models.Model):
         help="Reminders since the last payment or promise on this invoice.",
     )
 
+    # Late-payment charges (models/ar_late_charge.py).
+    ar_charged_until = fields.Date(
+        string="Late Charges Until",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+        help="The last day of interest charged on this invoice.",
+    )
+    ar_late_charged = fields.Monetary(
+        string="Late Charges",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+        help="What this invoice was charged for paying late, in its currency.",
+    )
+    ar_is_late_charge = fields.Boolean(
+        string="Late-Payment Charge",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+    )
+
+    @api.model
+    def _ar_dispute_pause_sql(self, alias):
+        """An invoice of ``alias`` in dispute, as an SQL condition: neither
+        reminded nor charged. None yet: the dispute feature adds itself here."""
+        return SQL("FALSE")
+
+    def action_ar_waive_charge(self):
+        """*Waive*: a Credit Manager says why."""
+        self.ensure_one()
+        require_manager(self.env, self.env._("waive a late-payment charge"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Waive %(name)s", name=self.display_name),
+            "res_model": "ar.late.charge.waive",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
     @api.model
     def _ar_reminder_pause_sql(self, alias):
         """What pauses reminders for an invoice of ``alias``, as one SQL
-        condition: an open promise or an active payment plan covers it. Other
-        features (disputes) add theirs here."""
+        condition: an open promise or an active payment plan covers it, or it
+        is in dispute (``_ar_dispute_pause_sql``)."""
         return SQL(
-            """EXISTS (
+            """(%(dispute)s) OR EXISTS (
                 SELECT 1 FROM ar_promise_invoice_rel rel
                   JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
                  WHERE rel.move_id = %(m)s.id)
@@ -399,6 +443,7 @@ class AccountMove(models.Model):
                                          AND pp.state = 'active'
                  WHERE rel.move_id = %(m)s.id)""",
             m=SQL.identifier(alias),
+            dispute=self._ar_dispute_pause_sql(alias),
         )
 
     def _ar_reminders_answered(self):

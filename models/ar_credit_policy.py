@@ -258,7 +258,79 @@ class ArCreditPolicy(models.Model):
         "and sends it.",
     )
 
+    # Late-payment charges (models/ar_late_charge.py).
+    late_interest_rate = fields.Float(
+        string="Late Interest (% a year)",
+        digits=(16, 4),
+        tracking=True,
+        help="Interest on overdue invoices, per year, on the amount open each "
+        "day (actual/365). 0: no interest.",
+    )
+    late_fee_amount = fields.Monetary(
+        string="Late Fee per Invoice",
+        tracking=True,
+        help="Charged once per overdue invoice, the first time it is charged.",
+    )
+    late_grace_days = fields.Integer(
+        string="Late Charge Grace Days",
+        default=0,
+        tracking=True,
+        help="Days after the due date before charges start; they are not charged.",
+    )
+    late_min_charge = fields.Monetary(
+        string="Minimum Charge",
+        tracking=True,
+        help="A customer whose charges of a run are less is not charged: the days "
+        "wait for the next run.",
+    )
+    late_charge_cap = fields.Monetary(
+        string="Cap per Invoice",
+        tracking=True,
+        help="An invoice is never charged more than this in all, fee included. "
+        "0: no cap.",
+    )
+    late_fee_product_id = fields.Many2one(
+        "product.product",
+        string="Late Charge Product",
+        default=lambda self: self.env.ref(
+            "account_receivable_management.product_late_charge",
+            raise_if_not_found=False,
+        ),
+        check_company=True,
+        tracking=True,
+        help="What charges are invoiced as: its income account and taxes.",
+    )
+    late_charge_post = fields.Boolean(
+        string="Post Charges at Once",
+        default=True,
+        tracking=True,
+        help="Off, charge invoices wait as drafts for someone to review.",
+    )
+    late_charge_on_charges = fields.Boolean(
+        string="Charge Interest on Charges", tracking=True
+    )
+    late_skip_promised = fields.Boolean(
+        string="No Charges Under a Promise",
+        default=True,
+        tracking=True,
+        help="Invoices an open promise covers are not charged.",
+    )
+    late_skip_planned = fields.Boolean(
+        string="No Charges Under a Plan",
+        default=True,
+        tracking=True,
+        help="Invoices an active payment plan covers are not charged.",
+    )
+
     _sql_constraints = [
+        (
+            "late_charges_positive",
+            "CHECK(late_interest_rate >= 0 AND late_interest_rate <= 100"
+            " AND late_fee_amount >= 0 AND late_grace_days >= 0"
+            " AND late_min_charge >= 0 AND late_charge_cap >= 0)",
+            "Late-payment charges: the rate is from 0 to 100 % a year, and the fee, "
+            "grace days, minimum and cap cannot be negative.",
+        ),
         (
             "overdue_days_positive",
             "CHECK(overdue_days >= 0)",

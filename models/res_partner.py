@@ -21,6 +21,7 @@ CREDIT_FIELDS = {
     "ar_policy_id",
     "ar_credit_change_reason",
     "ar_no_reminders",
+    "ar_no_late_charges",
 }
 # Stored hold state, written by the hold engine only.
 HOLD_STATE_FIELDS = {
@@ -66,6 +67,14 @@ class ResPartner(models.Model):
         tracking=True,
         help="Never send this customer a reminder in this company (a Credit "
         "Manager decides).",
+        groups=CREDIT_GROUPS,
+    )
+    ar_no_late_charges = fields.Boolean(
+        string="No Late Charges",
+        company_dependent=True,
+        tracking=True,
+        help="Never charge this customer for paying late in this company (a "
+        "Credit Manager decides).",
         groups=CREDIT_GROUPS,
     )
     ar_credit_change_reason = fields.Char(

@@ -17,6 +17,7 @@ from . import test_properties
 from . import test_aging_report
 from . import test_kpi
 from . import test_reminders
+from . import test_late_charges
 from . import test_dashboard
 from . import test_screens
 from . import test_tour

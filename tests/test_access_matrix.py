@@ -312,6 +312,10 @@ class _MatrixCase(ArInstrumentCommon):
                 },
             }[model]
             return record, write_vals, create_vals
+        if model == "ar.late.charge.waive":
+            charge = self._late_charge()
+            vals = {"move_id": charge.id, "reason": "Goodwill"}
+            return env[model].create(vals), {"reason": "Bank delay"}, vals
         if model == "ar.hold.wizard":
             vals = {"partner_id": self.customer.id, "action": "place", "reason": "x"}
             return env[model].create(vals), {"reason": "y"}, vals
@@ -329,6 +333,17 @@ class _MatrixCase(ArInstrumentCommon):
         return run or self.env["ar.reminder.run"]._prepare(
             self.company, self.today + timedelta(days=400)
         )
+
+    def _late_charge(self):
+        """A draft late-payment charge on the open invoice, 40 days late."""
+        charge = self.env["account.move"].search(
+            [("ar_is_late_charge", "=", True), ("company_id", "=", self.company.id)],
+            limit=1,
+        )
+        if charge:
+            return charge
+        self.policy.write({"late_interest_rate": 12.0, "late_charge_post": False})
+        return self.env["ar.late.charge"]._charge(self.company, self.today)[:1]
 
     def _crud(self, model, operation, user):
         """Make the call of one model cell as ``user``."""
@@ -433,6 +448,25 @@ class _MatrixCase(ArInstrumentCommon):
                 user, "res.partner", "write", {"ar_no_reminders": True}, ids=partner.ids
             )
             self.assertTrue(partner.with_company(self.company).ar_no_reminders)
+        elif label == "charge late payments":
+            self.policy.write({"late_interest_rate": 12.0})
+            self._invoice(partner, 300.0, days_old=100, term_days=30)
+            action = call(user, "ar.late.charge", "action_charge")
+            self.assertTrue(action["domain"])
+        elif label == "waive a late-payment charge":
+            charge = self._late_charge()
+            [wizard] = call(
+                user,
+                "ar.late.charge.waive",
+                "create",
+                {"move_id": charge.id, "reason": "Goodwill"},
+            )
+            call(user, "ar.late.charge.waive", "action_waive", ids=[wizard])
+            self.assertEqual(charge.state, "cancel")
+        elif label == "stop late charges to a customer":
+            vals = {"ar_no_late_charges": True}
+            call(user, "res.partner", "write", vals, ids=partner.ids)
+            self.assertTrue(partner.with_company(self.company).ar_no_late_charges)
         elif label == "export the aged receivables":
             [report] = call(user, "ar.aging.report", "create", {"date": self.today})
             action = call(user, "ar.aging.report", "action_export_xlsx", ids=[report])
