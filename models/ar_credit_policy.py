@@ -271,6 +271,12 @@ class ArCreditPolicy(models.Model):
         tracking=True,
         help="Charged once per overdue invoice, the first time it is charged.",
     )
+    late_charges_since = fields.Date(
+        string="Charge From",
+        tracking=True,
+        help="No day before this one is charged: set to the day a rate or a fee "
+        "is first set, so that the history is not charged after the fact.",
+    )
     late_grace_days = fields.Integer(
         string="Late Charge Grace Days",
         default=0,
@@ -395,6 +401,8 @@ class ArCreditPolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._ar_date_late_charges(vals)
         policies = super().create(vals_list)
         policies.filtered(lambda p: not p.reminder_step_ids)._ar_default_reminders()
         return policies
@@ -407,7 +415,24 @@ class ArCreditPolicy(models.Model):
         for policy in self:
             Step.create(Step._default_vals(policy))
 
+    @api.model
+    def _ar_date_late_charges(self, vals):
+        """Charges start the day they are switched on, unless a day is given:
+        the history before is not charged after the fact."""
+        if (
+            vals.get("late_interest_rate") or vals.get("late_fee_amount")
+        ) and not vals.get("late_charges_since"):
+            vals["late_charges_since"] = fields.Date.context_today(self)
+
     def write(self, vals):
+        if (vals.get("late_interest_rate") or vals.get("late_fee_amount")) and (
+            "late_charges_since" not in vals
+        ):
+            undated = self.filtered(lambda p: not p.late_charges_since)
+            if undated:
+                super(ArCreditPolicy, undated).write(
+                    {"late_charges_since": fields.Date.context_today(self)}
+                )
         res = super().write(vals)
         if vals.keys() & set(credit_rules.POLICY_FIELDS):
             # every customer of the companies whose rules changed

@@ -7,10 +7,12 @@ Payments*: a day a Credit Manager chooses) charges, per customer and currency,
 one invoice of the fee product with a line per overdue invoice:
 
 * **interest** for each day from the day after the grace period (due date +
-  grace days), or the day after the last day already charged, up to
-  ``until``, on the amount open at the end of that day (reconciliations dated
-  up to it count, so a payment mid-month lowers what follows): sum of open x
-  annual rate / 365 (actual/365);
+  grace days), or the day after the last day already charged, and never
+  before the policy's *Charge From* day (the day charges were switched on: the
+  history before is not charged), up to ``until``, on the amount open at the
+  end of that day (reconciliations dated up to it count, so a payment
+  mid-month lowers what follows): sum of open x annual rate / 365
+  (actual/365);
 * the **fixed fee**, once per invoice, the first time it is charged.
 
 An invoice's charges never pass the policy's cap (``ar_late_charged`` keeps
@@ -32,7 +34,9 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round, format_amount, format_date
 
+from . import sql_tools
 from .access import require_manager
+from .account_move import open_invoice_sql
 
 DAYS_IN_YEAR = 365.0
 
@@ -142,10 +146,12 @@ class ArLateCharge(models.AbstractModel):
     def _proposals(self, company, until, policies):
         """{(customer, currency): [item]} with item = {move, policy_id, start,
         end, days, interest, fee, amount, rate}."""
-        rows = self._candidates(company, until, list(policies))
+        self.env.flush_all()
+        with sql_tools.batch_settings(self.env):
+            rows = self._candidates(company, until, list(policies))
+            payments = self._payments([row[0] for row in rows], until)
         if not rows:
             return {}
-        payments = self._payments([row[0] for row in rows], until)
         proposals = defaultdict(list)
         for (
             move_id,
@@ -160,9 +166,12 @@ class ArLateCharge(models.AbstractModel):
         ) in rows:
             policy = policies[policy_id]
             currency = self.env["res.currency"].browse(currency_id)
-            start = due + timedelta(days=policy.late_grace_days + 1)
-            if charged_until:
-                start = max(start, charged_until + timedelta(days=1))
+            start = max(
+                due + timedelta(days=policy.late_grace_days + 1),
+                charged_until + timedelta(days=1)
+                if charged_until
+                else policy.late_charges_since,
+            )
             if start > until:
                 continue
             segments = open_segments(
@@ -198,25 +207,40 @@ class ArLateCharge(models.AbstractModel):
     @api.model
     def _candidates(self, company, until, policy_ids):
         """(invoice, customer, currency, policy, due date, charged until,
-        charged so far, open at the end of the day before its first day to
-        charge... as its balance less the payments before, read later, its
-        receivable line) of the invoices of ``company`` that may owe charges up
-        to ``until``."""
+        charged so far, its receivable line's amount and id) of the invoices of
+        ``company`` that may owe charges up to ``until``: those open (Odoo's
+        index of open invoices) and those a payment reached since the earliest
+        day a policy charges from (not every invoice ever paid)."""
         self.env.flush_all()
         key = str(company.id)
         default_policy = company._ar_ensure_policy().id
+        since = min(
+            self.env["ar.credit.policy"].browse(policy_ids).mapped("late_charges_since")
+            or [until]
+        )
         return self.env.execute_query(
             SQL(
                 """
+            WITH moves AS (
+                SELECT m.id FROM account_move m
+                 WHERE %(open)s AND m.company_id = %(company)s
+                UNION
+                SELECT l.move_id FROM account_partial_reconcile pr
+                  JOIN account_move_line l ON l.id = pr.debit_move_id
+                 WHERE pr.company_id = %(company)s AND pr.max_date >= %(since)s
+                   AND l.display_type = 'payment_term'
+            )
             SELECT m.id, m.commercial_partner_id, m.currency_id, c.policy_id,
                    m.invoice_date_due, m.ar_charged_until, m.ar_late_charged,
                    l.amount_currency, l.id
-              FROM account_move m
+              FROM moves
+              JOIN account_move m ON m.id = moves.id
               JOIN res_partner rp ON rp.id = m.commercial_partner_id
               JOIN LATERAL (
                     SELECT COALESCE((rp.ar_policy_id ->> %(key)s)::int,
                                     %(default_policy)s) AS policy_id) c ON true
               JOIN ar_credit_policy pol ON pol.id = c.policy_id
+                                       AND pol.late_charges_since <= %(until)s
               JOIN account_move_line l ON l.move_id = m.id
                                       AND l.display_type = 'payment_term'
              WHERE m.company_id = %(company)s AND m.move_type = 'out_invoice'
@@ -230,7 +254,8 @@ class ArLateCharge(models.AbstractModel):
                          WHERE pr.debit_move_id = l.id
                            AND pr.max_date > GREATEST(
                                m.invoice_date_due + pol.late_grace_days,
-                               COALESCE(m.ar_charged_until, m.invoice_date_due))))
+                               COALESCE(m.ar_charged_until,
+                                        pol.late_charges_since - 1))))
                AND (m.ar_is_late_charge IS NOT TRUE OR pol.late_charge_on_charges)
                AND COALESCE((rp.ar_no_late_charges ->> %(key)s)::boolean, false)
                    IS NOT TRUE
@@ -251,6 +276,8 @@ class ArLateCharge(models.AbstractModel):
                 company=company.id,
                 policies=policy_ids,
                 until=until,
+                since=since or until,
+                open=open_invoice_sql("m"),
                 dispute=self.env["account.move"]._ar_dispute_pause_sql("m"),
             )
         )

@@ -40,7 +40,14 @@ class ArReminderLine(models.Model):
         "call_activity",
         "escalation",
     )
-    _ar_terms_fields = ("subject", "body_html", "excluded", "line_ids")
+    _ar_terms_fields = (
+        "subject",
+        "body_html",
+        "subject_custom",
+        "body_custom",
+        "excluded",
+        "line_ids",
+    )
     _ar_editable_states = ("draft", "excluded")
 
     run_id = fields.Many2one(
@@ -67,8 +74,17 @@ class ArReminderLine(models.Model):
     escalation = fields.Selection(ESCALATIONS, default="none")
     channel_note = fields.Char(string="Why", help="Why a letter instead of an email.")
     excluded = fields.Boolean(help="Leave this customer out of the run.")
-    subject = fields.Char()
-    body_html = fields.Html(string="Message", sanitize_style=True)
+    subject = fields.Char(compute="_compute_message", inverse="_inverse_subject")
+    body_html = fields.Html(
+        string="Message",
+        compute="_compute_message",
+        inverse="_inverse_body",
+        sanitize_style=True,
+        help="Rendered from the step's template when read or sent, until a "
+        "collector edits it.",
+    )
+    subject_custom = fields.Char(copy=False)
+    body_custom = fields.Html(sanitize_style=True, copy=False)
     state = fields.Selection(
         [
             ("draft", "To Send"),
@@ -93,49 +109,27 @@ class ArReminderLine(models.Model):
                 )
         return res
 
-    def _fill(self):
-        """Steps, recipient, amount and message of freshly prepared lines."""
+    @api.depends_context("lang")
+    @api.depends("subject_custom", "body_custom", "line_ids.excluded", "step_id")
+    def _compute_message(self):
         for line in self:
-            invoices = line.line_ids.filtered(lambda x: not x.excluded)
-            steps = invoices.step_id
-            top = steps.sorted(lambda s: (s.days, s.sequence, s.id))[-1:]
-            recipient = line._recipient()
-            email = any(steps.mapped("send_email"))
-            letter = any(steps.mapped("print_letter"))
-            note = False
-            if email and not recipient.email:
-                email, letter = False, True
-                note = self.env._(
-                    "No email address on the customer's invoice address nor on "
-                    "the customer: sent as a letter."
-                )
-            escalations = set(steps.mapped("escalation")) - {"none"}
-            line._ar_workflow_write(
-                {
-                    "step_id": top.id,
-                    "step_days": top.days,
-                    "recipient_id": recipient.id,
-                    "send_email": email,
-                    "print_letter": letter,
-                    "call_activity": any(steps.mapped("call_activity")),
-                    "escalation": "hold"
-                    if "hold" in escalations
-                    else ("manager" if escalations else "none"),
-                    "channel_note": note,
-                    "amount_due": sum(
-                        invoices.move_id.mapped("amount_residual_signed")
-                    ),
-                }
+            rendered = (
+                {}
+                if line.subject_custom and line.body_custom
+                else line._render()
+                if line.id
+                else {"subject": False, "body_html": False}
             )
-            line._ar_workflow_write(line._render())
+            line.subject = line.subject_custom or rendered.get("subject")
+            line.body_html = line.body_custom or rendered.get("body_html")
 
-    def _recipient(self):
-        self.ensure_one()
-        partner = self.partner_id
-        invoice_address = self.env["res.partner"].browse(
-            partner.address_get(["invoice"])["invoice"]
-        )
-        return invoice_address if invoice_address.email else partner
+    def _inverse_subject(self):
+        for line in self:
+            line.subject_custom = line.subject
+
+    def _inverse_body(self):
+        for line in self:
+            line.body_custom = line.body_html
 
     def _render(self):
         """Subject and message of the line from its top email step's template
@@ -372,6 +366,7 @@ class ArReminderLineInvoice(models.Model):
     _name = "ar.reminder.line.invoice"
     _description = "Reminded Invoice"
     _inherit = ["ar.workflow.guard"]
+    _log_access = False
     _order = "line_id, days desc, id"
     _ar_workflow_fields = (
         "line_id",
@@ -379,7 +374,6 @@ class ArReminderLineInvoice(models.Model):
         "step_id",
         "days",
         "amount_due",
-        "currency_id",
         "excluded_reason",
     )
     _ar_terms_fields = ("excluded",)
@@ -388,14 +382,17 @@ class ArReminderLineInvoice(models.Model):
     line_id = fields.Many2one(
         "ar.reminder.line", required=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one(related="line_id.company_id", store=True)
-    partner_id = fields.Many2one(related="line_id.partner_id", store=True)
+    # Related, not stored, and no log columns: a run inserts an item per
+    # invoice (tens of thousands), and each foreign key costs a lookup and a
+    # lock on the row it names (bench/README.md, reminders).
+    company_id = fields.Many2one(related="line_id.company_id")
+    partner_id = fields.Many2one(related="line_id.partner_id")
     move_id = fields.Many2one(
-        "account.move", string="Invoice", required=True, index=True
+        "account.move", string="Invoice", required=True, index=True, ondelete="cascade"
     )
     step_id = fields.Many2one("ar.reminder.step")
     days = fields.Integer(string="Days Overdue")
-    currency_id = fields.Many2one("res.currency")
+    currency_id = fields.Many2one(related="move_id.currency_id")
     amount_due = fields.Monetary()
     excluded = fields.Boolean()
     excluded_reason = fields.Selection([("paid", "Paid or paused since")])
@@ -420,19 +417,13 @@ class ArReminderLineInvoice(models.Model):
                                 lambda x: not x.excluded
                             ).move_id.mapped("amount_residual_signed")
                         ),
-                        **line._render(),
                     }
                 )
         return res
 
     def _refresh_amounts(self):
         for item in self:
-            item._ar_workflow_write(
-                {
-                    "currency_id": item.move_id.currency_id.id,
-                    "amount_due": item.move_id.amount_residual,
-                }
-            )
+            item._ar_workflow_write({"amount_due": item.move_id.amount_residual})
 
     def _still_due(self):
         """Those still open and not paused now."""

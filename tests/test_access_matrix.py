@@ -342,7 +342,13 @@ class _MatrixCase(ArInstrumentCommon):
         )
         if charge:
             return charge
-        self.policy.write({"late_interest_rate": 12.0, "late_charge_post": False})
+        self.policy.write(
+            {
+                "late_interest_rate": 12.0,
+                "late_charge_post": False,
+                "late_charges_since": self.today - timedelta(days=90),
+            }
+        )
         return self.env["ar.late.charge"]._charge(self.company, self.today)[:1]
 
     def _crud(self, model, operation, user):
@@ -449,7 +455,8 @@ class _MatrixCase(ArInstrumentCommon):
             )
             self.assertTrue(partner.with_company(self.company).ar_no_reminders)
         elif label == "charge late payments":
-            self.policy.write({"late_interest_rate": 12.0})
+            since = self.today - timedelta(days=90)
+            self.policy.write({"late_interest_rate": 12.0, "late_charges_since": since})
             self._invoice(partner, 300.0, days_old=100, term_days=30)
             action = call(user, "ar.late.charge", "action_charge")
             self.assertTrue(action["domain"])

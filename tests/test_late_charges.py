@@ -18,7 +18,14 @@ class TestLateCharges(ArInstrumentCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.policy.write({"late_interest_rate": 12.0, "late_grace_days": 10})
+        cls.policy.write(
+            {
+                "late_interest_rate": 12.0,
+                "late_grace_days": 10,
+                # switched on two months ago
+                "late_charges_since": cls.today - timedelta(days=60),
+            }
+        )
         cls.Charge = cls.env["ar.late.charge"]
         cls.due = cls.today - timedelta(days=40)
         cls.invoice = cls._invoice(cls.customer, 10000.0, days_old=70, term_days=30)
@@ -28,6 +35,16 @@ class TestLateCharges(ArInstrumentCommon):
 
     def _charges(self, until=None):
         return self.Charge._charge(self.company, until or self.today)
+
+    def test_history_before_switching_on_is_not_charged(self):
+        """Switched on today: nothing before today is charged, and the
+        switch-on day is recorded."""
+        self.policy.write({"late_interest_rate": 0.0, "late_charges_since": False})
+        self.policy.write({"late_interest_rate": 12.0})
+        self.assertEqual(self.policy.late_charges_since, self.today)
+        charge = self._charges()
+        # today only, on the 6,000 left
+        self.assertAlmostEqual(charge.amount_total, round(6000 * 0.12 / 365, 2))
 
     def test_segments_and_interest(self):
         segments = open_segments(

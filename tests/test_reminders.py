@@ -365,3 +365,13 @@ class TestRemindersDemo(TransactionCase):
             self.assertFalse(items.move_id & promise.invoice_ids)
         if plan.state == "active":
             self.assertFalse(items.move_id & plan.invoice_ids)
+
+    def test_demo_late_charges_to_review(self):
+        if not self.env.ref(
+            "account_receivable_management.ar_demo_promise_open",
+            raise_if_not_found=False,
+        ):
+            self.skipTest("installed without demo data")
+        charges = self.env["account.move"].search([("ar_is_late_charge", "=", True)])
+        self.assertTrue(charges, "the demo charges last month's late days")
+        self.assertEqual(set(charges.mapped("state")), {"draft"})
