@@ -316,20 +316,7 @@ class ArLateCharge(models.AbstractModel):
                     policy=policy.display_name,
                 )
             )
-        journal = self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(company),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
-        )
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "No sales journal in %(company)s for late-payment charges.",
-                    company=company.name,
-                )
-            )
+        journal = company._ar_sales_journal(self.env._("late-payment charges"))
         Move = self.env["account.move"].sudo().with_company(company)
         sources = Move.browse([item["move_id"] for item in items])
         charge = Move.create(
@@ -384,6 +371,10 @@ class ArLateCharge(models.AbstractModel):
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Say why the charge is waived."))
+        # one the user may change (its company, the record rules), then as
+        # the workflow
+        charge = charge.with_env(self.env)
+        charge.check_access("write")
         charge = charge.sudo()
         if not charge.ar_is_late_charge:
             raise UserError(

@@ -406,20 +406,7 @@ class ArPaymentPlan(models.Model):
                     policy=self.partner_id._ar_policy(self.company_id).display_name,
                 )
             )
-        journal = self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.company_id),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
-        )
-        if not journal:
-            raise UserError(
-                self.env._(
-                    "No sales journal in %(company)s to invoice the plan fee.",
-                    company=self.company_id.name,
-                )
-            )
+        journal = self.company_id._ar_sales_journal(self.env._("the plan fee"))
         fee_invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",

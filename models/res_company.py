@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class ResCompany(models.Model):
@@ -33,6 +34,27 @@ class ResCompany(models.Model):
             for company in self:
                 self.env["ar.hold"]._refresh_company(company, recompute=False)
         return res
+
+    def _ar_sales_journal(self, purpose):
+        """The company's sales journal, for what the addon invoices
+        (``purpose``: "the plan fee"); a clear error when it has none."""
+        self.ensure_one()
+        journal = self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "No sales journal in %(company)s to invoice %(purpose)s.",
+                    company=self.name,
+                    purpose=purpose,
+                )
+            )
+        return journal
 
     def _ar_ensure_policy(self):
         """Create the default credit policy of the companies that have none."""

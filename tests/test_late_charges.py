@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged, users
+from odoo.tests import new_test_user, tagged, users
 
 from ..models.ar_late_charge import interest, open_segments
 from .common_instruments import ArInstrumentCommon
@@ -138,6 +138,21 @@ class TestLateCharges(ArInstrumentCommon):
         self.assertTrue(any("Bank delay" in (m.body or "") for m in charge.message_ids))
         with self.assertRaises(UserError):
             self.Charge.with_user(self.manager)._waive(charge, "again")
+
+    def test_waive_only_a_charge_of_ones_company(self):
+        charge = self._charges()
+        other = self.env["res.company"].create({"name": "Other Receivables Co"})
+        outsider = new_test_user(
+            self.env,
+            login="ar_other_manager",
+            groups="account.group_account_invoice,"
+            "account_receivable_management.group_ar_manager",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.Charge.with_user(outsider)._waive(charge, "Not mine")
+        self.assertEqual(charge.payment_state, "not_paid")
 
     def test_drafts_for_review(self):
         self.policy.late_charge_post = False
