@@ -27,6 +27,7 @@ from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import account_move
+from . import account_move_line
 from . import account_partial_reconcile
 from . import ar_risk_report
 from . import ar_dashboard

@@ -24,7 +24,9 @@ themselves (unless the policy says so), invoices in dispute
 plan (policy options), customers marked *No Late Charges*.
 
 *Waive* (a Credit Manager, with a reason) credits a charge invoice in full
-and says why in its chatter; a draft charge is cancelled instead.
+and says why in its chatter; a draft charge is cancelled instead: its days
+stay charged. Deleting a draft charge, or a line of it, gives its days back
+to the next run (``account_move_line``).
 """
 
 from collections import defaultdict
@@ -339,6 +341,9 @@ class ArLateCharge(models.AbstractModel):
                             "name": self._line_text(item, source, currency),
                             "quantity": 1,
                             "price_unit": item["amount"],
+                            "ar_charge_source_id": source.id,
+                            "ar_charge_previous_until": source.ar_charged_until,
+                            "ar_charge_until": item["end"],
                         }
                     )
                     for item, source in zip(items, sources, strict=True)

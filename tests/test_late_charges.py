@@ -160,6 +160,37 @@ class TestLateCharges(ArInstrumentCommon):
         self.assertEqual(charge.state, "draft")
         self.Charge.with_user(self.manager)._waive(charge, "Goodwill")
         self.assertEqual(charge.state, "cancel")
+        # waived, the days stay charged
+        self.assertEqual(self.invoice.ar_charged_until, self.today)
+        self.assertFalse(self._charges())
+
+    def test_deleted_draft_gives_its_days_back(self):
+        """A draft charge deleted instead of waived: the next run charges the
+        same days again, fee included; an earlier draft cannot be deleted
+        from under a later one."""
+        self.policy.write({"late_charge_post": False, "late_fee_amount": 25.0})
+        first = self._charges()
+        self.assertAlmostEqual(first.amount_total, 77.59 + 25.0)
+        first.with_user(self.manager).unlink()
+        self.assertFalse(self.invoice.ar_charged_until)
+        self.assertAlmostEqual(self.invoice.ar_late_charged, 0.0)
+        again = self._charges()
+        self.assertAlmostEqual(again.amount_total, 77.59 + 25.0)
+        self.assertEqual(self.invoice.ar_charged_until, self.today)
+        later = self._charges(self.today + timedelta(days=30))
+        self.assertAlmostEqual(later.amount_total, round(30 * 6000 * 0.12 / 365, 2))
+        with self.assertRaisesRegex(UserError, "delete that later charge first"):
+            again.with_user(self.manager).unlink()
+        self.assertTrue(again.exists())
+        self.assertEqual(self.invoice.ar_charged_until, self.today + timedelta(30))
+        later.with_user(self.manager).unlink()
+        self.assertEqual(self.invoice.ar_charged_until, self.today)
+        self.assertAlmostEqual(self.invoice.ar_late_charged, 77.59 + 25.0)
+        # the charge line's link is the workflow's, never a user's
+        with self.assertRaises(AccessError):
+            again.invoice_line_ids.with_user(self.manager).write(
+                {"ar_charge_source_id": False}
+            )
 
     @users("ar_collector")
     def test_collector_cannot_charge_waive_or_configure(self):
