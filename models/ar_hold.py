@@ -93,8 +93,9 @@ class ArHold(models.Model):
     # Hold engine: which reasons hold a customer, and its stored state
     # ------------------------------------------------------------------
     @api.model
-    def _manual_of(self, partner, company):
-        """The active manual hold of ``partner``'s commercial partner in
+    def _manual_of(self, partner, company, reasons=credit_rules.PLACED):
+        """The active placed holds (``reasons``: manual, and by the reminder
+        sequence, by default) of ``partner``'s commercial partner in
         ``company``."""
         # One indexed lookup (the unique index of active reasons): every order
         # confirmation asks, and the ORM's search costs more than the query.
@@ -102,28 +103,31 @@ class ArHold(models.Model):
         rows = self.env.execute_query(
             SQL(
                 "SELECT id FROM ar_hold WHERE partner_id = %s AND company_id = %s"
-                " AND reason = %s AND active",
+                " AND reason = ANY(%s) AND active ORDER BY id",
                 partner.commercial_partner_id.id,
                 company.id,
-                credit_rules.MANUAL,
+                list(reasons),
             )
         )
         return self.sudo().browse(row[0] for row in rows)
 
     @api.model
-    def _place_manual(self, partner, company, note, user=None):
-        """Put ``partner``'s commercial partner on a manual hold in ``company``
-        for ``note`` (kept when one is already in place), placed by ``user``
-        (the current user by default), and say so in its chatter. The caller
+    def _place_manual(
+        self, partner, company, note, user=None, reason=credit_rules.MANUAL
+    ):
+        """Put ``partner``'s commercial partner on a placed hold (``reason``:
+        manual, or the reminder sequence's) in ``company`` for ``note`` (kept
+        when one of that reason is already in place), placed by ``user`` (the
+        current user by default), and say so in its chatter. The caller
         checks the rights."""
         partner = partner.commercial_partner_id.sudo()
-        hold = self._manual_of(partner, company)
+        hold = self._manual_of(partner, company, (reason,))
         if not hold:
             hold = hold.create(
                 {
                     "partner_id": partner.id,
                     "company_id": company.id,
-                    "reason": credit_rules.MANUAL,
+                    "reason": reason,
                     "note": note,
                     "user_id": (user or self.env.user).id,
                 }
@@ -131,6 +135,13 @@ class ArHold(models.Model):
             partner.message_post(
                 body=self.env._(
                     "Manual credit hold placed in %(company)s: %(reason)s",
+                    company=company.name,
+                    reason=note,
+                )
+                if reason == credit_rules.MANUAL
+                else self.env._(
+                    "Credit hold placed in %(company)s by the reminder sequence: "
+                    "%(reason)s",
                     company=company.name,
                     reason=note,
                 )
@@ -411,8 +422,8 @@ class ArHold(models.Model):
                 partner=hold.partner_id.name,
                 customer=entity.name,
             )
-            if hold.reason == credit_rules.MANUAL and not self._manual_of(
-                entity, hold.company_id
+            if hold.reason in credit_rules.PLACED and not self._manual_of(
+                entity, hold.company_id, (hold.reason,)
             ):
                 hold.write({"partner_id": entity.id})
                 entity.message_post(

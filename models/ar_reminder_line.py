@@ -7,6 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
+from . import credit_rules
 from .access import MANAGER_GROUP
 from .account_move import open_invoice_sql
 from .ar_reminder_step import ESCALATIONS
@@ -288,9 +289,11 @@ class ArReminderLine(models.Model):
                 self.partner_id,
                 self.company_id,
                 self.env._(
-                    "Reminder sequence: %(step)s unanswered.", step=self.step_id.name
+                    "%(step)s sent with %(amount)s due.",
+                    step=self.step_id.name,
+                    amount=format_amount(self.env, self.amount_due, self.currency_id),
                 ),
-                user=self.env["res.users"],
+                reason=credit_rules.REMINDERS,
             )
         self._ar_workflow_write(
             {"state": "sent", "date_sent": fields.Datetime.now(), "error": False}

@@ -31,6 +31,10 @@ BROKEN_PROMISES = "broken_promises"
 DEFAULTED_PLAN = "defaulted_plan"
 RISK_GRADE = "risk_grade"
 MANUAL = "manual"
+# Placed by a reminder step that escalates (models/ar_reminder_line.py).
+REMINDERS = "reminders"
+# Reasons placed by a person or a workflow, lifted by a Credit Manager only.
+PLACED = (MANUAL, REMINDERS)
 GRADES = risk_score.LETTERS
 
 
@@ -330,8 +334,11 @@ RULES = (
     ),
 )
 AUTOMATIC = tuple(rule.code for rule in RULES)
-# Every hold reason, automatic then manual, with its label.
-REASONS = [(rule.code, rule.label) for rule in RULES] + [(MANUAL, "Manual hold")]
+# Every hold reason, automatic then placed, with its label.
+REASONS = [(rule.code, rule.label) for rule in RULES] + [
+    (MANUAL, "Manual hold"),
+    (REMINDERS, "Reminders unanswered"),
+]
 
 
 def describe(reason, env, amount, including=""):

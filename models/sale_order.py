@@ -328,12 +328,17 @@ class SaleOrder(models.Model):
             self.env["ar.hold"]._reason_text(reason, company, including)
             for reason in reasons
         ]
-        if manual:
+        for hold in manual:
             lines.append(
                 self.env._(
                     "Manual credit hold by %(user)s: %(note)s",
-                    user=manual.user_id.name or self.env._("a Credit Manager"),
-                    note=manual.note or "",
+                    user=hold.user_id.name or self.env._("a Credit Manager"),
+                    note=hold.note or "",
+                )
+                if hold.reason == credit_rules.MANUAL
+                else self.env._(
+                    "Credit hold for unanswered reminders: %(note)s",
+                    note=hold.note or "",
                 )
             )
         values = {

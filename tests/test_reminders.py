@@ -248,6 +248,32 @@ class TestReminders(ArInstrumentCommon):
         run = self._run_on(self.today + timedelta(days=20), send=False)
         self.assertEqual(self._items(run, early).step_id, self.steps["Second reminder"])
 
+    def test_escalation_holds_with_its_own_reason(self):
+        """A final notice that escalates to a hold: the customer is held for
+        unanswered reminders (not a manual hold), orders are blocked saying
+        so, paying does not lift it, and a Credit Manager releases it."""
+        self.steps["Final notice"].with_user(self.manager).escalation = "hold"
+        invoice = self._due_invoice(800.0, self.today - timedelta(days=50))
+        self._run_on(self.today)
+        self.assertHeld(self.customer, "reminders")
+        hold = self.customer.with_company(self.company).ar_hold_reason_ids
+        self.assertIn("Final notice", hold.note)
+        bodies = "\n".join(self.customer.message_ids.mapped("body"))
+        self.assertIn("by the reminder sequence", bodies)
+        order = self._order(self.customer, 10.0)
+        with self.assertRaisesRegex(UserError, "unanswered reminders"):
+            order.action_confirm()
+        self.assertEqual(order.state, "draft")
+        self._pay(invoice)
+        self.assertHeld(self.customer, "reminders")
+        # a manual hold beside it; one release lifts both
+        self._hold_wizard(self.customer, "place", "Also ownership")
+        self.assertHeld(self.customer, "reminders", "manual")
+        self._hold_wizard(self.customer, "release", "Paid in full, called")
+        self.assertNotHeld(self.customer)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale")
+
     def test_review_excludes_and_edits(self):
         a = self._due_invoice(1000.0, self.today - timedelta(days=8))
         b = self._due_invoice(300.0, self.today - timedelta(days=8))

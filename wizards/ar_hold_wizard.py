@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..models import credit_rules
 from ..models.access import require_manager
 
 
@@ -30,10 +31,10 @@ class ArHoldWizard(models.TransientModel):
         require_manager(self.env, self.env._("place or release a credit hold"))
         self._check_reason()
         partner = self.partner_id.commercial_partner_id.sudo()
-        manual = self.env["ar.hold"]._manual_of(partner, self.company_id)
+        placed = self.env["ar.hold"]._manual_of(partner, self.company_id)
         reason = self.reason.strip()
         if self.action == "place":
-            if manual:
+            if placed.filtered(lambda h: h.reason == credit_rules.MANUAL):
                 raise UserError(
                     self.env._(
                         "%(customer)s is already on a manual credit hold in "
@@ -44,17 +45,18 @@ class ArHoldWizard(models.TransientModel):
                 )
             self.env["ar.hold"]._place_manual(partner, self.company_id, reason)
             return {"type": "ir.actions.act_window_close"}
-        if not manual:
+        if not placed:
             raise UserError(
                 self.env._(
-                    "%(customer)s has no manual credit hold in %(company)s. "
+                    "%(customer)s has no manual credit hold in %(company)s (nor "
+                    "one placed by the reminder sequence). "
                     "Automatic holds lift by themselves when the customer pays; "
                     "approve a credit override to confirm one order.",
                     customer=partner.name,
                     company=self.company_id.name,
                 )
             )
-        manual.write(
+        placed.write(
             {
                 "active": False,
                 "date_end": fields.Datetime.now(),
@@ -65,6 +67,13 @@ class ArHoldWizard(models.TransientModel):
         partner.message_post(
             body=self.env._(
                 "Manual credit hold released in %(company)s: %(reason)s",
+                company=self.company_id.name,
+                reason=reason,
+            )
+            if set(placed.mapped("reason")) == {credit_rules.MANUAL}
+            else self.env._(
+                "Credit hold (%(what)s) released in %(company)s: %(reason)s",
+                what=", ".join(placed.mapped("display_name")),
                 company=self.company_id.name,
                 reason=reason,
             )
