@@ -251,6 +251,20 @@ class ArCreditPolicy(models.Model):
         help="Customers of risk grade D or E skip the steps before this one (no "
         "courtesy note for a bad payer). Empty: they follow the whole sequence.",
     )
+    plan_reminder_days = fields.Integer(
+        string="Remind Installments Days Before",
+        default=5,
+        tracking=True,
+        help="A customer under an active payment plan is reminded of each "
+        "installment this many days before its date (0: not before).",
+    )
+    plan_reminder_late = fields.Boolean(
+        string="Remind Late Installments",
+        default=True,
+        tracking=True,
+        help="Remind an installment once when its date passes unpaid, before the "
+        "grace days make the plan default.",
+    )
     reminder_auto_send = fields.Boolean(
         string="Send Reminders Without Review",
         tracking=True,
@@ -362,6 +376,7 @@ class ArCreditPolicy(models.Model):
         "plan_grace_days",
         "plan_recovery_amount",
         "instrument_approval_amount",
+        "plan_reminder_days",
     )
     def _check_thresholds(self):
         for policy in self:
@@ -374,6 +389,7 @@ class ArCreditPolicy(models.Model):
                     policy.plan_grace_days,
                     policy.plan_recovery_amount,
                     policy.instrument_approval_amount,
+                    policy.plan_reminder_days,
                 )
                 < 0
                 or policy.broken_promise_count < 1

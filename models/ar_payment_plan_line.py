@@ -9,7 +9,7 @@ class ArPaymentPlanLine(models.Model):
     _description = "Payment Plan Installment"
     _inherit = ["ar.workflow.guard"]
     _order = "plan_id, date_due, sequence, id"
-    _ar_workflow_fields = ("amount_paid",)
+    _ar_workflow_fields = ("amount_paid", "reminded_due_date", "reminded_late_date")
     _ar_document_field = "plan_id"
     # as far as the last installment of the longest schedule, monthly from a
     # first installment as far ahead as allowed
@@ -33,6 +33,12 @@ class ArPaymentPlanLine(models.Model):
     amount_open = fields.Monetary(string="Open", compute="_compute_status")
     is_paid = fields.Boolean(string="Paid in Full", compute="_compute_status")
     is_late = fields.Boolean(string="Late", compute="_compute_status")
+    # Set by the reminder runs (models/ar_reminder_run.py): each reminder
+    # once per installment.
+    reminded_due_date = fields.Date(
+        string="Reminded Before Due", readonly=True, copy=False
+    )
+    reminded_late_date = fields.Date(string="Reminded Late", readonly=True, copy=False)
 
     _sql_constraints = [
         (

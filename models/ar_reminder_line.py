@@ -3,7 +3,7 @@ reminders store on an invoice."""
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount, format_date
 
@@ -40,6 +40,9 @@ class ArReminderLine(models.Model):
         "print_letter",
         "call_activity",
         "escalation",
+        "plan_id",
+        "installment_ids",
+        "currency_id",
     )
     _ar_terms_fields = (
         "subject",
@@ -55,9 +58,23 @@ class ArReminderLine(models.Model):
         "ar.reminder.run", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
-    currency_id = fields.Many2one(related="company_id.currency_id")
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", store=True, precompute=True
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True
+    )
+    # A payment plan's reminder: its installments due soon or late, instead
+    # of invoices at their steps.
+    plan_id = fields.Many2one(
+        "ar.payment.plan", string="Payment Plan", index="btree_not_null"
+    )
+    installment_ids = fields.Many2many(
+        "ar.payment.plan.line",
+        "ar_reminder_line_installment_rel",
+        "line_id",
+        "installment_id",
+        string="Installments",
     )
     collector_id = fields.Many2one("res.users")
     recipient_id = fields.Many2one(
@@ -67,7 +84,9 @@ class ArReminderLine(models.Model):
     step_id = fields.Many2one("ar.reminder.step")
     step_days = fields.Integer()
     amount_due = fields.Monetary(
-        string="Due", help="Open amount of the listed invoices, company currency."
+        string="Due",
+        help="Open amount of the listed invoices (company currency), or of the "
+        "plan's installments (the plan's currency).",
     )
     send_email = fields.Boolean(string="By Email")
     print_letter = fields.Boolean(string="By Letter")
@@ -101,6 +120,11 @@ class ArReminderLine(models.Model):
     date_sent = fields.Datetime(string="Sent")
     line_ids = fields.One2many("ar.reminder.line.invoice", "line_id", string="Invoices")
 
+    @api.depends("company_id", "plan_id")
+    def _compute_currency_id(self):
+        for line in self:
+            line.currency_id = line.plan_id.currency_id or line.company_id.currency_id
+
     def write(self, vals):
         res = super().write(vals)
         if "excluded" in vals:
@@ -111,7 +135,13 @@ class ArReminderLine(models.Model):
         return res
 
     @api.depends_context("lang")
-    @api.depends("subject_custom", "body_custom", "line_ids.excluded", "step_id")
+    @api.depends(
+        "subject_custom",
+        "body_custom",
+        "line_ids.excluded",
+        "step_id",
+        "installment_ids",
+    )
     def _compute_message(self):
         for line in self:
             rendered = (
@@ -136,11 +166,16 @@ class ArReminderLine(models.Model):
         """Subject and message of the line from its top email step's template
         (the addon's reminder when it has none), in the customer's language."""
         self.ensure_one()
-        template = (
-            self.line_ids.step_id.filtered("send_email").sorted("days")[-1:]
-        ).mail_template_id or self.env.ref(
-            "account_receivable_management.mail_template_ar_reminder"
-        )
+        if self.plan_id:
+            template = self.env.ref(
+                "account_receivable_management.mail_template_ar_installment_reminder"
+            )
+        else:
+            template = (
+                self.line_ids.step_id.filtered("send_email").sorted("days")[-1:]
+            ).mail_template_id or self.env.ref(
+                "account_receivable_management.mail_template_ar_reminder"
+            )
         template = template.sudo()
         lang = template._render_lang(self.ids)[self.id]
         template = template.with_context(lang=lang)
@@ -183,16 +218,68 @@ class ArReminderLine(models.Model):
             "<thead>%s</thead><tbody>%s</tbody></table>"
         ) % (head, rows)
 
+    def _installment_table(self):
+        """The plan's listed installments as an HTML table."""
+        self.ensure_one()
+        rows = Markup("").join(
+            Markup(
+                "<tr><td>%s</td><td style='text-align:right'>%s</td>"
+                "<td style='text-align:right'>%s</td><td>%s</td></tr>"
+            )
+            % (
+                format_date(self.env, installment.date_due),
+                format_amount(self.env, installment.amount, installment.currency_id),
+                format_amount(
+                    self.env, installment.amount_open, installment.currency_id
+                ),
+                self.env._("late")
+                if installment.date_due < self.run_id.date
+                else self.env._("due soon"),
+            )
+            for installment in self.installment_ids.sorted("date_due")
+        )
+        head = Markup(
+            "<tr><th>%s</th><th style='text-align:right'>%s</th>"
+            "<th style='text-align:right'>%s</th><th>%s</th></tr>"
+        ) % (
+            self.env._("Installment Date"),
+            self.env._("Installment"),
+            self.env._("Left to Pay"),
+            self.env._("Status"),
+        )
+        return Markup(
+            "<table class='table table-sm' style='width:100%%'>"
+            "<thead>%s</thead><tbody>%s</tbody></table>"
+        ) % (head, rows)
+
+    def _installments_late(self):
+        """Whether one of the listed installments is past its date."""
+        self.ensure_one()
+        return any(i.date_due < self.run_id.date for i in self.installment_ids)
+
     def _send(self, today):
         """Send this line: what is still open and not paused since it was
         prepared, for what is left."""
         self.ensure_one()
-        items = self.line_ids.filtered(lambda x: not x.excluded)
-        still = items._still_due()
-        for item in items - still:
-            item.with_context(ar_reminder_sending=True)._ar_workflow_write(
-                {"excluded": True, "excluded_reason": "paid"}
+        if self.plan_id:
+            items = self.installment_ids
+            still = items.filtered(
+                lambda x: x.plan_id.state == "active" and not x.is_paid
             )
+            if still != items:
+                self._ar_workflow_write(
+                    {
+                        "installment_ids": [Command.set(still.ids)],
+                        "amount_due": sum(still.mapped("amount_open")),
+                    }
+                )
+        else:
+            items = self.line_ids.filtered(lambda x: not x.excluded)
+            still = items._still_due()
+            for item in items - still:
+                item.with_context(ar_reminder_sending=True)._ar_workflow_write(
+                    {"excluded": True, "excluded_reason": "paid"}
+                )
         if not still:
             self._ar_workflow_write(
                 {
@@ -203,14 +290,53 @@ class ArReminderLine(models.Model):
                 }
             )
             return
-        still._refresh_amounts()
+        if not self.plan_id:
+            still._refresh_amounts()
         body = self.body_html
         if still != items:
             # The listed invoices changed: the message follows.
             body = self._render()["body_html"]
+        self._post_message(body)
+        if self.plan_id:
+            self._mark_installments(still)
+        else:
+            self._mark_invoices(still, today)
+        if self.call_activity:
+            self._schedule(
+                self.collector_id,
+                self.env._("Call %(customer)s", customer=self.partner_id.name),
+                "mail.mail_activity_data_call",
+            )
+        if self.escalation == "manager":
+            manager = self._a_manager()
+            self._schedule(
+                manager,
+                self.env._(
+                    "Reminders unanswered: %(customer)s", customer=self.partner_id.name
+                ),
+                "mail.mail_activity_data_todo",
+            )
+        elif self.escalation == "hold":
+            self.env["ar.hold"]._place_manual(
+                self.partner_id,
+                self.company_id,
+                self.env._(
+                    "%(step)s sent with %(amount)s due.",
+                    step=self.step_id.name,
+                    amount=format_amount(self.env, self.amount_due, self.currency_id),
+                ),
+                reason=credit_rules.REMINDERS,
+            )
+        self._ar_workflow_write(
+            {"state": "sent", "date_sent": fields.Datetime.now(), "error": False}
+        )
+
+    def _post_message(self, body):
+        """The message in the customer's chatter: emailed to the recipient,
+        or noted as a printed letter, or a call noted."""
         partner = self.partner_id.with_company(self.company_id)
         attachments = (
-            self._attachments(still)
+            self._attachments()
             if self.send_email or self.print_letter
             else self.env["ir.attachment"]
         )
@@ -242,14 +368,19 @@ class ArReminderLine(models.Model):
                     "Reminder %(step)s: a call is scheduled.", step=self.step_id.name
                 )
             )
-        channel = (
+
+    def _channel(self):
+        return (
             self.env._("email")
             if self.send_email
             else self.env._("letter")
             if self.print_letter
             else self.env._("call")
         )
-        for item in still:
+
+    def _mark_invoices(self, items, today):
+        """Each reminded invoice's chatter, last step, date and count."""
+        for item in items:
             move = item.move_id
             move.message_post(
                 body=self.env._(
@@ -257,7 +388,7 @@ class ArReminderLine(models.Model):
                     "%(amount)s due, %(days)s days overdue.",
                     step=item.step_id.name,
                     customer=self.partner_id.display_name,
-                    channel=channel,
+                    channel=self._channel(),
                     amount=format_amount(self.env, item.amount_due, item.currency_id),
                     days=item.days,
                 )
@@ -269,41 +400,51 @@ class ArReminderLine(models.Model):
                     "ar_reminder_count": (move.ar_reminder_count or 0) + 1,
                 }
             )
-        if self.call_activity:
-            self._schedule(
-                self.collector_id,
-                self.env._("Call %(customer)s", customer=self.partner_id.name),
-                "mail.mail_activity_data_call",
-            )
-        if self.escalation == "manager":
-            manager = self._a_manager()
-            self._schedule(
-                manager,
-                self.env._(
-                    "Reminders unanswered: %(customer)s", customer=self.partner_id.name
-                ),
-                "mail.mail_activity_data_todo",
-            )
-        elif self.escalation == "hold":
-            self.env["ar.hold"]._place_manual(
-                self.partner_id,
-                self.company_id,
-                self.env._(
-                    "%(step)s sent with %(amount)s due.",
-                    step=self.step_id.name,
-                    amount=format_amount(self.env, self.amount_due, self.currency_id),
-                ),
-                reason=credit_rules.REMINDERS,
-            )
-        self._ar_workflow_write(
-            {"state": "sent", "date_sent": fields.Datetime.now(), "error": False}
-        )
 
-    def _attachments(self, items):
-        """The statement of account, and the invoices' PDFs when a step asks."""
+    def _mark_installments(self, installments):
+        """The plan's chatter, and each installment's reminder, once: before
+        its date or late."""
+        day = self.run_id.date
+        self.plan_id.message_post(
+            body=Markup("%s<br/>%s")
+            % (
+                self.env._(
+                    "Installment reminder sent to %(customer)s (%(channel)s):",
+                    customer=self.partner_id.display_name,
+                    channel=self._channel(),
+                ),
+                self._installment_table(),
+            )
+        )
+        for installment in installments:
+            installment._ar_workflow_write(
+                {"reminded_late_date": day}
+                if installment.date_due < day
+                else {"reminded_due_date": day}
+            )
+
+    def _attachments(self):
+        """The statement of account, and the invoices' PDFs when a step asks;
+        a plan's schedule for a plan's reminder."""
         Attachment = self.env["ir.attachment"].sudo()
-        reports = self.env["ir.actions.report"].sudo()
-        statement, _type = reports.with_company(self.company_id)._render_qweb_pdf(
+        reports = self.env["ir.actions.report"].sudo().with_company(self.company_id)
+        if self.plan_id:
+            schedule, _type = reports._render_qweb_pdf(
+                "account_receivable_management.ar_payment_plan_report_action",
+                self.plan_id.ids,
+            )
+            return Attachment.create(
+                {
+                    "name": self.env._(
+                        "Payment plan %(name)s.pdf", name=self.plan_id.name
+                    ).replace("/", "_"),
+                    "raw": schedule,
+                    "res_model": "ar.payment.plan",
+                    "res_id": self.plan_id.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        statement, _type = reports._render_qweb_pdf(
             "account_receivable_management.ar_statement_report_action",
             self.partner_id.ids,
         )
@@ -319,6 +460,7 @@ class ArReminderLine(models.Model):
                 "mimetype": "application/pdf",
             }
         )
+        items = self.line_ids.filtered(lambda x: not x.excluded)
         for item in items.filtered("step_id.attach_invoices"):
             pdf, _type = reports._render_qweb_pdf(
                 "account.account_invoices", item.move_id.ids

@@ -106,19 +106,27 @@ class ArReminderRun(models.Model):
         today = today or fields.Date.context_today(self)
         cr = self.env.cr
         self.env.flush_all()
-        cr.execute("DROP TABLE IF EXISTS ar_reminder_chosen")
-        # no JIT: compiling the plan took 1.3 s of the 1.7 s at 20,000
-        # customers (bench/README.md, reminders)
-        with sql_tools.batch_settings(self.env):
-            cr.execute(
-                SQL(
-                    "CREATE TEMPORARY TABLE ar_reminder_chosen ON COMMIT DROP AS %s",
-                    self._chosen_sql(company, today),
-                )
-            )
+        chosen = {
+            "ar_reminder_chosen": self._chosen_sql(company, today),
+            "ar_reminder_plan_chosen": self._plan_chosen_sql(company, today),
+        }
         try:
-            cr.execute("SELECT 1 FROM ar_reminder_chosen LIMIT 1")
-            if not cr.fetchone():
+            found = False
+            # no JIT: compiling the plan took 1.3 s of the 1.7 s at 20,000
+            # customers (bench/README.md, reminders)
+            with sql_tools.batch_settings(self.env):
+                for table, query in chosen.items():
+                    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+                    cr.execute(
+                        SQL(
+                            "CREATE TEMPORARY TABLE %s ON COMMIT DROP AS %s",
+                            SQL.identifier(table),
+                            query,
+                        )
+                    )
+                    cr.execute(SQL("SELECT 1 FROM %s LIMIT 1", SQL.identifier(table)))
+                    found = found or bool(cr.fetchone())
+            if not found:
                 return self.browse()
             run = (
                 self.sudo()
@@ -137,8 +145,10 @@ class ArReminderRun(models.Model):
             )
             run.flush_recordset()
             self._insert_lines(run, company)
+            self._insert_plan_lines(run, company)
         finally:
-            cr.execute("DROP TABLE IF EXISTS ar_reminder_chosen")
+            for table in chosen:
+                cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
         self.env["ar.reminder.line"].invalidate_model()
         self.env["ar.reminder.line.invoice"].invalidate_model()
         run.invalidate_recordset(["line_ids"])
@@ -222,6 +232,127 @@ class ArReminderRun(models.Model):
         )
 
     @api.model
+    def _plan_chosen_sql(self, company, today):
+        """(installment_id, plan_id, partner_id, currency_id, days, amount) of
+        the installments of ``company``'s active plans to remind ``today``:
+        open, of a customer not marked *No Reminders* who owes something net
+        of its credits, not in a run under review, either due within the
+        policy's *Remind Installments Days Before* and not reminded so, or
+        past their date (*Remind Late Installments*) and not reminded late.
+        Each reminder goes once per installment."""
+        key = str(company.id)
+        return SQL(
+            """
+        SELECT pl.id AS installment_id, p.id AS plan_id,
+               rp.id AS partner_id, p.currency_id,
+               (%(today)s::date - pl.date_due) AS days,
+               pl.amount - COALESCE(pl.amount_paid, 0) AS amount
+          FROM ar_payment_plan_line pl
+          JOIN ar_payment_plan p ON p.id = pl.plan_id
+          JOIN res_partner pp ON pp.id = p.partner_id
+          JOIN res_partner rp ON rp.id = pp.commercial_partner_id
+          JOIN res_currency cur ON cur.id = p.currency_id
+          JOIN ar_credit_policy pol
+            ON pol.id = COALESCE((rp.ar_policy_id ->> %(key)s)::int,
+                                 %(default_policy)s)
+         WHERE p.state = 'active' AND p.company_id = %(company)s
+           AND pl.amount - COALESCE(pl.amount_paid, 0) >= cur.rounding
+           AND COALESCE((rp.ar_no_reminders ->> %(key)s)::boolean, false)
+               IS NOT TRUE
+           AND ((pl.date_due >= %(today)s AND pol.plan_reminder_days > 0
+                 AND pl.date_due <= %(today)s::date + pol.plan_reminder_days
+                 AND pl.reminded_due_date IS NULL)
+             OR (pl.date_due < %(today)s AND pol.plan_reminder_late
+                 AND pl.reminded_late_date IS NULL))
+           AND NOT EXISTS (
+                SELECT 1 FROM ar_reminder_line_installment_rel rel
+                  JOIN ar_reminder_line ln ON ln.id = rel.line_id
+                  JOIN ar_reminder_run r ON r.id = ln.run_id
+                 WHERE rel.installment_id = pl.id
+                   AND r.state IN ('draft', 'sending') AND ln.state = 'draft')
+           AND (SELECT SUM(l.amount_residual)
+                  FROM account_move_line l
+                  JOIN res_partner c ON c.id = l.partner_id
+                 WHERE c.commercial_partner_id = rp.id
+                   AND l.account_id = ANY(%(accounts)s)
+                   AND l.company_id = %(company)s
+                   AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE) > 0
+            """,
+            today=today,
+            key=key,
+            default_policy=company._ar_ensure_policy().id,
+            company=company.id,
+            accounts=aging.receivable_account_ids(self.env),
+        )
+
+    @api.model
+    def _recipient_sql(self, partner):
+        """The contact a reminder to ``partner`` (an SQL expression of a
+        customer id) goes to: its first active invoice address with an email,
+        else the customer."""
+        return SQL(
+            """COALESCE((SELECT c.id FROM res_partner c
+                          WHERE c.parent_id = %(partner)s
+                            AND c.type = 'invoice' AND c.active
+                            AND COALESCE(c.email, '') != ''
+                       ORDER BY c.id LIMIT 1),
+                        %(partner)s)""",
+            partner=partner,
+        )
+
+    @api.model
+    def _insert_plan_lines(self, run, company):
+        """A line per plan of ``ar_reminder_plan_chosen`` listing its
+        installments: by email to the customer's invoice address, else as a
+        letter saying why."""
+        now = fields.Datetime.now()
+        audit = SQL("%s, %s, %s, %s", self.env.uid, now, self.env.uid, now)
+        self.env.execute_query(
+            SQL(
+                """
+            WITH per_plan AS (
+                SELECT ch.plan_id, ch.partner_id, ch.currency_id,
+                       MAX(ch.days) AS days, SUM(ch.amount) AS amount,
+                       %(recipient)s AS recipient_id
+                  FROM ar_reminder_plan_chosen ch
+                 GROUP BY ch.plan_id, ch.partner_id, ch.currency_id
+            )
+            INSERT INTO ar_reminder_line (
+                run_id, company_id, partner_id, plan_id, currency_id,
+                collector_id, recipient_id, step_days, send_email, print_letter,
+                call_activity, escalation, channel_note, amount_due, state,
+                excluded, create_uid, create_date, write_uid, write_date)
+            SELECT %(run)s, %(company)s, r.partner_id, r.plan_id, r.currency_id,
+                   (rp.ar_collector_id ->> %(key)s)::int, r.recipient_id,
+                   r.days, COALESCE(rc.email, '') != '',
+                   COALESCE(rc.email, '') = '', false, 'none',
+                   CASE WHEN COALESCE(rc.email, '') = '' THEN %(no_email)s END,
+                   r.amount, 'draft', false, %(audit)s
+              FROM per_plan r
+              JOIN res_partner rp ON rp.id = r.partner_id
+              JOIN res_partner rc ON rc.id = r.recipient_id;
+            INSERT INTO ar_reminder_line_installment_rel (line_id, installment_id)
+            SELECT ln.id, ch.installment_id
+              FROM ar_reminder_plan_chosen ch
+              JOIN ar_reminder_line ln ON ln.run_id = %(run)s
+                                      AND ln.plan_id = ch.plan_id
+                """,
+                recipient=self._recipient_sql(SQL("ch.partner_id")),
+                run=run.id,
+                company=company.id,
+                key=str(company.id),
+                audit=audit,
+                no_email=self._no_email_note(),
+            )
+        )
+
+    def _no_email_note(self):
+        return self.env._(
+            "No email address on the customer's invoice address nor on the "
+            "customer: sent as a letter."
+        )
+
+    @api.model
     def _insert_lines(self, run, company):
         """A line per customer of ``ar_reminder_chosen``, with its top step,
         recipient (the customer's invoice address with an email, else the
@@ -248,21 +379,15 @@ class ArReminderRun(models.Model):
                   JOIN ar_reminder_step st ON st.id = ch.step_id
                  GROUP BY ch.partner_id
             ), recipients AS (
-                SELECT pp.*,
-                       COALESCE((SELECT c.id FROM res_partner c
-                                  WHERE c.parent_id = pp.partner_id
-                                    AND c.type = 'invoice' AND c.active
-                                    AND COALESCE(c.email, '') != ''
-                               ORDER BY c.id LIMIT 1),
-                                pp.partner_id) AS recipient_id
-                  FROM per_partner pp
+                SELECT pp.*, %(recipient)s AS recipient_id FROM per_partner pp
             )
             INSERT INTO ar_reminder_line (
-                run_id, company_id, partner_id, collector_id, recipient_id,
+                run_id, company_id, partner_id, currency_id, collector_id,
+                recipient_id,
                 step_id, step_days, send_email, print_letter, call_activity,
                 escalation, channel_note, amount_due, state, excluded,
                 create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, r.partner_id,
+            SELECT %(run)s, %(company)s, r.partner_id, %(currency)s,
                    (rp.ar_collector_id ->> %(key)s)::int, r.recipient_id,
                    r.step_id, r.step_days,
                    r.email AND COALESCE(rc.email, '') != '',
@@ -280,15 +405,15 @@ class ArReminderRun(models.Model):
               FROM ar_reminder_chosen ch
               JOIN ar_reminder_line ln ON ln.run_id = %(run)s
                                       AND ln.partner_id = ch.partner_id
+                                      AND ln.plan_id IS NULL
                 """,
+                recipient=self._recipient_sql(SQL("pp.partner_id")),
                 run=run.id,
                 company=company.id,
+                currency=company.currency_id.id,
                 key=str(company.id),
                 audit=audit,
-                no_email=self.env._(
-                    "No email address on the customer's invoice address nor on "
-                    "the customer: sent as a letter."
-                ),
+                no_email=self._no_email_note(),
             )
         )
 

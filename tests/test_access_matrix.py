@@ -575,6 +575,11 @@ class _MatrixCase(ArInstrumentCommon):
         """(record, values to create) of a core model the addon extends."""
         if model == "account.move":
             return self.open_invoice, {"move_type": "entry"}
+        if model == "account.move.line":
+            return self.open_invoice.invoice_line_ids[:1], {
+                "move_id": self.open_invoice.id,
+                "name": "x",
+            }
         if model == "sale.order":
             order = self.env["sale.order"].create(
                 {

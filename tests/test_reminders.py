@@ -166,6 +166,64 @@ class TestReminders(ArInstrumentCommon):
         self._invoice(self.customer, 500.0, days_old=1, move_type="out_refund")
         self.assertFalse(self._run_on(self.today, send=False))
 
+    def test_plan_installment_reminders(self):
+        """An active plan has its own reminders, from the same runs: each
+        installment 5 days before its date and once late, never when paid;
+        its invoices get none; a defaulted plan's installments stop."""
+        planned = self._due_invoice(900.0, self.today - timedelta(days=10))
+        with Form(self.env["ar.payment.plan"].with_user(self.collector)) as form:
+            form.partner_id = self.customer
+            form.invoice_ids.add(planned)
+            form.installment_count = 3
+            form.frequency = "monthly"
+            form.first_date = self.today + timedelta(days=10)
+        plan = form.record
+        plan.with_user(self.manager).action_activate()
+        first, second, _third = plan.line_ids.sorted("date_due")
+        # 10 days ahead: nothing yet
+        self.assertFalse(self._run_on(self.today))
+        # 5 days ahead: the first installment, by email, with the schedule
+        run = self._run_on(self.today + timedelta(days=5), send=False)
+        [line] = run.line_ids
+        self.assertEqual(line.plan_id, plan)
+        self.assertEqual(line.installment_ids, first)
+        self.assertFalse(line.line_ids, "the plan's invoice is not reminded")
+        self.assertAlmostEqual(line.amount_due, first.amount)
+        self.assertIn("falls due soon", line.body_html)
+        self.assertIn(plan.name, line.subject)
+        run._send_lines(line)
+        self.assertEqual(line.state, "sent")
+        self.assertEqual(first.reminded_due_date, self.today + timedelta(days=5))
+        mail = self.customer.message_ids.filtered(
+            lambda m: m.subject and plan.name in m.subject
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn("Payment plan", mail.attachment_ids.name)
+        self.assertTrue(
+            plan.message_ids.filtered(lambda m: "Installment reminder" in m.body)
+        )
+        # never twice
+        self.assertFalse(self._run_on(self.today + timedelta(days=6)))
+        # paid on time: no late reminder
+        self._pay(planned, first.amount)
+        self.assertTrue(first.is_paid)
+        self.assertFalse(self._run_on(first.date_due + timedelta(days=1)))
+        # the second is late: reminded late, once; the first is not again
+        run = self._run_on(second.date_due + timedelta(days=1), send=False)
+        self.assertIn(second, run.line_ids.installment_ids)
+        self.assertNotIn(first, run.line_ids.installment_ids)
+        self.assertIn("past its date", run.line_ids.body_html)
+        # paid between preparing and sending: skipped
+        self._pay(planned, second.amount)
+        run._send_lines(run.line_ids)
+        self.assertEqual(run.line_ids.state, "skipped")
+        self.assertFalse(second.reminded_late_date)
+        # a defaulted plan's installments are not reminded: its invoice is
+        plan.with_user(self.manager)._ar_workflow_write({"state": "defaulted"})
+        run = self._run_on(_third.date_due - timedelta(days=2), send=False)
+        self.assertFalse(run.line_ids.plan_id)
+        self.assertEqual(run.line_ids.line_ids.move_id, planned)
+
     def test_paid_between_preparing_and_sending(self):
         paid = self._due_invoice(400.0, self.today - timedelta(days=9))
         still = self._due_invoice(600.0, self.today - timedelta(days=9))
