@@ -30,6 +30,7 @@
         "views/ar_worklist_views.xml",
         "views/ar_reminder_views.xml",
         "reports/ar_reminder_reports.xml",
+        "wizards/ar_statement_wizard_views.xml",
         "wizards/ar_call_log_views.xml",
         "views/ar_dashboard_views.xml",
         "data/mail_template_data.xml",

@@ -21,3 +21,12 @@ def require_manager(env, step):
     user but a Credit Manager, with an ``AccessError`` that says who may."""
     if not env.su and not env.user.has_group(MANAGER_GROUP):
         raise AccessError(env._("Only a Credit Manager can %(step)s.", step=step))
+
+
+def require_collector(env, step):
+    """Refuse ``step`` (translated words: "send reminders") to any user
+    outside the credit team (Credit Controllers and Managers)."""
+    if not env.su and not env.user.has_group(COLLECTOR_GROUP):
+        raise AccessError(
+            env._("Only the credit team (a Credit Controller) can %(step)s.", step=step)
+        )

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from . import aging, sql_tools
-from .access import COLLECTOR_GROUP
+from .access import require_collector
 from .account_move import open_invoice_sql
 from .ar_reminder_step import SEND_BATCH
 
@@ -517,7 +517,4 @@ class ArReminderRun(models.Model):
         return True
 
     def _check_collector(self):
-        if not self.env.su and not self.env.user.has_group(COLLECTOR_GROUP):
-            raise AccessError(
-                self.env._("Only the credit team prepares and sends reminders.")
-            )
+        require_collector(self.env, self.env._("prepare and send reminders"))

@@ -118,3 +118,169 @@ class ArStatementReport(models.AbstractModel):
                 section["buckets"][bucket] += amount
             section["total"] += amount
         return list(sections.values())
+
+
+class ArActivityStatementReport(models.AbstractModel):
+    """The activity statement: per currency, the balance at the start of a
+    period, every posted receivable item of the period (invoices, payments,
+    credit notes, other entries) with the running balance, and the balance at
+    its end, of the customer and its contacts. The company-currency section's
+    closing balance is the ledger's: the outstanding statement's total of the
+    same day."""
+
+    _name = "report.account_receivable_management.ar_activity_statement"
+    _description = "Activity Statement"
+
+    @api.model
+    def _get_report_values(self, docids, data=None):
+        data = data or {}
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        date_to = fields.Date.to_date(data.get("date")) or today
+        date_from = fields.Date.to_date(data.get("date_from")) or date_to.replace(day=1)
+        if date_to > today:
+            raise UserError(
+                self.env._(
+                    "A statement is as of today or a past day, not %(day)s.",
+                    day=date_to,
+                )
+            )
+        if date_from > date_to:
+            raise UserError(
+                self.env._(
+                    "The activity statement's period starts on %(start)s, after its "
+                    "end %(end)s: choose a start on or before the end.",
+                    start=date_from,
+                    end=date_to,
+                )
+            )
+        partners = self.env["res.partner"].browse(docids).commercial_partner_id
+        return {
+            "doc_ids": partners.ids,
+            "doc_model": "res.partner",
+            "docs": partners,
+            "company": company,
+            "date_from": date_from,
+            "date_to": date_to,
+            "statements": {
+                partner.id: self._statement(partner, company, date_from, date_to)
+                for partner in partners
+            },
+        }
+
+    @api.model
+    def _statement(self, partner, company, date_from, date_to):
+        """[{currency, opening, rows, invoiced, paid, credited, other,
+        closing}] of ``partner``: a section per currency with a balance or
+        an item in the period."""
+        contacts = (
+            self.env["res.partner"]
+            .with_context(active_test=False)
+            .sudo()
+            .search([("commercial_partner_id", "=", partner.id)])
+        )
+        self.env.flush_all()
+        amount = SQL(
+            "CASE WHEN l.currency_id != %(cc)s THEN l.amount_currency "
+            "ELSE l.balance END",
+            cc=company.currency_id.id,
+        )
+        currency = SQL(
+            "CASE WHEN l.currency_id != %(cc)s THEN l.currency_id ELSE %(cc)s END",
+            cc=company.currency_id.id,
+        )
+        where = SQL(
+            "l.partner_id = ANY(%s) AND l.company_id = %s AND l.account_id = ANY(%s)"
+            " AND l.parent_state = 'posted'",
+            contacts.ids,
+            company.id,
+            aging.receivable_account_ids(self.env),
+        )
+        openings = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT %s, SUM(%s) FROM account_move_line l"
+                    " WHERE %s AND l.date < %s GROUP BY 1",
+                    currency,
+                    amount,
+                    where,
+                    date_from,
+                )
+            )
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT %(currency)s, l.date, m.name, m.move_type,
+                   m.origin_payment_id IS NOT NULL OR l.payment_id IS NOT NULL
+                       OR j.type IN ('bank', 'cash'),
+                   COALESCE(NULLIF(m.ref, ''), l.name, ''),
+                   l.date_maturity, %(amount)s
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+              JOIN account_journal j ON j.id = l.journal_id
+             WHERE %(where)s AND l.date BETWEEN %(start)s AND %(end)s
+             ORDER BY 1, l.date, m.name, l.id
+                """,
+                currency=currency,
+                amount=amount,
+                where=where,
+                start=date_from,
+                end=date_to,
+            )
+        )
+        kinds = {
+            "out_invoice": ("invoiced", self.env._("Invoice")),
+            "out_refund": ("credited", self.env._("Credit Note")),
+        }
+        sections = {}
+
+        def section(currency_id):
+            opening = float(openings.get(currency_id) or 0.0)
+            return sections.setdefault(
+                currency_id,
+                {
+                    "currency": self.env["res.currency"].browse(currency_id),
+                    "opening": opening,
+                    "rows": [],
+                    "invoiced": 0.0,
+                    "paid": 0.0,
+                    "credited": 0.0,
+                    "other": 0.0,
+                    "closing": opening,
+                },
+            )
+
+        for currency_id, day, name, move_type, is_payment, ref, due, value in rows:
+            current = section(currency_id)
+            value = float(value)
+            key, label = kinds.get(move_type) or (
+                ("paid", self.env._("Payment"))
+                if is_payment
+                else ("other", self.env._("Entry"))
+            )
+            current[key] += value
+            current["closing"] += value
+            current["rows"].append(
+                {
+                    "date": day,
+                    "name": name,
+                    "kind": label,
+                    "ref": ref if ref != name else "",
+                    "due": due if key == "invoiced" else False,
+                    "debit": value if value > 0 else 0.0,
+                    "credit": -value if value < 0 else 0.0,
+                    "balance": current["closing"],
+                }
+            )
+        for currency_id, opening in openings.items():
+            if (
+                not self.env["res.currency"]
+                .browse(currency_id)
+                .is_zero(float(opening or 0.0))
+            ):
+                section(currency_id)
+        return sorted(
+            sections.values(),
+            key=lambda s: (s["currency"] != company.currency_id, s["currency"].name),
+        )

@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import format_amount
+from odoo.tools import SQL, format_amount
 
 from . import credit_rules
 from .access import (
@@ -430,6 +430,21 @@ class ResPartner(models.Model):
                         )
                     )
         return super().create(vals_list)
+
+    def _ar_reminder_recipient(self):
+        """Who the customer's reminders and statements go to: the rule the
+        reminder runs apply in SQL (``ArReminderRun._recipient_sql``)."""
+        self.ensure_one()
+        self.env.flush_all()
+        [(recipient_id,)] = self.env.execute_query(
+            SQL(
+                "SELECT %s",
+                self.env["ar.reminder.run"]._recipient_sql(
+                    SQL("%s", self.commercial_partner_id.id)
+                ),
+            )
+        )
+        return self.browse(recipient_id).sudo()
 
     def action_ar_view_reminders(self):
         self.ensure_one()

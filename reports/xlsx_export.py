@@ -33,8 +33,8 @@ EXCEL_EPOCH = "1899-12-30"
 
 
 def download_action(env, filename, content):
-    """Keep ``content`` (a workbook's bytes) for the current user and return
-    the action that downloads it (see ``ar.export``)."""
+    """Keep ``content`` (a file's bytes: a workbook, a zip) for the current
+    user and return the action that downloads it (see ``ar.export``)."""
     export = env["ar.export"].create(
         {"name": filename, "file": base64.b64encode(content)}
     )

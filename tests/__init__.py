@@ -29,3 +29,4 @@ from . import test_paid_facts
 from . import test_separation_of_duties
 from . import test_order_check
 from . import test_layout
+from . import test_statements

@@ -312,6 +312,9 @@ class _MatrixCase(ArInstrumentCommon):
                 },
             }[model]
             return record, write_vals, create_vals
+        if model == "ar.statement.wizard":
+            vals = {"partner_ids": [Command.set(self.customer.ids)]}
+            return env[model].create(vals), {"statement_type": "activity"}, vals
         if model == "ar.late.charge.waive":
             charge = self._late_charge()
             vals = {"move_id": charge.id, "reason": "Goodwill"}
