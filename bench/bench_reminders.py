@@ -18,12 +18,21 @@ runs, in a transaction rolled back afterwards:
   invoices is Odoo's invoice creation, timed apart, per invoice, on 20
   customers.
 
+* **sending**: ``_send_lines`` of ``--send`` customers of a fresh run (each
+  message posted in the customer's chatter and queued for email with its
+  statement of account PDF, a note in each invoice's chatter, the invoices'
+  reminder fields), per message, against Odoo's own mass mail of the same
+  template to the same lines (``mail.compose.message`` in mass mode, queued)
+  plus rendering the same statements: what Odoo would do to send the same
+  mail with the same attachment.
+
 Medians of ``--reps`` rounds after one warm-up; the peak memory of the process
 is reported once at the end.
 """
 
 import argparse
 import resource
+from time import perf_counter as timed_now
 
 from common import environment, median, setup_odoo, timed
 from dateutil.relativedelta import relativedelta
@@ -100,6 +109,7 @@ def main():
     parser.add_argument("-c", "--config", required=True)
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--send", type=int, default=40, help="messages sent per round")
     args = parser.parse_args()
     setup_odoo(args.config)
     from odoo.addons.account_receivable_management.models import (
@@ -180,13 +190,60 @@ def main():
                 )
             rows["charge invoices"] = len(some)
 
+        sending = {}
+
+        def send():
+            run = sending["run"]
+            run._send_lines(sending["lines"])
+            rows["sent"] = len(sending["lines"].filtered(lambda x: x.state == "sent"))
+
+        def send_bare():
+            run = Run._prepare(company, today)
+            lines = run.line_ids.filtered("send_email")[: args.send]
+            sending.update(run=run, lines=lines)
+            template = env.ref(
+                "account_receivable_management.mail_template_ar_reminder"
+            )
+            started = timed_now()
+            for partner in lines.partner_id:
+                env["ir.actions.report"]._render_qweb_pdf(
+                    "account_receivable_management.ar_statement_report_action",
+                    partner.ids,
+                )
+            composer = (
+                env["mail.compose.message"]
+                .with_context(mail_notify_force_send=False)
+                .create(
+                    {
+                        "composition_mode": "mass_mail",
+                        "model": "ar.reminder.line",
+                        "res_ids": lines.ids,
+                        "template_id": template.id,
+                    }
+                )
+            )
+            composer._action_send_mail()
+            sending["bare_ms"] = (timed_now() - started) * 1000
+
         pairs = [
             ("prepare a reminder run", prepare, prepare_bare),
             ("late-charge interest", charges, charges_bare),
         ]
         results = {name: ([], []) for name, _ours, _bare in pairs}
         invoice_times = []
+        send_times = ([], [])
         for rep in range(args.reps + 1):
+            env.cr.execute("SAVEPOINT bench")
+            env.invalidate_all()
+            send_bare()
+            env.invalidate_all()
+            ms, _ = timed(send)
+            env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+            env.invalidate_all()
+            if rep:
+                count = max(len(sending["lines"]), 1)
+                send_times[0].append(ms / count)
+                send_times[1].append(sending["bare_ms"] / count)
             for name, ours, bare in pairs:
                 env.cr.execute("SAVEPOINT bench")
                 env.invalidate_all()
@@ -209,6 +266,8 @@ def main():
         for name, (ours, bare) in results.items():
             o, b = median(ours), median(bare)
             print(f"{name:28} {o:10.0f} {b:10.0f} {o / b:7.2f}")
+        o, b = median(send_times[0]), median(send_times[1])
+        print(f"{'send, per message':28} {o:10.0f} {b:10.0f} {o / b:7.2f}")
         print(f"one charge invoice (create and post): {median(invoice_times):.0f} ms")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the process: {peak:.0f} MB")
