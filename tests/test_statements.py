@@ -1,8 +1,8 @@
 import base64
 import io
 import zipfile
-from urllib.parse import parse_qs, urlparse
 from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -126,8 +126,8 @@ class TestStatements(ArInstrumentCommon):
         action = wizard.action_download()
         self.assertEqual(action["type"], "ir.actions.act_url")
         query = parse_qs(urlparse(action["url"]).query)
-        export = self.env["ar.export"].with_user(self.collector).browse(
-            int(query["id"][0])
+        export = (
+            self.env["ar.export"].with_user(self.collector).browse(int(query["id"][0]))
         )
         self.assertTrue(export.name.endswith(".zip"))
         archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(export.file)))

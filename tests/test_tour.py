@@ -1,4 +1,6 @@
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -60,3 +62,69 @@ class TestCreditManagerTour(HttpCase):
         )
         self.assertEqual(len(exports), 1)
         self.assertTrue(exports.file)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderRunTour(HttpCase):
+    """In headless Chromium, as a Credit Controller: today's reminder run
+    reviewed (one message edited, one customer left out) and sent."""
+
+    def test_collector_reviews_and_sends_a_run(self):
+        company = self.env.company
+        collector = new_test_user(
+            self.env,
+            login="ar_tour_collector",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_receivable_management.group_ar_collector",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        today = fields.Date.context_today(collector)
+        invoices = {}
+        for name in ("Tour Alpha", "Tour Beta"):
+            customer = self.env["res.partner"].create(
+                {"name": name, "is_company": True, "email": f"{name[5:]}@x.example"}
+            )
+            invoice = self.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": today - timedelta(days=40),
+                    "invoice_date_due": today - timedelta(days=10),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Widgets",
+                                "quantity": 1,
+                                "price_unit": 400.0,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            invoice.action_post()
+            invoices[name] = invoice
+        action = self.env["ar.reminder.run"].with_user(collector).action_prepare()
+        run = self.env["ar.reminder.run"].browse(action["res_id"])
+        self.assertEqual(
+            set(run.line_ids.partner_id.mapped("name")) & set(invoices),
+            set(invoices),
+        )
+        self.start_tour(
+            f"/odoo/action-account_receivable_management.ar_reminder_run_action/{run.id}",
+            "ar_reminder_run_tour",
+            login="ar_tour_collector",
+        )
+        self.assertEqual(run.state, "done")
+        alpha, beta = invoices["Tour Alpha"], invoices["Tour Beta"]
+        self.assertEqual(alpha.ar_reminder_date, today)
+        self.assertFalse(beta.ar_reminder_date)
+        sent = alpha.partner_id.message_ids.filtered(
+            lambda m: m.subject == "Tour Alpha: as agreed on the phone"
+        )
+        self.assertEqual(len(sent), 1)
+        self.assertIn(alpha.name, sent.body)
+        self.assertFalse(
+            beta.partner_id.message_ids.filtered(lambda m: m.message_type == "comment")
+        )
