@@ -22,6 +22,10 @@ class ArReminderLine(models.Model):
     _order = "run_id desc, step_days desc, amount_due desc, id"
     _check_company_auto = True
     _rec_name = "partner_id"
+    # No log columns: a run inserts a line per customer, and each foreign key
+    # costs a lookup per row (bench/README.md, reminders); the run says who
+    # prepared it and when, the line when it was sent.
+    _log_access = False
     _ar_workflow_fields = (
         "run_id",
         "company_id",
@@ -42,7 +46,6 @@ class ArReminderLine(models.Model):
         "escalation",
         "plan_id",
         "installment_ids",
-        "currency_id",
     )
     _ar_terms_fields = (
         "subject",
@@ -58,9 +61,9 @@ class ArReminderLine(models.Model):
         "ar.reminder.run", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
-    currency_id = fields.Many2one(
-        "res.currency", compute="_compute_currency_id", store=True, precompute=True
-    )
+    # Not stored: a run inserts a line per customer, and each foreign key
+    # costs a lookup per row (bench/README.md, reminders).
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True
     )

@@ -305,8 +305,6 @@ class ArReminderRun(models.Model):
         """A line per plan of ``ar_reminder_plan_chosen`` listing its
         installments: by email to the customer's invoice address, else as a
         letter saying why."""
-        now = fields.Datetime.now()
-        audit = SQL("%s, %s, %s, %s", self.env.uid, now, self.env.uid, now)
         self.env.execute_query(
             SQL(
                 """
@@ -318,16 +316,15 @@ class ArReminderRun(models.Model):
                  GROUP BY ch.plan_id, ch.partner_id, ch.currency_id
             )
             INSERT INTO ar_reminder_line (
-                run_id, company_id, partner_id, plan_id, currency_id,
-                collector_id, recipient_id, step_days, send_email, print_letter,
-                call_activity, escalation, channel_note, amount_due, state,
-                excluded, create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, r.partner_id, r.plan_id, r.currency_id,
+                run_id, company_id, partner_id, plan_id, collector_id,
+                recipient_id, step_days, send_email, print_letter, call_activity,
+                escalation, channel_note, amount_due, state, excluded)
+            SELECT %(run)s, %(company)s, r.partner_id, r.plan_id,
                    (rp.ar_collector_id ->> %(key)s)::int, r.recipient_id,
                    r.days, COALESCE(rc.email, '') != '',
                    COALESCE(rc.email, '') = '', false, 'none',
                    CASE WHEN COALESCE(rc.email, '') = '' THEN %(no_email)s END,
-                   r.amount, 'draft', false, %(audit)s
+                   r.amount, 'draft', false
               FROM per_plan r
               JOIN res_partner rp ON rp.id = r.partner_id
               JOIN res_partner rc ON rc.id = r.recipient_id;
@@ -341,7 +338,6 @@ class ArReminderRun(models.Model):
                 run=run.id,
                 company=company.id,
                 key=str(company.id),
-                audit=audit,
                 no_email=self._no_email_note(),
             )
         )
@@ -356,10 +352,9 @@ class ArReminderRun(models.Model):
     def _insert_lines(self, run, company):
         """A line per customer of ``ar_reminder_chosen``, with its top step,
         recipient (the customer's invoice address with an email, else the
-        customer), channel and amount from its invoices' steps, then an item
-        per invoice: two INSERT ... SELECT."""
-        now = fields.Datetime.now()
-        audit = SQL("%s, %s, %s, %s", self.env.uid, now, self.env.uid, now)
+        customer), channel and amount from its invoices' steps, and an item
+        per invoice: one statement, the items joined to the lines it
+        inserted."""
         self.env.execute_query(
             SQL(
                 """
@@ -380,39 +375,35 @@ class ArReminderRun(models.Model):
                  GROUP BY ch.partner_id
             ), recipients AS (
                 SELECT pp.*, %(recipient)s AS recipient_id FROM per_partner pp
+            ), lines AS (
+                INSERT INTO ar_reminder_line (
+                    run_id, company_id, partner_id, collector_id, recipient_id,
+                    step_id, step_days, send_email, print_letter, call_activity,
+                    escalation, channel_note, amount_due, state, excluded)
+                SELECT %(run)s, %(company)s, r.partner_id,
+                       (rp.ar_collector_id ->> %(key)s)::int, r.recipient_id,
+                       r.step_id, r.step_days,
+                       r.email AND COALESCE(rc.email, '') != '',
+                       r.letter OR (r.email AND COALESCE(rc.email, '') = ''),
+                       r.call, r.escalation,
+                       CASE WHEN r.email AND COALESCE(rc.email, '') = ''
+                            THEN %(no_email)s END,
+                       r.amount, 'draft', false
+                  FROM recipients r
+                  JOIN res_partner rp ON rp.id = r.partner_id
+                  JOIN res_partner rc ON rc.id = r.recipient_id
+             RETURNING id, partner_id
             )
-            INSERT INTO ar_reminder_line (
-                run_id, company_id, partner_id, currency_id, collector_id,
-                recipient_id,
-                step_id, step_days, send_email, print_letter, call_activity,
-                escalation, channel_note, amount_due, state, excluded,
-                create_uid, create_date, write_uid, write_date)
-            SELECT %(run)s, %(company)s, r.partner_id, %(currency)s,
-                   (rp.ar_collector_id ->> %(key)s)::int, r.recipient_id,
-                   r.step_id, r.step_days,
-                   r.email AND COALESCE(rc.email, '') != '',
-                   r.letter OR (r.email AND COALESCE(rc.email, '') = ''),
-                   r.call, r.escalation,
-                   CASE WHEN r.email AND COALESCE(rc.email, '') = ''
-                        THEN %(no_email)s END,
-                   r.amount, 'draft', false, %(audit)s
-              FROM recipients r
-              JOIN res_partner rp ON rp.id = r.partner_id
-              JOIN res_partner rc ON rc.id = r.recipient_id;
             INSERT INTO ar_reminder_line_invoice (
                 line_id, move_id, step_id, days, amount_due, excluded)
             SELECT ln.id, ch.move_id, ch.step_id, ch.days, ch.amount, false
               FROM ar_reminder_chosen ch
-              JOIN ar_reminder_line ln ON ln.run_id = %(run)s
-                                      AND ln.partner_id = ch.partner_id
-                                      AND ln.plan_id IS NULL
+              JOIN lines ln ON ln.partner_id = ch.partner_id
                 """,
                 recipient=self._recipient_sql(SQL("pp.partner_id")),
                 run=run.id,
                 company=company.id,
-                currency=company.currency_id.id,
                 key=str(company.id),
-                audit=audit,
                 no_email=self._no_email_note(),
             )
         )
