@@ -31,6 +31,7 @@ from . import account_move_line
 from . import account_partial_reconcile
 from . import ar_risk_report
 from . import ar_dashboard
+from . import ar_dispute
 from . import ar_worklist
 from . import ar_reminder_step
 from . import ar_reminder_run

@@ -30,3 +30,24 @@ def require_collector(env, step):
         raise AccessError(
             env._("Only the credit team (a Credit Controller) can %(step)s.", step=step)
         )
+
+
+def manager_reason(record, policy, worth):
+    """Why only a Credit Manager may decide ``record`` (a settlement, a
+    return, a barter, a dispute credited), worth ``worth`` in its company's
+    currency, or None: worth more than ``policy`` lets a Credit Controller
+    decide (its *Manager Approval Above*; 0: every one)."""
+    company = record.company_id or record.env.company
+    limit = policy.instrument_approval_amount
+    if limit and company.currency_id.compare_amounts(worth, limit) <= 0:
+        return None
+    return record.env._(
+        "%(what)s %(name)s is worth %(amount)s, above the %(limit)s a Credit "
+        "Controller may approve under policy %(policy)s: a Credit Manager must "
+        "approve it.",
+        what=record._description,
+        name=record.name,
+        amount=company.currency_id.format(worth),
+        limit=company.currency_id.format(limit),
+        policy=policy.display_name,
+    )

@@ -408,11 +408,53 @@ class AccountMove(models.Model):
         groups=CREDIT_GROUPS,
     )
 
+    ar_in_dispute = fields.Boolean(
+        string="In Dispute",
+        compute="_compute_ar_in_dispute",
+        groups=CREDIT_GROUPS,
+        help="A dispute is open or under review on this invoice.",
+    )
+
+    def _compute_ar_in_dispute(self):
+        running = (
+            self.env["ar.dispute"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", self.ids), ("state", "in", ("open", "review"))],
+                ["move_id"],
+            )
+        )
+        disputed = {move.id for (move,) in running}
+        for move in self:
+            move.ar_in_dispute = move.id in disputed
+
+    def action_ar_dispute(self):
+        """The invoice's running dispute, else a new one for what is open."""
+        self.ensure_one()
+        dispute = self.env["ar.dispute"].search(
+            [("move_id", "=", self.id), ("state", "in", ("open", "review"))], limit=1
+        )
+        action = {
+            "type": "ir.actions.act_window",
+            "res_model": "ar.dispute",
+            "views": [(False, "form")],
+            "name": self.env._("Dispute"),
+        }
+        if dispute:
+            return {**action, "res_id": dispute.id}
+        return {
+            **action,
+            "context": {
+                "default_move_id": self.id,
+                "default_amount": self.amount_residual,
+            },
+        }
+
     @api.model
     def _ar_dispute_pause_sql(self, alias):
-        """An invoice of ``alias`` in dispute, as an SQL condition: neither
-        reminded nor charged. None yet: the dispute feature adds itself here."""
-        return SQL("FALSE")
+        """An invoice of ``alias`` in dispute (open or under review), as an SQL
+        condition: neither reminded nor charged."""
+        return self.env["ar.dispute"]._ar_pause_sql(alias)
 
     def action_ar_waive_charge(self):
         """*Waive*: a Credit Manager says why."""

@@ -251,6 +251,14 @@ class ArCreditPolicy(models.Model):
         help="Customers of risk grade D or E skip the steps before this one (no "
         "courtesy note for a bad payer). Empty: they follow the whole sequence.",
     )
+    dispute_pauses_collection = fields.Boolean(
+        string="Disputes Pause Collection",
+        default=True,
+        tracking=True,
+        help="An invoice in dispute leaves the overdue hold rules and the "
+        "worklist's overdue rows until the dispute is resolved. Reminders and "
+        "late charges always skip it.",
+    )
     plan_reminder_days = fields.Integer(
         string="Remind Installments Days Before",
         default=5,

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .access import COLLECTOR_GROUP, MANAGER_GROUP
+from .access import COLLECTOR_GROUP, MANAGER_GROUP, manager_reason
 
 # The states of an instrument that posts in one step once approved.
 SETTLE_STATES = [
@@ -104,24 +104,7 @@ class ArInstrumentMixin(models.AbstractModel):
         """Why only a Credit Manager may approve this record, or None: worth
         more than the policy lets a Credit Controller approve."""
         self.ensure_one()
-        company = self.company_id or self.env.company
-        policy = self._ar_policy_or_default()
-        limit = policy.instrument_approval_amount
-        if (
-            limit
-            and company.currency_id.compare_amounts(self.amount_approval, limit) <= 0
-        ):
-            return None
-        return self.env._(
-            "%(what)s %(name)s is worth %(amount)s, above the %(limit)s a Credit "
-            "Controller may approve under policy %(policy)s: a Credit Manager must "
-            "approve it.",
-            what=self._description,
-            name=self.name,
-            amount=company.currency_id.format(self.amount_approval),
-            limit=company.currency_id.format(limit),
-            policy=policy.display_name,
-        )
+        return manager_reason(self, self._ar_policy_or_default(), self.amount_approval)
 
     @api.depends("state")
     def _compute_move_ids(self):

@@ -3,6 +3,7 @@ import json
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .ar_dispute import pausing_disputes_sql
 from .credit_rules import OpenItems
 from .sql_tools import unreconciled
 
@@ -27,8 +28,9 @@ def members_sql(partner_ids):
 # the columns of ``OpenItems`` (the broken promise dates as "YYYY-MM-DD,...").
 # Open receivables follow Odoo's ``credit`` (posted, unreconciled lines on
 # receivable accounts of the company and its branches); overdue items are the
-# lines with a positive residual past their due date; "uncommitted" leaves out
-# the invoices under an open promise or an active payment plan.
+# lines with a positive residual past their due date, but for invoices in a
+# dispute pausing collection (``ar_dispute.pausing_disputes_sql``); "uncommitted"
+# leaves out the invoices under an open promise or an active payment plan.
 OPEN_ITEMS_SQL = """
 WITH companies AS (
     %(companies)s
@@ -48,6 +50,9 @@ WITH companies AS (
       JOIN ar_payment_plan_invoice_rel rel ON rel.plan_id = plan.id
      WHERE plan.state = 'active'
        AND plan.partner_id = ANY(%(partners)s)
+), disputed AS (
+    -- invoices in a dispute pausing collection: not overdue while it runs
+    %(disputed)s
 ), open_items AS (
     -- items of the customers and of their contacts: an item keeps
     -- the partner it was posted for, who may since have become a
@@ -56,7 +61,8 @@ WITH companies AS (
            aml.amount_residual AS residual,
            aml.date_maturity,
            aml.date_maturity < %(today)s
-               AND aml.amount_residual > 0 AS overdue,
+               AND aml.amount_residual > 0
+               AND aml.move_id NOT IN (SELECT move_id FROM disputed) AS overdue,
            aml.move_id IN (SELECT move_id FROM committed) AS committed
       FROM account_move_line aml
       JOIN account_account acc ON acc.id = aml.account_id
@@ -210,6 +216,7 @@ class ArPartnerExposure(models.Model):
                 partners=partner_ids,
                 company=company.id,
                 unreconciled=unreconciled("aml"),
+                disputed=pausing_disputes_sql(),
             )
         )
         return {row.pop("partner_id"): self._open_items_of(row) for row in rows}

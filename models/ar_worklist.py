@@ -8,7 +8,8 @@ A read-only SQL view over four sources, each row one thing to act on:
   or late;
 * **warning**: an early warning raised in the last 7 days;
 * **invoice**: an overdue customer invoice that no open promise and no active
-  plan covers.
+  plan covers, and that is not in a dispute pausing collection
+  (``ar_dispute.pausing_disputes_sql``).
 
 A row's id is its source record's id times 4 plus the kind's number, so it
 stays the same from one read to the next. Amounts are in company currency (an
@@ -27,6 +28,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from .account_move import open_invoice_sql
+from .ar_dispute import pausing_disputes_sql
 from .risk_score import GRADE_SELECTION
 
 KINDS = [
@@ -89,6 +91,7 @@ WITH items AS (
             SELECT 1 FROM ar_payment_plan_invoice_rel rel
               JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
              WHERE rel.move_id = m.id)
+       AND m.id NOT IN (%(disputed)s)
 )
 SELECT r.*,
        -- rounded first: 100 x 7/100 in floating point is 7.000000000000001
@@ -155,7 +158,11 @@ class ArWorklist(models.Model):
             SQL(
                 "CREATE VIEW %s AS (%s)",
                 SQL.identifier(self._table),
-                SQL(WORKLIST_SQL, open_invoice=open_invoice_sql("m")),
+                SQL(
+                    WORKLIST_SQL,
+                    open_invoice=open_invoice_sql("m"),
+                    disputed=pausing_disputes_sql(),
+                ),
             )
         )
 

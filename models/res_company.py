@@ -11,6 +11,12 @@ class ResCompany(models.Model):
         check_company=True,
         help="Applies to every customer of this company without a policy of its own.",
     )
+    ar_dispute_user_id = fields.Many2one(
+        "res.users",
+        string="Dispute Owner",
+        domain="[('share', '=', False)]",
+        help="Owns the disputes of customers without a collector.",
+    )
     ar_warning_digest = fields.Boolean(
         string="Daily Early-Warning Digest",
         help="Email the Credit Managers the early warnings of the day.",

@@ -4,6 +4,9 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
+    ar_dispute_user_id = fields.Many2one(
+        related="company_id.ar_dispute_user_id", readonly=False
+    )
     ar_policy_id = fields.Many2one(
         related="company_id.ar_policy_id",
         readonly=False,

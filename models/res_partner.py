@@ -37,6 +37,7 @@ DOCUMENT_COUNTS = {
     "ar_settlement_count": "ar.settlement",
     "ar_return_count": "ar.return",
     "ar_barter_count": "ar.barter",
+    "ar_dispute_count": "ar.dispute",
 }
 
 
@@ -155,6 +156,9 @@ class ResPartner(models.Model):
     )
     ar_barter_count = fields.Integer(
         string="Barters", compute="_compute_ar_document_counts", groups=CREDIT_GROUPS
+    )
+    ar_dispute_count = fields.Integer(
+        string="Disputes", compute="_compute_ar_document_counts", groups=CREDIT_GROUPS
     )
     ar_collector_id = fields.Many2one(
         "res.users",
@@ -484,6 +488,11 @@ class ResPartner(models.Model):
     def action_ar_view_barters(self):
         return self._ar_commitments_action(
             "account_receivable_management.ar_barter_action"
+        )
+
+    def action_ar_view_disputes(self):
+        return self._ar_commitments_action(
+            "account_receivable_management.ar_dispute_action"
         )
 
     def action_ar_view_overdue_invoices(self):

@@ -30,3 +30,4 @@ from . import test_separation_of_duties
 from . import test_order_check
 from . import test_layout
 from . import test_statements
+from . import test_disputes

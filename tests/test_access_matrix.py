@@ -312,6 +312,28 @@ class _MatrixCase(ArInstrumentCommon):
                 },
             }[model]
             return record, write_vals, create_vals
+        if model == "ar.dispute":
+            reason = self.env.ref("account_receivable_management.dispute_reason_other")
+            record = (
+                self.env[model]
+                .search([("move_id", "=", self.open_invoice.id)])
+                .filtered(lambda d: d.state == "open")[:1]
+            ) or self.env[model].create(
+                {
+                    "move_id": self.open_invoice.id,
+                    "amount": 100.0,
+                    "reason_id": reason.id,
+                }
+            )
+            vals = {
+                "move_id": self.delivered.id,
+                "amount": 10.0,
+                "reason_id": reason.id,
+            }
+            return record, {"description": "Edited"}, vals
+        if model == "ar.dispute.reason":
+            record = self.env.ref("account_receivable_management.dispute_reason_other")
+            return record, {"name": "Anything else"}, {"name": "Late delivery"}
         if model == "ar.statement.wizard":
             vals = {"partner_ids": [Command.set(self.customer.ids)]}
             return env[model].create(vals), {"statement_type": "activity"}, vals
@@ -362,6 +384,9 @@ class _MatrixCase(ArInstrumentCommon):
             rows = self._call(
                 user, model, "search_read", [("id", "=", record.id)], ["display_name"]
             )
+            if not rows:
+                # the record rules hide it: as refused as an access error
+                raise Refused(f"{model}: not found by {user.login}")
             self.assertEqual([row["id"] for row in rows], record.ids)
         elif operation == "w":
             self.assertTrue(write_vals, f"{model}: nothing to write")
