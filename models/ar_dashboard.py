@@ -222,6 +222,7 @@ class ArDashboard(models.AbstractModel):
                 "kind": "count",
                 "action": hold_action,
             },
+            self._dispute_card(company),
             {
                 "key": "broken",
                 "label": self.env._("Promises Broken This Month"),
@@ -236,6 +237,29 @@ class ArDashboard(models.AbstractModel):
                 ),
             },
         ]
+
+    def _dispute_card(self, company):
+        """The disputes running in ``company``: how many, and the amount they
+        contest in the company currency (at each invoice's own rate)."""
+        domain = [("company_id", "=", company.id), ("state", "in", ("open", "review"))]
+        [(count, disputed)] = self.env.execute_query(
+            SQL(
+                """SELECT COUNT(*), COALESCE(SUM(
+                          d.amount * ABS(m.amount_total_signed)
+                          / NULLIF(m.amount_total, 0)), 0)
+                     FROM ar_dispute d JOIN account_move m ON m.id = d.move_id
+                    WHERE d.company_id = %s AND d.state IN ('open', 'review')""",
+                company.id,
+            )
+        )
+        return {
+            "key": "disputes",
+            "label": self.env._("Open Disputes"),
+            "value": count,
+            "kind": "count",
+            "details": [{"label": self.env._("disputed"), "value": float(disputed)}],
+            "action": self._list(self.env._("Open Disputes"), "ar.dispute", domain),
+        }
 
     def _aging(self, company, today):
         """Open receivables today: what is owed by bucket of the company's

@@ -161,6 +161,22 @@ class TestDisputes(ArInstrumentCommon):
         self._dispute(amount=1150.0)
         self.assertHeld(self.customer, "overdue_amount")
 
+    def test_dashboard_counts_running_disputes(self):
+        dispute = self._dispute()
+        euro = self._taxed_invoice(100.0, currency=self.eur)  # 115 EUR, 57.50
+        self._dispute(amount=23.0, invoice=euro)  # 11.50 at the invoice's rate
+        data = self.env["ar.dashboard"].with_user(self.collector).get_data()
+        card = next(c for c in data["cards"] if c["key"] == "disputes")
+        self.assertEqual(card["value"], 2)
+        self.assertAlmostEqual(card["details"][0]["value"], 460.0 + 23.0 / 2.0, 2)
+        listed = self.env["ar.dispute"].search(card["action"]["domain"])
+        self.assertEqual(len(listed), 2)
+        dispute.resolution = "No."
+        dispute.with_user(self.collector).action_reject()
+        data = self.env["ar.dashboard"].with_user(self.collector).get_data()
+        card = next(c for c in data["cards"] if c["key"] == "disputes")
+        self.assertEqual(card["value"], 1)
+
     def test_from_the_invoice_form(self):
         action = self.invoice.with_user(self.collector).action_ar_dispute()
         form = Form(
