@@ -451,6 +451,25 @@ class AccountMove(models.Model):
         }
 
     @api.model
+    def _ar_portal_invoices(self, customer, ids):
+        """Of ``ids`` (as a portal form sends them), the open customer
+        invoices of ``customer``'s commercial entity in the companies the
+        current user may see: anything else (another customer's invoice, a
+        paid one, a bill, a forged id) is left out."""
+        try:
+            ids = [int(i) for i in ids if str(i).strip()]
+        except (TypeError, ValueError):
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("id", "in", ids),
+                *OPEN_INVOICE_DOMAIN,
+                ("commercial_partner_id", "=", customer.commercial_partner_id.id),
+                ("company_id", "in", self.env.user.company_ids.ids),
+            ]
+        )
+
+    @api.model
     def _ar_dispute_pause_sql(self, alias):
         """An invoice of ``alias`` in dispute (open or under review), as an SQL
         condition: neither reminded nor charged."""

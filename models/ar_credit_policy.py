@@ -251,6 +251,12 @@ class ArCreditPolicy(models.Model):
         help="Customers of risk grade D or E skip the steps before this one (no "
         "courtesy note for a bad payer). Empty: they follow the whole sequence.",
     )
+    portal_promise_days = fields.Integer(
+        default=14,
+        tracking=True,
+        help="A customer may promise on the portal to pay up to this many days "
+        "ahead; a later date reaches the collector as a request.",
+    )
     dispute_pauses_collection = fields.Boolean(
         string="Disputes Pause Collection",
         default=True,
@@ -385,6 +391,7 @@ class ArCreditPolicy(models.Model):
         "plan_recovery_amount",
         "instrument_approval_amount",
         "plan_reminder_days",
+        "portal_promise_days",
     )
     def _check_thresholds(self):
         for policy in self:
@@ -398,6 +405,7 @@ class ArCreditPolicy(models.Model):
                     policy.plan_recovery_amount,
                     policy.instrument_approval_amount,
                     policy.plan_reminder_days,
+                    policy.portal_promise_days,
                 )
                 < 0
                 or policy.broken_promise_count < 1

@@ -23,6 +23,18 @@ from odoo.tools import SQL, float_round, format_amount
 
 from .access import MANAGER_GROUP, manager_reason, require_collector
 
+
+def parse_amount(env, value):
+    """An amount typed on the portal, as a number; a clear error otherwise."""
+    try:
+        amount = float(str(value).replace(",", "").strip())
+    except ValueError:
+        amount = float("nan")
+    if amount != amount or amount in (float("inf"), float("-inf")):
+        raise UserError(env._("Enter the amount as a number, for instance 1250.00."))
+    return amount
+
+
 # A dispute in these states pauses its invoice.
 RUNNING = ("open", "review")
 STATES = [
@@ -125,9 +137,7 @@ class ArDispute(models.Model):
         tracking=True,
         help="What the customer contests, at most what is open on the invoice.",
     )
-    reason_id = fields.Many2one(
-        "ar.dispute.reason", string="Reason", required=True, tracking=True
-    )
+    reason_id = fields.Many2one("ar.dispute.reason", required=True, tracking=True)
     description = fields.Text(string="Customer's Message")
     user_id = fields.Many2one(
         "res.users",
@@ -146,9 +156,7 @@ class ArDispute(models.Model):
     date_resolved = fields.Date(string="Resolved", readonly=True, copy=False)
     days_to_resolve = fields.Integer(readonly=True, copy=False, aggregator="avg")
     resolution = fields.Text(help="What was decided and why; the customer sees it.")
-    credit_note_id = fields.Many2one(
-        "account.move", string="Credit Note", readonly=True, copy=False
-    )
+    credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
     resolved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
 
     _sql_constraints = [
@@ -165,9 +173,13 @@ class ArDispute(models.Model):
         for vals in vals_list:
             self._ar_check_positive(vals.get("amount") or 0.0)
         disputes = super().create(vals_list)
+        portal = self.env.context.get("ar_portal_channel")
         for dispute in disputes:
             dispute._ar_workflow_write(
-                {"name": self.env["ir.sequence"].next_by_code("ar.dispute") or "/"}
+                {
+                    "name": self.env["ir.sequence"].next_by_code("ar.dispute") or "/",
+                    "channel": "portal" if portal else "internal",
+                }
             )
             dispute._ar_check()
             if not dispute.user_id:
@@ -209,12 +221,10 @@ class ArDispute(models.Model):
         self.env["ar.hold"]._refresh(self.partner_id, self.company_id)
 
     def _ar_owner(self):
-        """The customer's collector, else the company's dispute owner."""
+        """The customer's collector, else the company's dispute owner, else a
+        Credit Manager."""
         self.ensure_one()
-        partner = self.partner_id.with_company(self.company_id)
-        return (
-            partner.sudo().ar_collector_id or self.company_id.sudo().ar_dispute_user_id
-        )
+        return self.partner_id._ar_credit_contact(self.company_id)
 
     @api.model
     def _ar_check_positive(self, amount):
@@ -461,10 +471,50 @@ class ArDispute(models.Model):
     # ------------------------------------------------------------------
     # Portal
     # ------------------------------------------------------------------
+    @api.model
+    def _ar_portal_open(self, customer, invoice_id, amount, reason_id, message):
+        """A dispute the customer opens on the portal: on one of its own open
+        invoices (of the companies the user may see), for at most what is
+        open, for a reason of the list. Refused with a message saying what
+        to fix, nothing written."""
+        invoice = self.env["account.move"]._ar_portal_invoices(customer, [invoice_id])
+        if not invoice:
+            raise UserError(self.env._("Choose one of your open invoices to dispute."))
+        try:
+            reason = self.env["ar.dispute.reason"].sudo().browse(int(reason_id or 0))
+        except (TypeError, ValueError):
+            reason = self.env["ar.dispute.reason"]
+        if not reason.exists() or not reason.active:
+            raise UserError(self.env._("Choose why you dispute the invoice."))
+        return (
+            self.sudo()
+            .with_company(invoice.company_id)
+            .with_context(ar_portal_channel=True)
+            .create(
+                {
+                    "move_id": invoice.id,
+                    "amount": parse_amount(self.env, amount),
+                    "reason_id": reason.id,
+                    "description": (message or "").strip(),
+                    "user_id": False,
+                }
+            )
+        )
+
+    def _ar_portal_withdraw(self):
+        """The customer withdraws its dispute."""
+        dispute = self.sudo()
+        dispute.action_withdraw()
+        dispute.message_post(
+            body=self.env._("Withdrawn by the customer."),
+            author_id=self.env.user.partner_id.id,
+        )
+
     def _compute_access_url(self):
-        super()._compute_access_url()
+        res = super()._compute_access_url()
         for dispute in self:
             dispute.access_url = f"/my/disputes/{dispute.id}"
+        return res
 
     @api.model
     def _ar_pause_sql(self, alias):

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
+from .ar_dispute import parse_amount
 from .ar_document_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
 
@@ -167,6 +169,110 @@ class ArPromise(models.Model):
             raise UserError(
                 self.env._("Kept, partial and broken promises are history: keep them.")
             )
+
+    @api.model
+    def _ar_portal_promise(self, customer, invoice_ids, amount, promised_date):
+        """A promise the customer makes on the portal: on some of its own open
+        invoices, for at most what they leave open, on a day from today up to
+        the policy's *Portal Promise Days* ahead. A later day reaches the
+        collector as a request (an activity), and no promise is recorded.
+        Returns (promise or None, message for the customer); refused with a
+        message saying what to fix, nothing written."""
+        invoices = self.env["account.move"]._ar_portal_invoices(customer, invoice_ids)
+        if not invoices or len(invoices) != len(set(invoice_ids)):
+            raise UserError(self.env._("Choose your open invoices to promise on."))
+        if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
+            raise UserError(
+                self.env._(
+                    "Promise on invoices of one company and one currency at a time."
+                )
+            )
+        company = invoices.company_id
+        currency = invoices.currency_id
+        amount = parse_amount(self.env, amount)
+        try:
+            day = fields.Date.to_date(promised_date or None)
+        except ValueError:
+            day = None
+        today = fields.Date.context_today(self)
+        if not day:
+            raise UserError(self.env._("Choose the day you will pay."))
+        if day < today:
+            raise UserError(
+                self.env._("The day you will pay is in the past: choose a coming day.")
+            )
+        if currency.compare_amounts(amount, 0.0) <= 0:
+            raise UserError(self.env._("Promise a positive amount."))
+        open_amount = sum(invoices.mapped("amount_residual"))
+        if currency.compare_amounts(amount, open_amount) > 0:
+            raise UserError(
+                self.env._(
+                    "%(amount)s is more than the %(open)s these invoices leave "
+                    "open: promise at most that.",
+                    amount=currency.format(amount),
+                    open=currency.format(open_amount),
+                )
+            )
+        partner = customer.commercial_partner_id.sudo()
+        policy = partner._ar_policy(company)
+        contact = partner._ar_credit_contact(company)
+        if (day - today).days > policy.portal_promise_days:
+            summary = self.env._(
+                "%(customer)s asks to pay %(amount)s on %(day)s (%(invoices)s)",
+                customer=partner.name,
+                amount=currency.format(amount),
+                day=format_date(self.env, day),
+                invoices=", ".join(invoices.mapped("name")),
+            )
+            partner.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(contact or self.env.ref("base.user_root")).id,
+                summary=summary,
+                note=self.env._(
+                    "Beyond the %(days)s days a customer may promise on the portal: "
+                    "agree a date, record the promise or offer a payment plan.",
+                    days=policy.portal_promise_days,
+                ),
+            )
+            partner.message_post(body=summary)
+            return None, self.env._(
+                "Paying on %(day)s is further ahead than we can accept online: "
+                "your request went to your contact in our credit team, who will "
+                "get back to you.",
+                day=format_date(self.env, day),
+            )
+        promise = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "invoice_ids": [Command.set(invoices.ids)],
+                    "amount": amount,
+                    "promised_date": day,
+                    "channel": "portal",
+                    "contact_id": self.env.user.partner_id.id,
+                    "user_id": contact.id,
+                }
+            )
+        )
+        if contact:
+            promise.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=contact.id,
+                summary=self.env._(
+                    "Promised on the portal: %(amount)s on %(day)s",
+                    amount=currency.format(amount),
+                    day=format_date(self.env, day),
+                ),
+            )
+        return promise, self.env._(
+            "Thank you: we noted your promise to pay %(amount)s on %(day)s, and "
+            "hold back reminders for these invoices until then.",
+            amount=currency.format(amount),
+            day=format_date(self.env, day),
+        )
 
     def _ar_terms_locked_hint(self):
         return self.env._("Record a new promise instead.")

@@ -435,6 +435,20 @@ class ResPartner(models.Model):
                     )
         return super().create(vals_list)
 
+    def _ar_credit_contact(self, company):
+        """Who in ``company`` hears of what this customer asks (a dispute, a
+        promise or a plan from the portal): its collector, else the company's
+        dispute owner, else a Credit Manager of the company."""
+        self.ensure_one()
+        partner = self.commercial_partner_id.sudo().with_company(company)
+        contact = partner.ar_collector_id or company.sudo().ar_dispute_user_id
+        if not contact:
+            managers = self.env.ref(MANAGER_GROUP).sudo().users
+            contact = managers.filtered(
+                lambda u: company in u.company_ids and not u.share
+            )[:1]
+        return contact
+
     def _ar_reminder_recipient(self):
         """Who the customer's reminders and statements go to: the rule the
         reminder runs apply in SQL (``ArReminderRun._recipient_sql``)."""

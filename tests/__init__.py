@@ -31,3 +31,4 @@ from . import test_order_check
 from . import test_layout
 from . import test_statements
 from . import test_disputes
+from . import test_portal
