@@ -56,6 +56,7 @@
         "demo/ar_demo.xml",
         "demo/ar_commitments_demo.xml",
         "demo/ar_instruments_demo.xml",
+        "demo/ar_portal_demo.xml",
     ],
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",

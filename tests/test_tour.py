@@ -128,3 +128,106 @@ class TestReminderRunTour(HttpCase):
         self.assertFalse(
             beta.partner_id.message_ids.filtered(lambda m: m.message_type == "comment")
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTours(HttpCase):
+    """In headless Chromium: a customer's portal user promises to pay and
+    disputes an invoice; a Credit Controller credits a dispute."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Tour Portal Customer", "is_company": True}
+        )
+        cls.collector = new_test_user(
+            cls.env,
+            login="ar_tour_collector2",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_receivable_management.group_ar_collector",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.customer.with_company(cls.company).ar_collector_id = cls.collector
+        cls.invoices = cls.env["account.move"]
+        for days, price in ((40, 400.0), (35, 250.0)):
+            invoice = cls.env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": cls.customer.id,
+                    "invoice_date": cls.today - timedelta(days=days),
+                    "invoice_date_due": cls.today - timedelta(days=days - 30),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Crates",
+                                "quantity": 1,
+                                "price_unit": price,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+            invoice.action_post()
+            cls.invoices |= invoice
+
+    def test_portal_customer_promises_and_disputes(self):
+        contact = self.env["res.partner"].create(
+            {"name": "Tour Portal Contact", "parent_id": self.customer.id}
+        )
+        new_test_user(
+            self.env,
+            login="ar_tour_portal",
+            groups="base.group_portal",
+            partner_id=contact.id,
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.start_tour("/my", "ar_portal_tour", login="ar_tour_portal")
+        first, second = self.invoices.sorted(lambda m: (m.invoice_date_due, m.name))
+        promise = self.env["ar.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(
+            promise,
+            [{"channel": "portal", "amount": 100.0, "state": "open"}],
+        )
+        self.assertEqual(promise.invoice_ids, first)
+        dispute = self.env["ar.dispute"].search([("partner_id", "=", self.customer.id)])
+        self.assertRecordValues(
+            dispute,
+            [
+                {
+                    "channel": "portal",
+                    "amount": 50.0,
+                    "state": "open",
+                    "move_id": second.id,
+                }
+            ],
+        )
+        self.assertEqual(dispute.user_id, self.collector)
+
+    def test_collector_credits_a_dispute(self):
+        dispute = self.env["ar.dispute"].create(
+            {
+                "move_id": self.invoices[0].id,
+                "amount": 40.0,
+                "reason_id": self.env.ref(
+                    "account_receivable_management.dispute_reason_price"
+                ).id,
+                "description": "Not the price quoted.",
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-account_receivable_management.ar_dispute_action/{dispute.id}",
+            "ar_dispute_credit_tour",
+            login="ar_tour_collector2",
+        )
+        self.assertEqual(dispute.state, "credited")
+        self.assertRecordValues(
+            dispute.credit_note_id,
+            [{"state": "posted", "amount_total": 40.0, "payment_state": "paid"}],
+        )
+        self.assertAlmostEqual(self.invoices[0].amount_residual, 360.0)
