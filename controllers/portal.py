@@ -10,9 +10,15 @@ from urllib.parse import urlencode
 
 from odoo import fields, http
 from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from ..models.account_move import OPEN_INVOICE_DOMAIN
+
+# Open invoices per page of the account page: it stays quick for a customer
+# with thousands (bench/README.md, portal).
+PAGE_SIZE = 80
 STATEMENT = "report.account_receivable_management.ar_statement"
 
 
@@ -21,7 +27,7 @@ class ArCustomerPortal(CustomerPortal):
         values = super()._prepare_home_portal_values(counters)
         if "ar_open_count" in counters:
             customer = request.env.user.partner_id.commercial_partner_id
-            values["ar_open_count"] = len(self._ar_open_invoices(customer))
+            values["ar_open_count"] = self._ar_open_count(customer)
         return values
 
     # ------------------------------------------------------------------
@@ -31,26 +37,40 @@ class ArCustomerPortal(CustomerPortal):
     def _ar_companies(self):
         return request.env.user.company_ids
 
-    def _ar_open_invoices(self, customer):
+    def _ar_open_domain(self, customer):
+        return [
+            *OPEN_INVOICE_DOMAIN,
+            ("commercial_partner_id", "=", customer.id),
+            ("company_id", "in", self._ar_companies().ids),
+        ]
+
+    def _ar_open_count(self, customer):
         return (
             request.env["account.move"]
             .sudo()
-            .search(
-                [
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("commercial_partner_id", "=", customer.id),
-                    ("company_id", "in", self._ar_companies().ids),
-                ],
-                order="invoice_date_due, name",
-            )
+            .search_count(self._ar_open_domain(customer))
         )
 
-    def _ar_account_values(self, **kw):
+    def _ar_account_values(self, page=1, **kw):
         customer = self._ar_customer()
         today = fields.Date.context_today(request.env.user)
-        invoices = self._ar_open_invoices(customer)
+        Move = request.env["account.move"].sudo()
+        domain = self._ar_open_domain(customer)
+        pager = portal_pager(
+            url="/my/receivables",
+            total=Move.search_count(domain),
+            page=page,
+            step=PAGE_SIZE,
+        )
+        invoices = Move.search(
+            domain,
+            order="invoice_date_due, name, id",
+            limit=PAGE_SIZE,
+            offset=pager["offset"],
+        )
+        overdue_count = Move.search_count(
+            [*domain, ("invoice_date_due", "<", today)], limit=1
+        )
         disputed = set(
             request.env["ar.dispute"]
             .sudo()
@@ -68,9 +88,6 @@ class ArCustomerPortal(CustomerPortal):
                 ._statement(customer, company, today)
             ):
                 sections.append({**section, "company": company})
-        overdue = invoices.filtered(
-            lambda m: m.invoice_date_due and m.invoice_date_due < today
-        )
         reasons = request.env["ar.dispute.reason"].sudo().search([])
         return {
             "page_name": "ar_account",
@@ -78,8 +95,8 @@ class ArCustomerPortal(CustomerPortal):
             "today": today,
             "sections": sections,
             "invoices": invoices,
-            "by_name": {invoice.name: invoice for invoice in invoices},
-            "overdue": overdue,
+            "pager": pager,
+            "overdue": overdue_count,
             "disputed": disputed,
             "reasons": reasons,
             "disputes": request.env["ar.dispute"]
@@ -93,11 +110,16 @@ class ArCustomerPortal(CustomerPortal):
         return request.redirect("/my/receivables?" + urlencode(params))
 
     # ------------------------------------------------------------------
-    @http.route("/my/receivables", type="http", auth="user", website=True)
-    def ar_account(self, **kw):
+    @http.route(
+        ["/my/receivables", "/my/receivables/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+    )
+    def ar_account(self, page=1, **kw):
         return request.render(
             "account_receivable_management.portal_my_account",
-            self._ar_account_values(**kw),
+            self._ar_account_values(page=page, **kw),
         )
 
     @http.route("/my/receivables/statement", type="http", auth="user", website=True)
@@ -140,6 +162,29 @@ class ArCustomerPortal(CustomerPortal):
             request.env.cr.rollback()
             return self._ar_back(error=error.args[0])
         return self._ar_back(message=message)
+
+    @http.route(
+        "/my/receivables/plan",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def ar_plan_request(self, **kw):
+        ids = request.httprequest.form.getlist("invoice_ids")
+        try:
+            request.env["ar.payment.plan"]._ar_portal_request(
+                self._ar_customer(), ids, kw
+            )
+        except (UserError, ValidationError) as error:
+            request.env.cr.rollback()
+            return self._ar_back(error=error.args[0])
+        return self._ar_back(
+            message=request.env._(
+                "Thank you: your request for a payment plan went to your contact "
+                "in our credit team, who will come back to you with a schedule."
+            )
+        )
 
     @http.route(
         "/my/receivables/dispute",

@@ -2,6 +2,7 @@ from itertools import pairwise
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from . import plan_schedule
 from .access import require_manager
@@ -253,6 +254,88 @@ class ArPaymentPlan(models.Model):
         )
         self._ar_refresh_partner_holds()
         return True
+
+    @api.model
+    def _ar_portal_request(self, customer, invoice_ids, values):
+        """A payment plan the customer asks for on the portal: a draft on some
+        of its own open invoices, with the terms it proposes (installments,
+        frequency, first date) and its answers to the recovery questions, for
+        its collector to review (an activity). The collector, or a Credit
+        Manager by the policy, activates it as any plan. Refused with a
+        message saying what to fix, nothing written."""
+        invoices = self.env["account.move"]._ar_portal_invoices(customer, invoice_ids)
+        if not invoices or len(invoices) != len(set(invoice_ids)):
+            raise UserError(self.env._("Choose your open invoices for the plan."))
+        if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
+            raise UserError(
+                self.env._(
+                    "Ask for a plan on invoices of one company and one currency "
+                    "at a time."
+                )
+            )
+        try:
+            count = int(values.get("installment_count") or 0)
+        except (TypeError, ValueError):
+            count = 0
+        if not 1 <= count <= plan_schedule.MAX_INSTALLMENTS:
+            raise UserError(
+                self.env._(
+                    "Propose between 1 and %(max)s installments.",
+                    max=plan_schedule.MAX_INSTALLMENTS,
+                )
+            )
+        frequency = values.get("frequency")
+        if frequency not in dict(FREQUENCIES):
+            raise UserError(self.env._("Choose how often you will pay."))
+        try:
+            first = fields.Date.to_date(values.get("first_date") or None)
+        except ValueError:
+            first = None
+        today = fields.Date.context_today(self)
+        if not first or first < today:
+            raise UserError(
+                self.env._("Choose the day of the first installment, from today on.")
+            )
+        answers = {
+            key: (values.get(key) or "").strip()
+            for key in ("funding_source", "overhead_cuts", "business_changes")
+        }
+        company = invoices.company_id
+        partner = customer.commercial_partner_id.sudo()
+        contact = partner._ar_credit_contact(company)
+        plan = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "invoice_ids": [Command.set(invoices.ids)],
+                    "installment_count": count,
+                    "frequency": frequency,
+                    "first_date": first,
+                    "user_id": contact.id,
+                    "note": self.env._(
+                        "Asked for on the portal by %(who)s.",
+                        who=self.env.user.partner_id.name,
+                    ),
+                    **answers,
+                }
+            )
+        )
+        plan.activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=(contact or self.env.ref("base.user_root")).id,
+            summary=self.env._(
+                "%(customer)s asks for a payment plan: %(count)s %(frequency)s "
+                "installments from %(day)s",
+                customer=partner.name,
+                count=count,
+                frequency=dict(FREQUENCIES)[frequency].lower(),
+                day=format_date(self.env, first),
+            ),
+        )
+        return plan
 
     def _ar_terms_locked_hint(self):
         return self.env._(

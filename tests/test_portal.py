@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlparse
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..controllers import portal as portal_controller
 from .common import password_of
 from .common_instruments import ArInstrumentCommon
 
@@ -75,6 +76,19 @@ class TestPortalAccount(ArInstrumentCommon, HttpCase):
             "Statement%20of%20Account", response.headers["Content-Disposition"]
         )
 
+    def test_account_page_is_paged(self):
+        """A page of open invoices at a time: a customer with thousands gets
+        the first page quickly (bench/README.md, portal)."""
+        self.patch(portal_controller, "PAGE_SIZE", 1)
+        first = self._page().text
+        self.assertIn(self.late.name, first)
+        self.assertNotIn(f">{self.soon.name}<", first)
+        second = self._page("/my/receivables/page/2").text
+        self.assertIn(f">{self.soon.name}<", second)
+        self.assertNotIn(f">{self.late.name}<", second)
+        # the aging still covers everything
+        self.assertIn("700.00", second)
+
     def test_promise_within_the_portal_days(self):
         day = self.today + timedelta(days=10)
         response = self._post(
@@ -141,6 +155,61 @@ class TestPortalAccount(ArInstrumentCommon, HttpCase):
             self.env["ar.promise"].search([("channel", "=", "portal")]),
             "nothing written",
         )
+
+    def test_ask_for_a_payment_plan(self):
+        first = self.today + timedelta(days=7)
+        response = self._post(
+            "/my/receivables/plan",
+            {
+                "invoice_ids": [self.late.id, self.soon.id],
+                "installment_count": "4",
+                "frequency": "monthly",
+                "first_date": str(first),
+                "funding_source": "The harbour contract pays in March.",
+                "overhead_cuts": "One truck sold.",
+                "business_changes": "Deposits on new orders.",
+            },
+        )
+        self.assertIn("payment plan", self._redirected(response)["message"])
+        plan = self.env["ar.payment.plan"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "draft",
+                    "installment_count": 4,
+                    "frequency": "monthly",
+                    "first_date": first,
+                    "funding_source": "The harbour contract pays in March.",
+                    "user_id": self.collector.id,
+                }
+            ],
+        )
+        self.assertEqual(plan.invoice_ids, self.late | self.soon)
+        self.assertEqual(len(plan.line_ids), 4)
+        self.assertEqual(plan.activity_ids.user_id, self.collector)
+        # refused: another customer's invoice, no installments, a past day
+        for change, expected in (
+            ({"invoice_ids": [self.theirs.id]}, "your open invoices"),
+            ({"installment_count": "0"}, "between 1 and"),
+            ({"frequency": "daily"}, "how often"),
+            ({"first_date": str(self.today - timedelta(days=1))}, "from today"),
+        ):
+            data = {
+                "invoice_ids": [self.late.id],
+                "installment_count": "2",
+                "frequency": "monthly",
+                "first_date": str(first),
+                **change,
+            }
+            response = self._post("/my/receivables/plan", data)
+            self.assertIn(expected, self._redirected(response)["error"])
+        plans = self.env["ar.payment.plan"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertEqual(plans, plan, "nothing else written")
 
     def test_forms_need_their_csrf_token(self):
         data = {
