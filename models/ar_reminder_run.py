@@ -187,12 +187,16 @@ class ArReminderRun(models.Model):
                AND COALESCE((rp.ar_no_reminders ->> %(key)s)::boolean, false)
                    IS NOT TRUE
                AND NOT (%(paused)s)
-               AND NOT EXISTS (
-                    SELECT 1 FROM ar_reminder_line_invoice li
-                      JOIN ar_reminder_line ln ON ln.id = li.line_id
-                      JOIN ar_reminder_run r ON r.id = ln.run_id
-                     WHERE li.move_id = m.id AND li.excluded IS NOT TRUE
-                       AND r.state IN ('draft', 'sending') AND ln.state = 'draft')
+               -- not in a run under review: the few runs first, one hashed
+               -- set, instead of probing every candidate's reminder history
+               AND m.id NOT IN (
+                    SELECT li.move_id FROM ar_reminder_run r
+                      JOIN ar_reminder_line ln ON ln.run_id = r.id
+                                              AND ln.state = 'draft'
+                      JOIN ar_reminder_line_invoice li ON li.line_id = ln.id
+                     WHERE r.state IN ('draft', 'sending')
+                       AND r.company_id = %(company)s
+                       AND li.excluded IS NOT TRUE)
         ), balances AS (
             SELECT p.commercial_partner_id AS partner_id,
                    SUM(l.amount_residual) AS net
