@@ -29,8 +29,9 @@ new Promise((resolve, reject) => {
 class TestScreens(HttpCase):
     """The dashboard, a sliding customer's Credit & Collections tab, its
     history chart and the worklist, rendered in headless Chromium on the demo
-    data as a Credit Manager. With AR_SCREENSHOTS set to a folder, each screen
-    is also saved there as a PNG (``.ci/screenshots`` makes the README's)."""
+    data as a Credit Manager, and a customer's account page on the portal.
+    With AR_SCREENSHOTS set to a folder, each screen is also saved there as a
+    PNG (``.ci/screenshots`` makes the README's)."""
 
     @classmethod
     def setUpClass(cls):
@@ -150,6 +151,19 @@ class TestScreens(HttpCase):
             )
             self._wait_for(browser, ".o_list_view .o_data_row", min(worklist, 3))
             self._shoot(browser, "worklist")
+
+            # The customer's side: Fjord Fisheries' accountant on the portal,
+            # with its open items, the promise form and its dispute.
+            portal = self.env.ref("account_receivable_management.ar_demo_portal_user")
+            self.authenticate(portal.login, portal.login, browser=browser)
+            self.cr.flush()
+            self.cr.clear()
+            browser.navigate_to(f"{base}/my/receivables", wait_stop=True)
+            self._wait_for(browser, ".o_ar_portal_items tbody tr", 2)
+            disputes = self._wait_for(browser, ".o_ar_portal_disputes")
+            dispute = self.env.ref("account_receivable_management.ar_demo_dispute_open")
+            self.assertIn(dispute.name, disputes)
+            self._shoot(browser, "portal_account")
         finally:
             browser.stop()
             self._wait_remaining_requests()
