@@ -150,8 +150,19 @@ def main():
 
         def prepare():
             run = Run._prepare(company, today)
-            rows["prepare"] = len(run.line_ids.line_ids)
-            rows["customers"] = len(run.line_ids)
+            # counted in SQL: reading 26,078 items through the ORM is not
+            # preparing (the run's form reads a page of its lines)
+            [(items, customers)] = env.execute_query(
+                SQL(
+                    "SELECT COUNT(li.id), COUNT(DISTINCT ln.id)"
+                    "  FROM ar_reminder_line ln"
+                    "  JOIN ar_reminder_line_invoice li ON li.line_id = ln.id"
+                    " WHERE ln.run_id = %s AND ln.plan_id IS NULL",
+                    run.id,
+                )
+            )
+            rows["prepare"] = items
+            rows["customers"] = customers
 
         def prepare_bare():
             with sql_tools.batch_settings(env):
