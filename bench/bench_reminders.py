@@ -26,6 +26,9 @@ runs, in a transaction rolled back afterwards:
   plus rendering the same statements: what Odoo would do to send the same
   mail with the same attachment.
 
+Each round runs in its own transaction, rolled back (as each run is its own
+transaction in production: the rows a rolled-back round wrote are then dead
+to the next, not invisible rows of the same transaction it must step over).
 Medians of ``--reps`` rounds after one warm-up; the peak memory of the process
 is reported once at the end.
 """
@@ -252,19 +255,19 @@ def main():
         send_times = ([], [])
         for rep in range(args.reps + 1):
             for name, ours, bare in pairs:
-                env.cr.execute("SAVEPOINT bench")
+                env.cr.rollback()
                 env.invalidate_all()
                 bare_ms, _ = timed(bare)
                 env.invalidate_all()
                 ours_ms, _ = timed(ours)
-                env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+                env.cr.rollback()
                 env.invalidate_all()
                 if rep:
                     results[name][0].append(ours_ms)
                     results[name][1].append(bare_ms)
-            env.cr.execute("SAVEPOINT bench")
+            env.cr.rollback()
             ms, _ = timed(charge_invoices)
-            env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+            env.cr.rollback()
             env.invalidate_all()
             if rep:
                 invoice_times.append(ms / max(rows["charge invoices"], 1))
@@ -272,12 +275,12 @@ def main():
         # dead rows they leave until the end of the transaction would slow
         # the rounds after them
         for rep in range(args.reps + 1):
-            env.cr.execute("SAVEPOINT bench")
+            env.cr.rollback()
             env.invalidate_all()
             send_bare()
             env.invalidate_all()
             ms, _ = timed(send)
-            env.cr.execute("ROLLBACK TO SAVEPOINT bench")
+            env.cr.rollback()
             env.invalidate_all()
             if rep:
                 count = max(len(sending["lines"]), 1)
