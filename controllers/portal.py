@@ -109,6 +109,17 @@ class ArCustomerPortal(CustomerPortal):
     def _ar_back(self, **params):
         return request.redirect("/my/receivables?" + urlencode(params))
 
+    def _ar_submit(self, do, then=None):
+        """Run what a portal form asks (``do``): back to the account page with
+        its message (or ``then`` of its result); refused, with the refusal
+        and nothing written."""
+        try:
+            result = do()
+        except (UserError, ValidationError) as error:
+            request.env.cr.rollback()
+            return self._ar_back(error=error.args[0])
+        return then(result) if then else self._ar_back(message=result)
+
     # ------------------------------------------------------------------
     @http.route(
         ["/my/receivables", "/my/receivables/page/<int:page>"],
@@ -154,14 +165,11 @@ class ArCustomerPortal(CustomerPortal):
     )
     def ar_promise(self, amount=None, promised_date=None, **kw):
         ids = request.httprequest.form.getlist("invoice_ids")
-        try:
-            _promise, message = request.env["ar.promise"]._ar_portal_promise(
+        return self._ar_submit(
+            lambda: request.env["ar.promise"]._ar_portal_promise(
                 self._ar_customer(), ids, amount, promised_date
-            )
-        except (UserError, ValidationError) as error:
-            request.env.cr.rollback()
-            return self._ar_back(error=error.args[0])
-        return self._ar_back(message=message)
+            )[1]
+        )
 
     @http.route(
         "/my/receivables/plan",
@@ -172,19 +180,17 @@ class ArCustomerPortal(CustomerPortal):
     )
     def ar_plan_request(self, **kw):
         ids = request.httprequest.form.getlist("invoice_ids")
-        try:
+
+        def ask():
             request.env["ar.payment.plan"]._ar_portal_request(
                 self._ar_customer(), ids, kw
             )
-        except (UserError, ValidationError) as error:
-            request.env.cr.rollback()
-            return self._ar_back(error=error.args[0])
-        return self._ar_back(
-            message=request.env._(
+            return request.env._(
                 "Thank you: your request for a payment plan went to your contact "
                 "in our credit team, who will come back to you with a schedule."
             )
-        )
+
+        return self._ar_submit(ask)
 
     @http.route(
         "/my/receivables/dispute",
@@ -196,14 +202,12 @@ class ArCustomerPortal(CustomerPortal):
     def ar_dispute(
         self, invoice_id=None, amount=None, reason_id=None, message=None, **kw
     ):
-        try:
-            dispute = request.env["ar.dispute"]._ar_portal_open(
+        return self._ar_submit(
+            lambda: request.env["ar.dispute"]._ar_portal_open(
                 self._ar_customer(), invoice_id, amount, reason_id, message
-            )
-        except (UserError, ValidationError) as error:
-            request.env.cr.rollback()
-            return self._ar_back(error=error.args[0])
-        return request.redirect(f"/my/disputes/{dispute.id}")
+            ),
+            then=lambda dispute: request.redirect(dispute.access_url),
+        )
 
     def _ar_own_dispute(self, dispute_id):
         """The dispute if it is the user's own entity's, else None."""

@@ -470,6 +470,22 @@ class AccountMove(models.Model):
         )
 
     @api.model
+    def _ar_portal_selection(self, customer, ids):
+        """The invoices a portal form names for one promise or plan: every id
+        one of ``customer``'s open invoices (``_ar_portal_invoices``), in one
+        company and one currency; else a UserError saying what to choose."""
+        invoices = self._ar_portal_invoices(customer, ids)
+        if not invoices or len(invoices) != len(set(ids)):
+            raise UserError(
+                self.env._("Choose among your open invoices, listed on this page.")
+            )
+        if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
+            raise UserError(
+                self.env._("Choose invoices of one company and one currency at a time.")
+            )
+        return invoices
+
+    @api.model
     def _ar_dispute_pause_sql(self, alias):
         """An invoice of ``alias`` in dispute (open or under review), as an SQL
         condition: neither reminded nor charged."""

@@ -263,16 +263,7 @@ class ArPaymentPlan(models.Model):
         its collector to review (an activity). The collector, or a Credit
         Manager by the policy, activates it as any plan. Refused with a
         message saying what to fix, nothing written."""
-        invoices = self.env["account.move"]._ar_portal_invoices(customer, invoice_ids)
-        if not invoices or len(invoices) != len(set(invoice_ids)):
-            raise UserError(self.env._("Choose your open invoices for the plan."))
-        if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
-            raise UserError(
-                self.env._(
-                    "Ask for a plan on invoices of one company and one currency "
-                    "at a time."
-                )
-            )
+        invoices = self.env["account.move"]._ar_portal_selection(customer, invoice_ids)
         try:
             count = int(values.get("installment_count") or 0)
         except (TypeError, ValueError):

@@ -178,15 +178,7 @@ class ArPromise(models.Model):
         collector as a request (an activity), and no promise is recorded.
         Returns (promise or None, message for the customer); refused with a
         message saying what to fix, nothing written."""
-        invoices = self.env["account.move"]._ar_portal_invoices(customer, invoice_ids)
-        if not invoices or len(invoices) != len(set(invoice_ids)):
-            raise UserError(self.env._("Choose your open invoices to promise on."))
-        if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
-            raise UserError(
-                self.env._(
-                    "Promise on invoices of one company and one currency at a time."
-                )
-            )
+        invoices = self.env["account.move"]._ar_portal_selection(customer, invoice_ids)
         company = invoices.company_id
         currency = invoices.currency_id
         amount = parse_amount(self.env, amount)

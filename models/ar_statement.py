@@ -16,6 +16,38 @@ from odoo.tools import SQL
 from . import aging
 
 
+def statement_day(report, data):
+    """The day a statement is as of (``data["date"]``, today by default): a
+    past day or today, else a UserError."""
+    today = fields.Date.context_today(report)
+    day = fields.Date.to_date(data.get("date")) or today
+    if day > today:
+        raise UserError(
+            report.env._(
+                "A statement is as of today or a past day, not %(day)s.", day=day
+            )
+        )
+    return day
+
+
+def statement_period(report, data):
+    """(first day, last day) of an activity statement: ``data["date_from"]``
+    (the first of the month by default) to ``statement_day``; a UserError when
+    it starts after it ends."""
+    date_to = statement_day(report, data)
+    date_from = fields.Date.to_date(data.get("date_from")) or date_to.replace(day=1)
+    if date_from > date_to:
+        raise UserError(
+            report.env._(
+                "The period starts on %(start)s, after its end %(end)s: choose a "
+                "start on or before the end.",
+                start=date_from,
+                end=date_to,
+            )
+        )
+    return date_from, date_to
+
+
 class ArStatementReport(models.AbstractModel):
     _name = "report.account_receivable_management.ar_statement"
     _description = "Statement of Account"
@@ -24,13 +56,7 @@ class ArStatementReport(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         data = data or {}
         company = self.env.company
-        day = fields.Date.to_date(data.get("date")) or fields.Date.context_today(self)
-        if day > fields.Date.context_today(self):
-            raise UserError(
-                self.env._(
-                    "A statement is as of today or a past day, not %(day)s.", day=day
-                )
-            )
+        day = statement_day(self, data)
         partners = self.env["res.partner"].browse(docids).commercial_partner_id
         return {
             "doc_ids": partners.ids,
@@ -135,25 +161,7 @@ class ArActivityStatementReport(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         data = data or {}
         company = self.env.company
-        today = fields.Date.context_today(self)
-        date_to = fields.Date.to_date(data.get("date")) or today
-        date_from = fields.Date.to_date(data.get("date_from")) or date_to.replace(day=1)
-        if date_to > today:
-            raise UserError(
-                self.env._(
-                    "A statement is as of today or a past day, not %(day)s.",
-                    day=date_to,
-                )
-            )
-        if date_from > date_to:
-            raise UserError(
-                self.env._(
-                    "The activity statement's period starts on %(start)s, after its "
-                    "end %(end)s: choose a start on or before the end.",
-                    start=date_from,
-                    end=date_to,
-                )
-            )
+        date_from, date_to = statement_period(self, data)
         partners = self.env["res.partner"].browse(docids).commercial_partner_id
         return {
             "doc_ids": partners.ids,

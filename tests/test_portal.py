@@ -132,9 +132,9 @@ class TestPortalAccount(ArInstrumentCommon, HttpCase):
 
     def test_hostile_promises_write_nothing(self):
         cases = [
-            ({"invoice_ids": [self.theirs.id]}, "Choose your open invoices"),
-            ({"invoice_ids": [self.late.id, self.theirs.id]}, "Choose your open"),
-            ({"invoice_ids": ["1 OR 1=1"]}, "Choose your open invoices"),
+            ({"invoice_ids": [self.theirs.id]}, "your open invoices"),
+            ({"invoice_ids": [self.late.id, self.theirs.id]}, "your open invoices"),
+            ({"invoice_ids": ["1 OR 1=1"]}, "your open invoices"),
             ({"amount": "500.01"}, "more than"),
             ({"amount": "-5"}, "positive"),
             ({"amount": "lots"}, "as a number"),

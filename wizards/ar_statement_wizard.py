@@ -9,9 +9,9 @@ import zipfile
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
 
 from ..models.access import require_collector
+from ..models.ar_statement import statement_day, statement_period
 from ..reports.xlsx_export import download_action
 
 # Customers per batch: each is a PDF rendered in the request.
@@ -90,22 +90,9 @@ class ArStatementWizard(models.TransientModel):
                         "An activity statement needs the first day of its period."
                     )
                 )
-            if self.date_from > self.date_to:
-                raise UserError(
-                    self.env._(
-                        "The period starts on %(start)s, after its end %(end)s: "
-                        "choose a start on or before the end.",
-                        start=format_date(self.env, self.date_from),
-                        end=format_date(self.env, self.date_to),
-                    )
-                )
-        if self.date_to > fields.Date.context_today(self):
-            raise UserError(
-                self.env._(
-                    "A statement is as of today or a past day, not %(day)s.",
-                    day=format_date(self.env, self.date_to),
-                )
-            )
+            statement_period(self, self._report_data())
+        else:
+            statement_day(self, self._report_data())
         return customers
 
     def _report_data(self):
