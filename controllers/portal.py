@@ -79,6 +79,12 @@ class ArCustomerPortal(CustomerPortal):
             )
             .move_id.ids
         )
+        promised = set(
+            request.env["ar.promise"]
+            .sudo()
+            .search([("invoice_ids", "in", invoices.ids), ("state", "=", "open")])
+            .invoice_ids.ids
+        )
         sections = []
         for company in self._ar_companies():
             for section in (
@@ -98,6 +104,7 @@ class ArCustomerPortal(CustomerPortal):
             "pager": pager,
             "overdue": overdue_count,
             "disputed": disputed,
+            "promised": promised,
             "reasons": reasons,
             "disputes": request.env["ar.dispute"]
             .sudo()

@@ -90,6 +90,7 @@ class TestPortalAccount(ArInstrumentCommon, HttpCase):
         self.assertIn("700.00", second)
 
     def test_promise_within_the_portal_days(self):
+        self.assertNotIn("o_ar_promised", self._page().text)
         day = self.today + timedelta(days=10)
         response = self._post(
             "/my/receivables/promise",
@@ -112,6 +113,8 @@ class TestPortalAccount(ArInstrumentCommon, HttpCase):
         )
         self.assertEqual(promise.invoice_ids, self.late)
         self.assertEqual(promise.activity_ids.user_id, self.collector)
+        # the page says so
+        self.assertIn("o_ar_promised", self._page().text)
         # reminders pause for it, as for any promise
         run = self.env["ar.reminder.run"]._prepare(self.company)
         self.assertNotIn(self.late, run.line_ids.line_ids.move_id)
