@@ -48,6 +48,17 @@ def statement_period(report, data):
     return date_from, date_to
 
 
+def statement_contacts(env, partner):
+    """``partner`` and its contacts, archived ones too: an item keeps the
+    contact it was posted for, and a statement lists them all."""
+    return (
+        env["res.partner"]
+        .with_context(active_test=False)
+        .sudo()
+        .search([("commercial_partner_id", "=", partner.id)])
+    )
+
+
 class ArStatementReport(models.AbstractModel):
     _name = "report.account_receivable_management.ar_statement"
     _description = "Statement of Account"
@@ -76,12 +87,7 @@ class ArStatementReport(models.AbstractModel):
         a section per currency of its open items as of ``day``."""
         limits = company.sudo()._ar_ensure_policy()._aging_limits()
         labels = aging.bucket_labels(limits)
-        contacts = (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            .sudo()
-            .search([("commercial_partner_id", "=", partner.id)])
-        )
+        contacts = statement_contacts(self.env, partner)
         self.env.flush_all()
         items = aging.open_items_sql(
             company.id,
@@ -181,12 +187,7 @@ class ArActivityStatementReport(models.AbstractModel):
         """[{currency, opening, rows, invoiced, paid, credited, other,
         closing}] of ``partner``: a section per currency with a balance or
         an item in the period."""
-        contacts = (
-            self.env["res.partner"]
-            .with_context(active_test=False)
-            .sudo()
-            .search([("commercial_partner_id", "=", partner.id)])
-        )
+        contacts = statement_contacts(self.env, partner)
         self.env.flush_all()
         amount = SQL(
             "CASE WHEN l.currency_id != %(cc)s THEN l.amount_currency "
