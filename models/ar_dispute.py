@@ -207,6 +207,9 @@ class ArDispute(models.Model):
         return disputes
 
     def write(self, vals):
+        if "resolution" in vals and not self.env.su:
+            # what the customer was told stays as it was when decided
+            self._ar_check_running()
         res = super().write(vals)
         if {"move_id", "amount"} & set(vals):
             for dispute in self:

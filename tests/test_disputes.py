@@ -60,6 +60,9 @@ class TestDisputes(ArInstrumentCommon):
         dispute.resolution = "The order confirmation says 800 a unit."
         dispute.with_user(self.collector).action_reject()
         self.assertEqual(dispute.state, "rejected")
+        # the answer given stays as given
+        with self.assertRaises(UserError):
+            dispute.with_user(self.collector).resolution = "Something else."
         self.assertEqual(dispute.date_resolved, self.today)
         run = self.env["ar.reminder.run"]._prepare(self.company)
         self.assertIn(self.invoice, run.line_ids.line_ids.move_id)
