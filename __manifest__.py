@@ -2,12 +2,12 @@
     "name": "Accounts Receivable Management",
     "summary": "Credit limits, exposure and automatic credit holds that block sales "
     "orders; promises, payment plans, settlements, returns and barters.",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Account Receivable Management contributors",
     "website": "https://github.com/account-receivable-management",
-    "depends": ["account", "sale_stock"],
+    "depends": ["account", "account_payment", "sale_stock"],
     "external_dependencies": {"python": ["pandas", "xlsxwriter"]},
     "data": [
         "security/ar_groups.xml",

@@ -12,6 +12,10 @@ set -euo pipefail
 AR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AR_RUN="$AR_ROOT/.run"
 AR_MODULE=account_receivable_management
+# What the demo database and the tests install: the addon, and Odoo's demo
+# payment provider for the portal's online payments (not a dependency: a live
+# database pays through its own providers).
+AR_INSTALL="$AR_MODULE,payment_demo"
 AR_DB_USER="${AR_DB_USER:-ar_odoo}"
 AR_DB_PASSWORD="${AR_DB_PASSWORD:-ar_odoo}"
 AR_DB_HOST="${AR_DB_HOST:-127.0.0.1}"

@@ -1,15 +1,16 @@
 """The customer's side, in Odoo's portal (``/my``): its account (open items
 aged as on its statement of account, what is overdue, credits not yet
-applied), its statement as a PDF, paying what is overdue through Odoo's own
-payment page, promising to pay, and disputing an invoice. Every form is a
+applied), its statement as a PDF, paying the invoices it ticks, all overdue
+ones or its plan's next installment online through Odoo's payment providers
+in one transaction, promising to pay, and disputing an invoice. Every form is a
 POST with Odoo's CSRF token; every id it sends is checked against the
 user's own commercial entity (``account.move._ar_portal_invoices``), and a
 refusal writes nothing and says what to fix."""
 
 from urllib.parse import urlencode
 
-from odoo import fields, http
-from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo import Command, fields, http
+from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
@@ -22,7 +23,7 @@ PAGE_SIZE = 80
 STATEMENT = "report.account_receivable_management.ar_statement"
 
 
-class ArCustomerPortal(CustomerPortal):
+class ArCustomerPortal(PortalAccount):
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "ar_open_count" in counters:
@@ -95,6 +96,7 @@ class ArCustomerPortal(CustomerPortal):
             ):
                 sections.append({**section, "company": company})
         reasons = request.env["ar.dispute.reason"].sudo().search([])
+        plans = request.env["ar.payment.plan"]._ar_portal_plans(customer)
         return {
             "page_name": "ar_account",
             "customer": customer,
@@ -106,6 +108,7 @@ class ArCustomerPortal(CustomerPortal):
             "disputed": disputed,
             "promised": promised,
             "reasons": reasons,
+            "plans": plans,
             "disputes": request.env["ar.dispute"]
             .sudo()
             .search([("partner_id", "=", customer.id)], limit=20),
@@ -163,6 +166,141 @@ class ArCustomerPortal(CustomerPortal):
             ],
         )
 
+    # ------------------------------------------------------------------
+    # Paying online: what a payment pays is named by a key the server reads
+    # again when the transaction is made (``overdue``, ``invoices-7-9``,
+    # ``plan-3``), never by amounts or references the browser sends.
+    def _ar_payment(self, what):
+        """What the payment ``what`` pays, checked against the user's own
+        entity: {invoices, amount, currency, company, reference, plan,
+        installment}; a UserError saying what to choose otherwise."""
+        customer = self._ar_customer()
+        Move = request.env["account.move"]
+        kind, _sep, rest = (what or "").partition("-")
+        plan = installment = None
+        if kind == "plan":
+            plan, installment, invoices, amount = request.env[
+                "ar.payment.plan"
+            ]._ar_portal_installment(customer, rest)
+        elif kind == "overdue":
+            invoices, amount = Move._ar_portal_payable(customer, overdue=True)
+        elif kind == "invoices":
+            invoices, amount = Move._ar_portal_payable(customer, rest.split("-"))
+        else:
+            raise UserError(request.env._("Choose what to pay on your account page."))
+        return {
+            "invoices": invoices,
+            "amount": amount,
+            "currency": invoices.currency_id,
+            "company": invoices.company_id,
+            "reference": plan.name if plan else None,
+            "plan": plan,
+            "installment": installment,
+        }
+
+    @http.route(
+        "/my/receivables/pay",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def ar_pay(self, overdue=None, plan_id=None, **kw):
+        """The payment page: what is paid, and Odoo's payment form."""
+        if plan_id:
+            what = f"plan-{plan_id}"
+        elif overdue:
+            what = "overdue"
+        else:
+            source = request.httprequest.form or request.httprequest.args
+            what = "invoices-" + "-".join(source.getlist("invoice_ids"))
+        try:
+            payment = self._ar_payment(what)
+        except (UserError, ValidationError) as error:
+            return self._ar_back(error=error.args[0])
+        values = {
+            "page_name": "ar_pay",
+            **payment,
+            "payment_reference": payment["reference"],
+        }
+        values |= self._get_common_page_view_values(
+            invoices_data={
+                "partner": self._ar_customer(),
+                "company": payment["company"],
+                "total_amount": payment["amount"],
+                "currency": payment["currency"],
+                "amount_residual": payment["amount"],
+                "payment_reference": payment["reference"],
+                "landing_route": "/my/receivables",
+                "transaction_route": f"/my/receivables/transaction/{what}",
+            }
+        )
+        values["amount"] = payment["amount"]
+        return request.render("account_receivable_management.portal_ar_pay", values)
+
+    @http.route("/my/receivables/transaction/<string:what>", type="json", auth="user")
+    def ar_transaction(self, what, amount=None, access_token=None, **kwargs):
+        """A draft transaction for what the payment page showed, at the
+        amount the server finds still owed, with a provider the page offered;
+        its invoices are the payment's (reconciled with exactly those)."""
+        self._validate_transaction_kwargs(kwargs)
+        try:
+            payment = self._ar_payment(what)
+        except UserError as error:
+            raise ValidationError(error.args[0]) from None
+        currency, company = payment["currency"], payment["company"]
+        partner = request.env.user.partner_id
+        try:
+            sent = float(amount)
+        except (TypeError, ValueError):
+            sent = None
+        if sent is None or currency.compare_amounts(sent, payment["amount"]):
+            raise ValidationError(
+                request.env._(
+                    "What is left to pay changed since the page was shown "
+                    "(%(amount)s now): reload it and pay again.",
+                    amount=currency.format(payment["amount"]),
+                )
+            )
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id, partner.id, payment["amount"], currency_id=currency.id
+            )
+        )
+        if kwargs.get("flow") == "token":
+            token = (
+                request.env["payment.token"]
+                .sudo()
+                .browse(self._cast_as_int(kwargs.get("token_id")))
+            )
+            provider = token.exists().provider_id
+        else:
+            provider = providers.browse(self._cast_as_int(kwargs.get("provider_id")))
+        if not provider or provider not in providers:
+            raise ValidationError(
+                request.env._("Choose one of the ways to pay offered on the page.")
+            )
+        kwargs.update(
+            {
+                "amount": payment["amount"],
+                "currency_id": currency.id,
+                "partner_id": partner.id,
+                "landing_route": "/my/receivables",
+                "is_validation": False,
+                "reference_prefix": payment["reference"],
+            }
+        )
+        kwargs.pop("csrf_token", None)
+        tx_sudo = self._create_transaction(
+            custom_create_values={
+                "invoice_ids": [Command.set(payment["invoices"].ids)],
+            },
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()
+
     @http.route(
         "/my/receivables/promise",
         type="http",
@@ -215,6 +353,63 @@ class ArCustomerPortal(CustomerPortal):
             ),
             then=lambda dispute: request.redirect(dispute.access_url),
         )
+
+    # ------------------------------------------------------------------
+    # Payment plans: the customer reviews the approved schedule and signs it
+    @http.route("/my/plans/<int:plan_id>", type="http", auth="user", website=True)
+    def ar_plan_page(self, plan_id, **kw):
+        plan = request.env["ar.payment.plan"]._ar_portal_plan(
+            self._ar_customer(), plan_id
+        )
+        if not plan:
+            return request.redirect("/my/receivables")
+        to_sign = plan.state == "draft" and bool(plan.approved_by_id)
+        return request.render(
+            "account_receivable_management.portal_my_plan",
+            {
+                "page_name": "ar_plan",
+                "plan": plan,
+                "to_sign": to_sign,
+                "next_installment": plan._ar_next_installment()
+                if plan.state == "active"
+                else None,
+                "sign_url": f"/my/plans/{plan.id}/accept/{plan.approval_digest}"
+                if to_sign
+                else None,
+                "message": kw.get("message"),
+            },
+        )
+
+    @http.route(
+        "/my/plans/<int:plan_id>/accept/<string:digest>",
+        type="json",
+        auth="user",
+        website=True,
+    )
+    def ar_plan_accept(self, plan_id, digest, name=None, signature=None):
+        """Odoo's signature form posts here: the schedule shown (``digest``)
+        is the one signed, or nothing is."""
+        plan = request.env["ar.payment.plan"]._ar_portal_plan(
+            self._ar_customer(), plan_id
+        )
+        if not plan:
+            return {"error": request.env._("This plan is not one of yours.")}
+        try:
+            active = plan._ar_portal_sign(name, signature, digest)
+        except (UserError, ValidationError) as error:
+            request.env.cr.rollback()
+            return {"error": error.args[0]}
+        message = (
+            request.env._("Thank you: your payment plan is now in force.")
+            if active
+            else request.env._(
+                "Thank you for signing: our credit team confirms the plan shortly."
+            )
+        )
+        return {
+            "force_refresh": True,
+            "redirect_url": f"/my/plans/{plan.id}?" + urlencode({"message": message}),
+        }
 
     def _ar_own_dispute(self, dispute_id):
         """The dispute if it is the user's own entity's, else None."""

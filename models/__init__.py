@@ -38,3 +38,4 @@ from . import ar_reminder_run
 from . import ar_reminder_line
 from . import ar_statement
 from . import ar_late_charge
+from . import payment_transaction

@@ -32,13 +32,15 @@ def require_collector(env, step):
         )
 
 
-def manager_reason(record, policy, worth):
+def manager_reason(record, policy, worth, limit=None):
     """Why only a Credit Manager may decide ``record`` (a settlement, a
-    return, a barter, a dispute credited), worth ``worth`` in its company's
-    currency, or None: worth more than ``policy`` lets a Credit Controller
-    decide (its *Manager Approval Above*; 0: every one)."""
+    return, a barter, a dispute credited, a payment plan), worth ``worth`` in
+    its company's currency, or None: worth more than ``policy`` lets a Credit
+    Controller decide (``limit``, by default its *Manager Approval Above*; 0:
+    every one)."""
     company = record.company_id or record.env.company
-    limit = policy.instrument_approval_amount
+    if limit is None:
+        limit = policy.instrument_approval_amount
     if limit and company.currency_id.compare_amounts(worth, limit) <= 0:
         return None
     return record.env._(

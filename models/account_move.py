@@ -486,6 +486,36 @@ class AccountMove(models.Model):
         return invoices
 
     @api.model
+    def _ar_portal_payable(self, customer, ids=(), overdue=False):
+        """What one online payment from the portal pays: the invoices it
+        names (ticked on the account page) or, ``overdue``, every overdue
+        open invoice of ``customer``; in one company and one currency.
+        Returns ``(invoices, amount)``, the amount being what they still owe:
+        the payment is reconciled with exactly those invoices."""
+        if overdue:
+            invoices = self.sudo().search(
+                [
+                    *OPEN_INVOICE_DOMAIN,
+                    ("commercial_partner_id", "=", customer.commercial_partner_id.id),
+                    ("company_id", "in", self.env.user.company_ids.ids),
+                    ("invoice_date_due", "<", fields.Date.context_today(self)),
+                ]
+            )
+            if not invoices:
+                raise UserError(self.env._("Nothing of yours is overdue: thank you."))
+            if len(invoices.company_id) > 1 or len(invoices.currency_id) > 1:
+                raise UserError(
+                    self.env._(
+                        "Your overdue invoices are in more than one currency or "
+                        "company: tick those of one on your account page and pay "
+                        "them together."
+                    )
+                )
+        else:
+            invoices = self._ar_portal_selection(customer, ids)
+        return invoices, sum(invoices.mapped("amount_residual"))
+
+    @api.model
     def _ar_dispute_pause_sql(self, alias):
         """An invoice of ``alias`` in dispute (open or under review), as an SQL
         condition: neither reminded nor charged."""

@@ -115,6 +115,16 @@ class ArCreditPolicy(models.Model):
         "cuts, business changes) before a Credit Manager can activate them. 0 asks "
         "for them on every plan.",
     )
+    plan_approval_amount = fields.Monetary(
+        string="Controller Approves Plans Up To",
+        currency_field="currency_id",
+        default=2000.0,
+        tracking=True,
+        help="A Credit Controller may approve a payment plan up to this total, in "
+        "the company currency, for the customer to sign on the portal; the "
+        "customer's signature then activates it. Larger plans need a Credit "
+        "Manager's approval. 0 sends every plan to a Credit Manager.",
+    )
     plan_fee_product_id = fields.Many2one(
         "product.product",
         check_company=True,
@@ -389,6 +399,7 @@ class ArCreditPolicy(models.Model):
         "broken_promise_days",
         "plan_grace_days",
         "plan_recovery_amount",
+        "plan_approval_amount",
         "instrument_approval_amount",
         "plan_reminder_days",
         "portal_promise_days",
@@ -403,6 +414,7 @@ class ArCreditPolicy(models.Model):
                     policy.broken_promise_days,
                     policy.plan_grace_days,
                     policy.plan_recovery_amount,
+                    policy.plan_approval_amount,
                     policy.instrument_approval_amount,
                     policy.plan_reminder_days,
                     policy.portal_promise_days,

@@ -1,11 +1,21 @@
+import hashlib
 from itertools import pairwise
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
+from odoo.tools.image import base64_to_image
 
 from . import plan_schedule
-from .access import require_manager
+from .access import (
+    COLLECTOR_GROUP,
+    MANAGER_GROUP,
+    manager_reason,
+    require_collector,
+    require_manager,
+)
 from .ar_document_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
 
@@ -40,6 +50,15 @@ class ArPaymentPlan(models.Model):
         "fee_invoice_id",
         "amount_invoices",
         "amount_total",
+        *(
+            "approved_by_id",
+            "date_approved",
+            "approval_digest",
+            "signature",
+            "signed_by",
+            "signed_on",
+            "signed_document_id",
+        ),
     )
     # Binding once active: the schedule and what it covers.
     _ar_terms_fields = (
@@ -125,6 +144,27 @@ class ArPaymentPlan(models.Model):
     activated_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     date_activated = fields.Date(readonly=True, copy=False)
     fee_invoice_id = fields.Many2one("account.move", readonly=True, copy=False)
+    # Approved for the customer to sign on the portal; its signature
+    # activates the plan (``_ar_portal_sign``).
+    approved_by_id = fields.Many2one(
+        "res.users",
+        string="Approved for Signature By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    date_approved = fields.Datetime(
+        string="Approved for Signature On", readonly=True, copy=False
+    )
+    approval_digest = fields.Char(readonly=True, copy=False)
+    signature = fields.Image(
+        max_width=1024, max_height=1024, readonly=True, copy=False, attachment=True
+    )
+    signed_by = fields.Char(readonly=True, copy=False, tracking=True)
+    signed_on = fields.Datetime(readonly=True, copy=False)
+    signed_document_id = fields.Many2one(
+        "ir.attachment", string="Signed Schedule", readonly=True, copy=False
+    )
     amount_paid = fields.Monetary(compute="_compute_amount_paid")
     amount_residual = fields.Monetary(
         string="Left to Pay", compute="_compute_amount_paid"
@@ -223,13 +263,19 @@ class ArPaymentPlan(models.Model):
         require_manager(self.env, self.env._("activate a payment plan"))
         for plan in self:
             plan._check_can_activate()
-        for plan in self:
+        self._ar_activate(self.env.user)
+        return True
+
+    def _ar_activate(self, user):
+        """Make the plans binding, agreed by ``user``: their fee invoiced,
+        their invoices out of the overdue rules while they are kept."""
+        for plan in self.with_context(ar_activating=True):
             if not plan.currency_id.is_zero(plan.fee):
                 plan._invoice_fee()
             plan._ar_workflow_write(
                 {
                     "state": "active",
-                    "activated_by_id": self.env.uid,
+                    "activated_by_id": user.id,
                     "date_activated": fields.Date.context_today(self),
                 }
             )
@@ -245,7 +291,258 @@ class ArPaymentPlan(models.Model):
                 )
             )
         self._ar_refresh_partner_holds()
+
+    # ------------------------------------------------------------------
+    # Approval for the customer's signature
+    # ------------------------------------------------------------------
+    def _ar_total_company(self):
+        """The plan total in its company's currency, today."""
+        self.ensure_one()
+        return self.currency_id._convert(
+            self.amount_total,
+            self.company_id.currency_id,
+            self.company_id,
+            fields.Date.context_today(self),
+        )
+
+    def _ar_approval_problem(self, user):
+        """Why ``user`` may not agree this plan, or None: a Credit Manager
+        agrees any; a Credit Controller those up to the policy's *Controller
+        Approves Plans Up To*."""
+        self.ensure_one()
+        if not user.active or user.share:
+            return self.env._("%(user)s can no longer agree plans.", user=user.name)
+        if user.has_group(MANAGER_GROUP):
+            return None
+        if not user.has_group(COLLECTOR_GROUP):
+            return self.env._(
+                "Only the credit team (a Credit Controller) can approve a payment plan."
+            )
+        policy = self.partner_id._ar_policy(self.company_id)
+        return manager_reason(
+            self, policy, self._ar_total_company(), limit=policy.plan_approval_amount
+        )
+
+    def _ar_schedule_digest(self):
+        """A fingerprint of what the customer signs: the invoices, the fee,
+        the total and every installment. Signing is refused when it no longer
+        matches the one approved."""
+        self.ensure_one()
+        terms = [
+            self.currency_id.name,
+            sorted(self.invoice_ids.ids),
+            self.currency_id.round(self.fee),
+            self.currency_id.round(self.amount_total),
+            [
+                (str(line.date_due), self.currency_id.round(line.amount))
+                for line in self.line_ids.sorted(
+                    lambda line: (line.date_due, line.sequence)
+                )
+            ],
+        ]
+        return hashlib.sha256(repr(terms).encode()).hexdigest()
+
+    def action_approve_signature(self):
+        """*Approve for Signature*: the collector (a Credit Manager above the
+        policy's amount) agrees the schedule; the customer reviews it on the
+        portal and signs it, which activates the plan."""
+        require_collector(self.env, self.env._("approve a payment plan"))
+        for plan in self:
+            plan._check_can_activate()
+            problem = None if self.env.su else plan._ar_approval_problem(self.env.user)
+            if problem:
+                raise AccessError(problem)
+        for plan in self:
+            plan._ar_workflow_write(
+                {
+                    "approved_by_id": self.env.uid,
+                    "date_approved": fields.Datetime.now(),
+                    "approval_digest": plan._ar_schedule_digest(),
+                }
+            )
+            plan._ar_invite_signature()
         return True
+
+    def action_withdraw_approval(self):
+        """Take back an approval the customer has not signed yet."""
+        require_collector(self.env, self.env._("approve a payment plan"))
+        self.check_access("write")
+        self.filtered(
+            lambda p: p.state == "draft" and p.approved_by_id
+        )._ar_clear_approval()
+        return True
+
+    def _ar_clear_approval(self):
+        """Back to a plain draft: no approval, and no signature of terms that
+        are no longer the plan's (the signed PDF stays in the chatter)."""
+        self._ar_workflow_write(
+            {
+                "approved_by_id": False,
+                "date_approved": False,
+                "approval_digest": False,
+                "signature": False,
+                "signed_by": False,
+                "signed_on": False,
+                "signed_document_id": False,
+            }
+        )
+
+    def _ar_check_terms_unlocked(self, names):
+        res = super()._ar_check_terms_unlocked(names)
+        # new terms need a new approval before the customer signs them (not
+        # the fee invoice that activating the plan adds to its invoices)
+        if set(self._ar_terms_fields).intersection(names) and not self.env.context.get(
+            "ar_activating"
+        ):
+            approved = self.sudo().filtered(
+                lambda p: p.state == "draft" and p.approved_by_id
+            )
+            if approved:
+                approved._ar_clear_approval()
+        return res
+
+    def _ar_invite_signature(self):
+        """Tell the customer its schedule waits for its signature, with the
+        link to the portal page where it signs."""
+        self.ensure_one()
+        recipient = self.partner_id._ar_reminder_recipient()
+        url = f"{self.get_base_url()}/my/plans/{self.id}"
+        self.message_post(
+            body=Markup("<p>%s</p><p><a href='%s'>%s</a></p>")
+            % (
+                self.env._(
+                    "Your payment plan %(name)s is ready: %(amount)s in %(count)s "
+                    "installments. Please review the schedule and sign it online.",
+                    name=self.name,
+                    amount=self.currency_id.format(self.amount_total),
+                    count=self.installment_count,
+                ),
+                url,
+                self.env._("Review and sign"),
+            ),
+            partner_ids=recipient.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    @api.model
+    def _ar_portal_plans(self, customer):
+        """The plans ``customer`` sees on the portal: those waiting for its
+        signature and those it is paying."""
+        return self.sudo().search(
+            [
+                ("partner_id", "=", customer.commercial_partner_id.id),
+                ("company_id", "in", self.env.user.company_ids.ids),
+                "|",
+                ("state", "=", "active"),
+                "&",
+                ("state", "=", "draft"),
+                ("approved_by_id", "!=", False),
+            ]
+        )
+
+    @api.model
+    def _ar_portal_plan(self, customer, plan_id):
+        """One of ``customer``'s plans the portal may show (any but drafts
+        not approved), or an empty record."""
+        try:
+            plan_id = int(plan_id)
+        except (TypeError, ValueError):
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("id", "=", plan_id),
+                ("partner_id", "=", customer.commercial_partner_id.id),
+                ("company_id", "in", self.env.user.company_ids.ids),
+                "|",
+                ("state", "!=", "draft"),
+                ("approved_by_id", "!=", False),
+            ]
+        )
+
+    def _ar_portal_sign(self, name, signature, digest):
+        """The customer signs the approved schedule on the portal: the
+        signature is kept, the plan activated (fee included) as agreed by its
+        approver when still within that user's rights (else a Credit Manager
+        gets an activity to activate it), and the signed schedule kept as a
+        PDF on the plan. Returns whether the plan is active. Refused, nothing
+        written, when the schedule changed since it was approved."""
+        self.ensure_one()
+        plan = self.sudo()
+        if plan.state != "draft" or not plan.approved_by_id:
+            raise UserError(
+                self.env._(
+                    "Plan %(name)s is not waiting for your signature.", name=plan.name
+                )
+            )
+        if plan.signed_by:
+            raise UserError(
+                self.env._(
+                    "Plan %(name)s is already signed: our credit team confirms it "
+                    "shortly.",
+                    name=plan.name,
+                )
+            )
+        if not (name or "").strip() or not signature:
+            raise UserError(self.env._("Type your name and sign in the box."))
+        current = plan._ar_schedule_digest()
+        if digest != plan.approval_digest or current != plan.approval_digest:
+            raise UserError(
+                self.env._(
+                    "The schedule of plan %(name)s changed since it was shown to "
+                    "you: reload the page and review it again.",
+                    name=plan.name,
+                )
+            )
+        plan._check_can_activate()
+        try:
+            base64_to_image(signature).verify()
+        except (TypeError, ValueError, UserError):
+            raise UserError(
+                self.env._("The signature could not be read: sign again.")
+            ) from None
+        plan._ar_workflow_write(
+            {
+                "signature": signature,
+                "signed_by": name.strip(),
+                "signed_on": fields.Datetime.now(),
+            }
+        )
+        approver = plan.approved_by_id
+        problem = plan._ar_approval_problem(approver)
+        if problem:
+            plan.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=plan.partner_id._ar_credit_contact(plan.company_id).id
+                or self.env.ref("base.user_root").id,
+                summary=self.env._(
+                    "%(customer)s signed plan %(name)s: activate it",
+                    customer=plan.partner_id.name,
+                    name=plan.name,
+                ),
+                note=problem,
+            )
+        else:
+            plan._ar_activate(approver)
+        pdf, _type = (
+            self.env["ir.actions.report"]
+            .sudo()
+            .with_company(plan.company_id)
+            ._render_qweb_pdf(
+                "account_receivable_management.ar_payment_plan_report_action",
+                plan.ids,
+            )
+        )
+        filename = f"{plan.name} - signed.pdf".replace("/", "_")
+        message = plan.message_post(
+            body=self.env._("Schedule signed online by %(name)s.", name=name.strip()),
+            attachments=[(filename, pdf)],
+            author_id=self.env.user.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        plan._ar_workflow_write({"signed_document_id": message.attachment_ids[:1].id})
+        return plan.state == "active"
 
     def action_cancel(self):
         self.check_access("write")
@@ -327,6 +624,52 @@ class ArPaymentPlan(models.Model):
             ),
         )
         return plan
+
+    @api.model
+    def _ar_portal_installment(self, customer, plan_id):
+        """What paying the next installment of one of ``customer``'s active
+        plans online pays: ``(plan, installment, invoices, amount)``, the
+        amount being what is left of the earliest installment not paid in
+        full, paid on the plan's open invoices (its fee's included), oldest
+        due first, as a payment the plan counts (``_ar_evaluate``)."""
+        try:
+            plan_id = int(plan_id)
+        except (TypeError, ValueError):
+            plan_id = 0
+        plan = self.sudo().search(
+            [
+                ("id", "=", plan_id),
+                ("partner_id", "=", customer.commercial_partner_id.id),
+                ("company_id", "in", self.env.user.company_ids.ids),
+                ("state", "=", "active"),
+            ]
+        )
+        if not plan:
+            raise UserError(
+                self.env._("Choose one of your active payment plans, on this page.")
+            )
+        installment = plan._ar_next_installment()
+        invoices = plan.invoice_ids.filtered(
+            lambda move: (
+                move.state == "posted" and move.payment_state in ("not_paid", "partial")
+            )
+        )
+        if not installment or not invoices:
+            raise UserError(
+                self.env._(
+                    "Plan %(name)s is paid: nothing is left to pay on it.",
+                    name=plan.name,
+                )
+            )
+        amount = min(installment.amount_open, sum(invoices.mapped("amount_residual")))
+        return plan, installment, invoices.sorted("invoice_date_due"), amount
+
+    def _ar_next_installment(self):
+        """The earliest installment not paid in full, or an empty record."""
+        self.ensure_one()
+        return self.line_ids.sorted(
+            lambda line: (line.date_due, line.sequence)
+        ).filtered(lambda line: not line.is_paid)[:1]
 
     def _ar_terms_locked_hint(self):
         return self.env._(
@@ -410,12 +753,7 @@ class ArPaymentPlan(models.Model):
         policy = self.partner_id._ar_policy(self.company_id)
         threshold = policy.plan_recovery_amount
         company_currency = self.company_id.currency_id
-        total = self.currency_id._convert(
-            self.amount_total,
-            company_currency,
-            self.company_id,
-            fields.Date.context_today(self),
-        )
+        total = self._ar_total_company()
         if threshold and company_currency.compare_amounts(total, threshold) > 0:
             missing = [
                 self._fields[name].string

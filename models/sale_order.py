@@ -34,7 +34,11 @@ def _last_try_of_request():
 class SaleOrder(models.Model):
     _inherit = "sale.order"
     # Recorded by the override wizard, and computed: never written by users.
-    _ar_workflow_fields = (*sorted(OVERRIDE_FIELDS), "ar_amount_to_invoice")
+    _ar_workflow_fields = (
+        *sorted(OVERRIDE_FIELDS),
+        "ar_amount_to_invoice",
+        "ar_credit_review",
+    )
 
     ar_override_amount = fields.Monetary(
         string="Approved Amount",
@@ -81,6 +85,16 @@ class SaleOrder(models.Model):
         help="What this confirmed order still has to invoice, taxes included, in "
         "the company currency: it counts in the exposure of the customer who pays "
         "it, whatever its products' invoicing policy.",
+    )
+    ar_credit_review = fields.Boolean(
+        string="Waiting for Credit Review",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups=HOLD_GROUPS,
+        help="The customer signed or paid this quotation online but the credit "
+        "check refused to confirm it: the customer was told it waits for a credit "
+        "review, and the collector has an activity. Confirming it clears this.",
     )
     ar_credit_block_message = fields.Text(
         string="Credit Block",
@@ -162,13 +176,66 @@ class SaleOrder(models.Model):
     def write(self, vals):
         self._ar_check_override_access(vals)
         to_refresh = self.browse()
+        reviewed = self.browse()
         if vals.get("state") == "sale":
             confirming = self.filtered(lambda o: o.state in ("draft", "sent"))
             to_refresh = confirming._ar_check_credit()
+            reviewed = confirming.sudo().filtered("ar_credit_review")
         res = super().write(vals)
+        if vals.get("state") == "sale" and reviewed:
+            # confirmed after its review: no longer waiting for one
+            reviewed.write({"ar_credit_review": False})
         if to_refresh:
             to_refresh._ar_refresh_partner_holds()
         return res
+
+    def action_confirm(self):
+        """Confirmed from the customer's side (signed on the portal, paid
+        online): an order the credit check refuses waits for a credit review
+        instead of failing in front of the customer (``_ar_ask_credit_review``);
+        the others are confirmed."""
+        if self.env.context.get("ar_review_over_limit"):
+            review = self.filtered(
+                lambda o: o.state in ("draft", "sent") and o._ar_credit_problem()
+            )
+            review._ar_ask_credit_review()
+            if review == self:
+                return True
+            return super(SaleOrder, self - review).action_confirm()
+        return super().action_confirm()
+
+    def _validate_order(self):
+        # Odoo calls this when the customer signs a quotation on the portal
+        return super(
+            SaleOrder, self.with_context(ar_review_over_limit=True)
+        )._validate_order()
+
+    def _ar_ask_credit_review(self):
+        """Flag the orders for a credit review: the collector (else the
+        credit contact, else a Credit Manager) gets an activity at once, with
+        why the order could not be confirmed."""
+        for order in self.sudo():
+            problem = order._ar_credit_problem()
+            order.with_context(tracking_disable=True).write({"ar_credit_review": True})
+            contact = order.partner_id._ar_credit_contact(order.company_id)
+            order.activity_schedule(
+                "mail.mail_activity_data_todo",
+                user_id=(contact or self.env.ref("base.user_root")).id,
+                summary=self.env._(
+                    "Credit review: %(customer)s confirmed %(order)s online",
+                    customer=order.partner_id.commercial_partner_id.name,
+                    order=order.name,
+                ),
+                note=problem,
+            )
+            order.message_post(
+                body=self.env._(
+                    "Confirmed by the customer online, but waiting for a credit "
+                    "review: %(problem)s",
+                    problem=problem,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def action_ar_open_override(self):
         self.ensure_one()

@@ -32,3 +32,5 @@ from . import test_layout
 from . import test_statements
 from . import test_disputes
 from . import test_portal
+from . import test_portal_payments
+from . import test_portal_sign

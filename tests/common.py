@@ -189,6 +189,28 @@ class RpcError(JsonRpcException):
         self.message = message
 
 
+# a one-pixel PNG, as the signature pad sends a drawing
+SIGNATURE = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8A"
+    "AAAASUVORK5CYII="
+)
+
+
+def demo_provider(env, company, journal):
+    """Odoo's demo payment provider for ``company``, published in test mode
+    and posting to ``journal``, as a live provider of that company would be.
+    The README's test command installs ``payment_demo``."""
+    demo = env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+    if not demo or demo.sudo().module_id.state != "installed":
+        raise AssertionError(
+            "Odoo's demo payment provider (payment_demo) must be installed: the "
+            "README's test command installs it."
+        )
+    provider = demo.sudo().copy({"company_id": company.id})
+    provider.write({"state": "test", "is_published": True, "journal_id": journal.id})
+    return provider
+
+
 class _Calls:
     def assertRefused(self, error, call, *args, **kwargs):
         """The call raises ``error`` (over RPC: answers with it), and nothing it

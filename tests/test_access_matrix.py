@@ -10,6 +10,7 @@ leave nothing written.
 """
 
 import base64
+import json
 import pathlib
 import re
 from datetime import timedelta
@@ -17,12 +18,12 @@ from functools import partial
 from urllib.parse import parse_qs, urlparse
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..models.access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS
-from .common import OrmCalls, RpcCalls, password_of
+from .common import SIGNATURE, OrmCalls, RpcCalls, demo_provider, password_of
 from .common_instruments import ArInstrumentCommon
 
 MATRIX = pathlib.Path(__file__).resolve().parent / "ACCESS_MATRIX.md"
@@ -131,6 +132,12 @@ class _MatrixCase(ArInstrumentCommon):
             .create({"company_id": company.id, "month": cls.today.replace(day=1)})
         )
         cls.advertising = cls.company_data["default_account_expense"]
+        # the portal user is a contact of the customer; its plan waits for
+        # its signature; the company takes payments online
+        cls.users["Portal"].partner_id.parent_id = cls.customer
+        cls.plan_to_sign = cls.env["ar.payment.plan"].create(cls._plan_vals(cls))
+        cls.plan_to_sign.with_user(cls.manager).action_approve_signature()
+        cls.provider = demo_provider(cls.env, company, cls.bank)
 
     # ------------------------------------------------------------------
     # Records of each model: (record for r/w/d, values to write, to create)
@@ -444,6 +451,13 @@ class _MatrixCase(ArInstrumentCommon):
             plan = env["ar.payment.plan"].browse(plan_id)
             call(user, "ar.payment.plan", "action_activate", ids=plan.ids)
             self.assertEqual(plan.state, "active")
+        elif label.startswith("approve a payment plan"):
+            # a plan of 2,300: within a limit of 5,000, above one of 1,000
+            above = "above" in label
+            self.policy.plan_approval_amount = 1000.0 if above else 5000.0
+            plan = env["ar.payment.plan"].create(self._plan_vals())
+            call(user, "ar.payment.plan", "action_approve_signature", ids=plan.ids)
+            self.assertEqual(plan.approved_by_id, user)
         elif label == "approve a settlement that parts ways with the customer":
             vals = {**self._settlement_vals(2250.0), "part_ways": True}  # 50 forgiven
             settlement = env["ar.settlement"].create(vals)
@@ -519,12 +533,67 @@ class _MatrixCase(ArInstrumentCommon):
             report = self._report_of_another_user()
             action = report.with_user(self.other).action_export_xlsx()
             self._download(user, action["url"])
+        elif label.startswith("on the portal, "):
+            self._portal_action(label.removeprefix("on the portal, "), user)
         elif label == "write a document's state or workflow fields directly":
             refused = self._forge_workflow_fields(user)
             if all(refused.values()):
                 raise Refused("every workflow field was refused")
         else:
             raise AssertionError(f"no test for the action {label!r}: add one")
+
+    def _portal_action(self, what, user):
+        """A portal route used by ``user`` for the customer its portal user is
+        a contact of (or, last row, for another customer): through
+        ``self._portal`` (the route's model method as the user, or the route
+        over HTTP logged in). Refused: ``Refused``, nothing written."""
+        invoice = self.open_invoice
+        if what == "see the customer's open invoices":
+            self._portal(user, "account", invoice=invoice)
+        elif what == "pay the customer's invoices online":
+            self._portal(user, "pay", invoice=invoice)
+        elif what == "promise to pay the customer's invoices":
+            self._portal(user, "promise", invoice=invoice)
+        elif what == "ask for a payment plan":
+            self._portal(user, "plan", invoice=invoice)
+        elif what == "sign the customer's approved payment plan":
+            self._portal(user, "sign", plan=self.plan_to_sign)
+            self.assertEqual(self.plan_to_sign.state, "active")
+        elif what == "dispute the customer's invoice":
+            self._portal(user, "dispute", invoice=invoice)
+        elif what == "act on another customer's invoice":
+            refused = []
+            for kind in ("account", "pay", "promise", "plan", "dispute"):
+                try:
+                    with self.env.cr.savepoint():
+                        self._portal(user, kind, invoice=self.delivered)
+                except Refused:
+                    refused.append(kind)
+            if len(refused) == 5:
+                raise Refused("every use of another customer's invoice was refused")
+        else:
+            raise AssertionError(f"no test for the portal action {what!r}: add one")
+
+    def _portal_values(self, kind, invoice):
+        day = str(self.today + timedelta(days=5))
+        return {
+            "promise": {"amount": "10", "promised_date": day},
+            "plan": {
+                "installment_count": "2",
+                "frequency": "monthly",
+                "first_date": day,
+            },
+            "dispute": {
+                "invoice_id": str(invoice.id),
+                "amount": "10",
+                "reason_id": str(
+                    self.env.ref(
+                        "account_receivable_management.dispute_reason_price"
+                    ).id
+                ),
+                "message": "Wrong price",
+            },
+        }.get(kind, {})
 
     def _report_of_another_user(self):
         report = (
@@ -739,6 +808,39 @@ class TestAccessMatrixOrm(OrmCalls, _MatrixCase):
     def test_matrix_through_the_orm(self):
         self._check_matrix()
 
+    def _portal(self, user, kind, invoice=None, plan=None):
+        """What the portal route runs, as ``user``, for its own entity."""
+        entity = user.partner_id.commercial_partner_id
+        env = self.env(user=user)
+        values = self._portal_values(kind, invoice) if invoice else {}
+        try:
+            if kind == "account":
+                if not env["account.move"]._ar_portal_invoices(entity, invoice.ids):
+                    raise Refused("not among the user's open invoices")
+            elif kind == "pay":
+                env["account.move"]._ar_portal_payable(entity, [invoice.id])
+            elif kind == "promise":
+                env["ar.promise"]._ar_portal_promise(
+                    entity, [invoice.id], values["amount"], values["promised_date"]
+                )
+            elif kind == "plan":
+                env["ar.payment.plan"]._ar_portal_request(entity, [invoice.id], values)
+            elif kind == "dispute":
+                env["ar.dispute"]._ar_portal_open(
+                    entity,
+                    values["invoice_id"],
+                    values["amount"],
+                    values["reason_id"],
+                    values["message"],
+                )
+            elif kind == "sign":
+                mine = env["ar.payment.plan"]._ar_portal_plan(entity, plan.id)
+                if not mine:
+                    raise Refused("not one of the user's plans")
+                mine._ar_portal_sign("Signer", SIGNATURE, plan.approval_digest)
+        except UserError as error:
+            raise Refused(str(error)) from error
+
     def _download(self, user, url):
         export_id = int(parse_qs(urlparse(url).query)["id"][0])
         self.env["ar.export"].with_user(user).browse(export_id).read(["file"])
@@ -762,3 +864,62 @@ class TestAccessMatrixRpc(RpcCalls, _MatrixCase, HttpCase):
 
     def test_workflow_fields_refused_over_rpc(self):
         self._check_workflow_fields()
+
+    def _portal(self, user, kind, invoice=None, plan=None):
+        """The portal route over HTTP, logged in as ``user``; refused when it
+        answers with an error or leaves the invoice off the page."""
+        if getattr(self, "_logged_in", None) != user:
+            self.authenticate(user.login, password_of(user.login))
+            self._logged_in = user
+        self.env.flush_all()
+        try:
+            self._portal_request(kind, invoice, plan)
+        finally:
+            self.env.invalidate_all()
+
+    def _portal_request(self, kind, invoice, plan):
+        page = self.url_open("/my/receivables")
+        if page.status_code != 200:
+            raise Refused(f"/my/receivables: HTTP {page.status_code}")
+        if kind == "account":
+            if f">{invoice.name}<" not in page.text:
+                raise Refused(f"{invoice.name} is not on the account page")
+        elif kind in ("pay", "sign"):
+            if kind == "pay":
+                url = f"/my/receivables/transaction/invoices-{invoice.id}"
+                params = {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.env.ref(
+                        "payment_demo.payment_method_demo"
+                    ).id,
+                    "token_id": None,
+                    "amount": invoice.amount_residual,
+                    "flow": "direct",
+                    "tokenization_requested": False,
+                    "landing_route": "/my/receivables",
+                    "is_validation": False,
+                }
+            else:
+                url = f"/my/plans/{plan.id}/accept/{plan.approval_digest}"
+                params = {"name": "Signer", "signature": SIGNATURE}
+            answer = self.url_open(
+                url,
+                data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
+                headers={"Content-Type": "application/json"},
+            ).json()
+            if "error" in answer or "error" in (answer.get("result") or {}):
+                raise Refused(str(answer))
+        else:
+            token = re.search(r'csrf_token: "([^"]+)"', page.text).group(1)
+            data = {
+                "csrf_token": token,
+                "invoice_ids": [invoice.id],
+                **self._portal_values(kind, invoice),
+            }
+            response = self.url_open(
+                f"/my/receivables/{kind}", data=data, allow_redirects=False
+            )
+            location = response.headers.get("Location", "")
+            query = parse_qs(urlparse(location).query)
+            if response.status_code not in (302, 303) or "error" in query:
+                raise Refused(f"{kind}: {query.get('error') or response.status_code}")
