@@ -66,7 +66,7 @@ class TestPortalPlanSignature(SignCommon):
         self.assertTrue(invite.partner_ids)
         self.assertIn(plan.name, self._page().text)
         page = self._page(f"/my/plans/{plan.id}").text
-        self.assertIn("o_ar_plan_sign", page)
+        self.assertIn("o_ar_plan_sign_open", page)
         self.assertIn(plan.approval_digest, page)
         result = self._sign(plan)
         self.assertTrue(result.get("force_refresh"), result)

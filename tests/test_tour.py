@@ -175,18 +175,22 @@ class TestPortalTours(HttpCase):
             invoice.action_post()
             cls.invoices |= invoice
 
-    def test_portal_customer_promises_and_disputes(self):
+    def _portal_user(self):
         contact = self.env["res.partner"].create(
             {"name": "Tour Portal Contact", "parent_id": self.customer.id}
         )
-        new_test_user(
+        return new_test_user(
             self.env,
             login="ar_tour_portal",
+            name="Tour Portal Contact",
             groups="base.group_portal",
             partner_id=contact.id,
             company_id=self.company.id,
             company_ids=[Command.set(self.company.ids)],
         )
+
+    def test_portal_customer_promises_and_disputes(self):
+        self._portal_user()
         self.start_tour("/my", "ar_portal_tour", login="ar_tour_portal")
         first, second = self.invoices.sorted(lambda m: (m.invoice_date_due, m.name))
         promise = self.env["ar.promise"].search([("partner_id", "=", self.customer.id)])
@@ -231,3 +235,60 @@ class TestPortalTours(HttpCase):
             [{"state": "posted", "amount_total": 40.0, "payment_state": "paid"}],
         )
         self.assertAlmostEqual(self.invoices[0].amount_residual, 360.0)
+
+    def test_portal_customer_pays_two_invoices(self):
+        """With Odoo's demo provider, installed beside the addon by the test
+        command: one transaction, one payment reconciled with both."""
+        provider = self.env.ref("payment.payment_provider_demo")
+        self.assertEqual(provider.company_id, self.company)
+        provider.write({"state": "test", "is_published": True})
+        self._portal_user()
+        self.start_tour("/my/receivables", "ar_portal_pay_tour", login="ar_tour_portal")
+        self.assertEqual(set(self.invoices.mapped("payment_state")), {"paid"})
+        tx = self.env["payment.transaction"].search(
+            [("invoice_ids", "in", self.invoices.ids)]
+        )
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(tx.invoice_ids, self.invoices)
+        self.assertEqual(tx.payment_id.amount, 650.0)
+        self.assertEqual(tx.payment_id.reconciled_invoice_ids, self.invoices)
+
+    def test_plan_asked_approved_and_signed(self):
+        """The plan a customer asked for: its collector approves it, the
+        customer signs it on the portal, and it is in force."""
+        user = self._portal_user()
+        plan = (
+            self.env["ar.payment.plan"]
+            .with_user(user)
+            ._ar_portal_request(
+                self.customer,
+                self.invoices.ids,
+                {
+                    "installment_count": "3",
+                    "frequency": "monthly",
+                    "first_date": str(self.today + timedelta(days=7)),
+                    "funding_source": "The harbour contract pays in March.",
+                },
+            )
+        )
+        self.start_tour(
+            f"/odoo/action-account_receivable_management.ar_payment_plan_action/{plan.id}",
+            "ar_plan_approve_tour",
+            login="ar_tour_collector2",
+        )
+        self.assertEqual(plan.approved_by_id, self.collector)
+        self.start_tour(
+            "/my/receivables", "ar_portal_plan_sign_tour", login="ar_tour_portal"
+        )
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "active",
+                    "activated_by_id": self.collector.id,
+                    "signed_by": "Tour Portal Contact",
+                }
+            ],
+        )
+        self.assertTrue(plan.signature)
+        self.assertEqual(plan.signed_document_id.res_id, plan.id)
