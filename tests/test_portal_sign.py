@@ -5,7 +5,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import SIGNATURE
+from .common import SIGNATURE, demo_provider
 from .test_portal import PortalCommon
 
 
@@ -208,6 +208,37 @@ class TestPortalOrderCreditReview(SignCommon):
         ).action_approve()
         self.assertEqual(order.state, "sale")
         self.assertFalse(order.sudo().ar_credit_review)
+
+    def test_over_limit_order_paid_in_part_online(self):
+        """A prepayment paid online (as the e-commerce checkout does): the
+        payment is processed, the order waits for its credit review."""
+        order = self._quotation(500.0)
+        order.write({"require_payment": True, "prepayment_percent": 0.5})
+        provider = demo_provider(self.env, self.company, self.bank)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": self.env.ref(
+                        "payment_demo.payment_method_demo"
+                    ).id,
+                    "amount": 250.0,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": self.pat.id,
+                    "reference": f"{order.name}-prepay",
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+        )
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(tx.state, "done")
+        self.assertTrue(tx.payment_id, "the money received is booked")
+        self.assertEqual(order.state, "sent")
+        self.assertTrue(order.sudo().ar_credit_review)
+        self.assertEqual(order.activity_ids.user_id, self.collector)
 
     def test_order_within_limit_is_confirmed(self):
         order = self._quotation(100.0)

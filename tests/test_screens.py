@@ -29,7 +29,8 @@ new Promise((resolve, reject) => {
 class TestScreens(HttpCase):
     """The dashboard, a sliding customer's Credit & Collections tab, its
     history chart and the worklist, rendered in headless Chromium on the demo
-    data as a Credit Manager, and a customer's account page on the portal.
+    data as a Credit Manager, and a customer's account page, a plan to sign and
+    the payment page on the portal.
     With AR_SCREENSHOTS set to a folder, each screen is also saved there as a
     PNG (``.ci/screenshots`` makes the README's)."""
 
@@ -164,6 +165,17 @@ class TestScreens(HttpCase):
             dispute = self.env.ref("account_receivable_management.ar_demo_dispute_open")
             self.assertIn(dispute.name, disputes)
             self._shoot(browser, "portal_account")
+
+            # The plan approved for it to sign, and paying what is overdue.
+            plan = self.env.ref("account_receivable_management.ar_demo_plan_to_sign")
+            browser.navigate_to(f"{base}/my/plans/{plan.id}", wait_stop=True)
+            self._wait_for(browser, ".o_ar_portal_schedule tbody tr", 3)
+            self._wait_for(browser, ".o_ar_plan_sign_open")
+            self._shoot(browser, "portal_plan")
+            browser.navigate_to(f"{base}/my/receivables/pay?overdue=1", wait_stop=True)
+            self._wait_for(browser, ".o_ar_pay_invoices tbody tr", 2)
+            self._wait_for(browser, "button[name='o_payment_submit_button']")
+            self._shoot(browser, "portal_pay")
         finally:
             browser.stop()
             self._wait_remaining_requests()
