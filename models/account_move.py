@@ -513,6 +513,7 @@ class AccountMove(models.Model):
                 )
         else:
             invoices = self._ar_portal_selection(customer, ids)
+        invoices = invoices.sorted(lambda move: (move.invoice_date_due, move.name))
         return invoices, sum(invoices.mapped("amount_residual"))
 
     @api.model

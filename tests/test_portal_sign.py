@@ -1,4 +1,5 @@
 import json
+import re
 from datetime import timedelta
 
 from odoo import Command
@@ -67,6 +68,9 @@ class TestPortalPlanSignature(SignCommon):
         self.assertIn(plan.name, self._page().text)
         page = self._page(f"/my/plans/{plan.id}").text
         self.assertIn("o_ar_plan_sign_open", page)
+        breadcrumbs = re.search(r'<ol class="o_portal_submenu.*?</ol>', page, re.S)
+        self.assertIn(plan.name, breadcrumbs.group(0))
+        self.assertNotIn(self.late.name, breadcrumbs.group(0))
         self.assertIn(plan.approval_digest, page)
         result = self._sign(plan)
         self.assertTrue(result.get("force_refresh"), result)
