@@ -233,8 +233,36 @@ class TestPortalAccount(PortalCommon):
             token=False,
         )
         self.assertEqual(response.status_code, 400)
+        response = self._post(
+            "/my/receivables/plan",
+            {
+                "invoice_ids": [self.late.id],
+                "installment_count": "2",
+                "frequency": "monthly",
+                "first_date": str(self.today + timedelta(days=3)),
+            },
+            token=False,
+        )
+        self.assertEqual(response.status_code, 400)
+        response = self._post(
+            "/my/receivables/pay", {"invoice_ids": [self.late.id]}, token=False
+        )
+        self.assertEqual(response.status_code, 400)
         self.assertFalse(self.env["ar.promise"].search([("channel", "=", "portal")]))
         self.assertFalse(self.env["ar.dispute"].search([]))
+        self.assertFalse(
+            self.env["ar.payment.plan"].search([("partner_id", "=", self.customer.id)])
+        )
+        # withdrawing a dispute, too
+        reason = self.env.ref("account_receivable_management.dispute_reason_price")
+        dispute = self.env["ar.dispute"].create(
+            {"move_id": self.late.id, "amount": 5.0, "reason_id": reason.id}
+        )
+        response = self._post(
+            f"{dispute.access_url}/withdraw", {"why": "x"}, token=False
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(dispute.state, "open")
 
     def test_dispute_from_the_portal(self):
         reason = self.env.ref("account_receivable_management.dispute_reason_damaged")

@@ -199,6 +199,20 @@ class TestPortalTours(HttpCase):
             [{"channel": "portal", "amount": 100.0, "state": "open"}],
         )
         self.assertEqual(promise.invoice_ids, first)
+        plan = self.env["ar.payment.plan"].search(
+            [("partner_id", "=", self.customer.id)]
+        )
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "draft",
+                    "installment_count": 2,
+                    "funding_source": "The harbour contract pays in March.",
+                }
+            ],
+        )
+        self.assertEqual(plan.invoice_ids, second)
         dispute = self.env["ar.dispute"].search([("partner_id", "=", self.customer.id)])
         self.assertRecordValues(
             dispute,

@@ -1,7 +1,7 @@
 /** @odoo-module **/
 /*
- * A customer on the portal: its account, a promise to pay on an invoice, and
- * a dispute on another.
+ * A customer on the portal: its account, a promise to pay on an invoice, a
+ * payment plan asked for another, and a dispute on it.
  */
 import { registry } from "@web/core/registry";
 
@@ -46,6 +46,35 @@ registry.category("web_tour.tours").add("ar_portal_tour", {
         {
             content: "The promise is noted",
             trigger: ".o_ar_portal_message:contains('Thank you')",
+        },
+        {
+            content: "Tick the second invoice to ask for a plan",
+            trigger:
+                ".o_ar_portal_items tbody tr:nth-child(2) input[name='invoice_ids']",
+            run: "click",
+        },
+        {
+            trigger: "#ar_plan_count",
+            run: "edit 2",
+        },
+        {
+            trigger: "#ar_plan_first",
+            run() {
+                this.anchor.value = isoDay(10);
+            },
+        },
+        {
+            trigger: "#ar_plan_funding",
+            run: "edit The harbour contract pays in March.",
+        },
+        {
+            content: "Ask for a payment plan",
+            trigger: ".o_ar_plan_submit",
+            run: "click",
+        },
+        {
+            content: "The request went to the credit team",
+            trigger: ".o_ar_portal_message:contains('payment plan')",
         },
         {
             content: "Dispute the second invoice",
