@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 
@@ -11,6 +11,30 @@ class ArCommitmentMixin(models.AbstractModel):
     _description = "Collections Commitment"
     _inherit = ["ar.document.mixin"]
     _ar_running_states = ()  # states in which payments still change the outcome
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        records._ar_refresh_predictions()
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"state", "invoice_ids", "promised_date", "line_ids"} & vals.keys():
+            self._ar_refresh_predictions()
+        return res
+
+    def _ar_refresh_predictions(self):
+        """The predicted pay dates of these customers' open invoices follow
+        what they commit to at once (a promise recorded, kept or broken; a
+        plan activated, completed or defaulted), not at the next metrics
+        run: the forecast and the dashboard read them."""
+        today = fields.Date.context_today(self)
+        metrics = self.env["ar.partner.metrics"].sudo()
+        for company, records in self.grouped("company_id").items():
+            partners = records.sudo().partner_id.commercial_partner_id
+            if partners:
+                metrics._predict_pay_dates(company, partners.ids, today)
 
     def _ar_lock_running(self):
         """These records still running, locked for this transaction; those another

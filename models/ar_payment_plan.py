@@ -873,6 +873,7 @@ class ArPaymentPlan(models.Model):
         paid = plans._ar_reconciled_amounts("date_activated")
         defaulted = self.browse()
         changed = self.browse()
+        repaid = self.browse()
         for plan in plans:
             lines = plan.line_ids.sorted(lambda line: (line.date_due, line.sequence))
             digits = plan.currency_id.decimal_places
@@ -881,6 +882,7 @@ class ArPaymentPlan(models.Model):
             for line, amount_paid in zip(lines, covered, strict=True):
                 if plan.currency_id.compare_amounts(line.amount_paid, amount_paid):
                     line._ar_workflow_write({"amount_paid": amount_paid})
+                    repaid |= plan
             grace = plan.partner_id._ar_policy(plan.company_id).plan_grace_days
             if all(line.is_paid for line in lines):
                 state = "completed"
@@ -896,6 +898,8 @@ class ArPaymentPlan(models.Model):
                 defaulted |= plan
         defaulted._ar_notify_defaulted()
         changed._ar_refresh_partner_holds()
+        # which installment covers an invoice moved: so did its predicted date
+        (repaid - changed)._ar_refresh_predictions()
 
     def _ar_notify_defaulted(self):
         for plan in self:

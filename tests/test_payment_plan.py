@@ -48,6 +48,24 @@ class TestPaymentPlan(ArCommon):
         self.assertIn(plan.fee_invoice_id, plan.invoice_ids)
         self.assertEqual(self.customer.credit, 930.0)
 
+    def test_activation_moves_the_predicted_pay_dates_at_once(self):
+        """A plan without a fee: activating it dates each invoice's predicted
+        payment at the installment that covers it, at once; paying the first
+        installment moves them as it changes which installment covers what."""
+        plan = self._plan(installment_count=3)  # 300 a month, from day 30
+        plan.with_user(self.manager).action_activate()
+        first, second, third = plan.line_ids.sorted("date_due").mapped("date_due")
+        # 600 of the oldest invoice is covered by the second installment, the
+        # 300 of the other by the third
+        self.assertEqual(self.inv1.ar_predicted_pay_date, second)
+        self.assertEqual(self.inv2.ar_predicted_pay_date, third)
+        # the first installment paid on the newer invoice: the 600 still open
+        # on the oldest are what the second and third installments cover
+        self._pay(self.inv2, 300.0)
+        self.assertEqual(plan.line_ids.sorted("date_due")[0].amount_paid, 300.0)
+        self.assertEqual(self.inv1.ar_predicted_pay_date, third)
+        self.assertTrue(first < second < third)
+
     def test_fee_invoiced_as_the_policy_fee_product(self):
         """The fee is invoiced as the policy's fee product: its income account
         and its taxes, which the plan's total includes."""

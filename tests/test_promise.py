@@ -197,3 +197,18 @@ class TestPromise(ArCommon):
     def test_salesperson_cannot_record(self):
         with self.assertRaises(AccessError):
             self._promise(100.0, user=self.salesman)
+
+    def test_promise_moves_the_predicted_pay_date_at_once(self):
+        """Recorded, the promise's date is the invoice's predicted pay date
+        (the forecast reads it); broken, the prediction goes back to the
+        customer's habits, without waiting for the metrics job."""
+        self.env["ar.partner.metrics"]._predict_pay_dates(
+            self.company, self.customer.ids, self.today
+        )
+        before = self.invoice.ar_predicted_pay_date
+        promise = self._promise(800.0, days=9)
+        self.assertEqual(
+            self.invoice.ar_predicted_pay_date, self.today + timedelta(days=9)
+        )
+        promise.with_user(self.collector).action_cancel()
+        self.assertEqual(self.invoice.ar_predicted_pay_date, before)
