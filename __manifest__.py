@@ -33,6 +33,7 @@
         "reports/ar_reminder_reports.xml",
         "wizards/ar_statement_wizard_views.xml",
         "views/ar_dispute_views.xml",
+        "views/account_move_views.xml",
         "views/portal_templates.xml",
         "wizards/ar_call_log_views.xml",
         "views/ar_dashboard_views.xml",

@@ -165,6 +165,14 @@ class ArPaymentPlan(models.Model):
     signed_document_id = fields.Many2one(
         "ir.attachment", string="Signed Schedule", readonly=True, copy=False
     )
+    recovery_amount = fields.Monetary(
+        string="Recovery Answers Above",
+        compute="_compute_recovery_amount",
+        currency_field="company_currency_id",
+        help="The customer's policy's amount above which a plan needs its "
+        "recovery answers before it is activated.",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id")
     amount_paid = fields.Monetary(compute="_compute_amount_paid")
     amount_residual = fields.Monetary(
         string="Left to Pay", compute="_compute_amount_paid"
@@ -186,6 +194,16 @@ class ArPaymentPlan(models.Model):
             if plan.state == "draft":
                 invoices = plan.invoice_ids - plan.fee_invoice_id
                 plan.amount_invoices = sum(invoices.mapped("amount_residual"))
+
+    @api.depends("partner_id", "company_id")
+    def _compute_recovery_amount(self):
+        for plan in self:
+            company = plan.company_id or self.env.company
+            plan.recovery_amount = (
+                plan.partner_id._ar_policy(company).plan_recovery_amount
+                if plan.partner_id
+                else company.sudo()._ar_ensure_policy().plan_recovery_amount
+            )
 
     @api.depends("fee", "partner_id", "company_id", "currency_id")
     def _compute_fee_total(self):
@@ -546,6 +564,44 @@ class ArPaymentPlan(models.Model):
         plan._ar_workflow_write({"signed_document_id": message.attachment_ids[:1].id})
         return plan.state == "active"
 
+    def action_restructure(self):
+        """*New Plan* on a defaulted plan: a draft on what it leaves open,
+        the customer's recovery answers copied, for the collector to agree
+        new terms; this one stays defaulted until the new one is active."""
+        self.ensure_one()
+        self.check_access("write")
+        invoices = self.invoice_ids.filtered(
+            lambda move: (
+                move.state == "posted" and move.payment_state in ("not_paid", "partial")
+            )
+        )
+        if self.state != "defaulted" or not invoices:
+            raise UserError(
+                self.env._(
+                    "Plan %(name)s is not a defaulted plan with invoices left open.",
+                    name=self.name,
+                )
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Plan for %(name)s", name=self.partner_id.name),
+            "res_model": self._name,
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
+                "default_invoice_ids": invoices.ids,
+                "default_user_id": self.user_id.id,
+                "default_funding_source": self.funding_source,
+                "default_overhead_cuts": self.overhead_cuts,
+                "default_business_changes": self.business_changes,
+                "default_note": self.env._(
+                    "Replaces defaulted plan %(name)s.", name=self.name
+                ),
+            },
+        }
+
     def action_cancel(self):
         self.check_access("write")
         self.filtered(lambda p: p.state in ("draft", "active"))._ar_workflow_write(
@@ -685,6 +741,7 @@ class ArPaymentPlan(models.Model):
         )
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Send Schedule"),
             "res_model": "mail.compose.message",
             "view_mode": "form",
             "target": "new",

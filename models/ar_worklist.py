@@ -27,7 +27,7 @@ do not outrank.
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from .account_move import open_invoice_sql
+from .account_move import OPEN_INVOICE_DOMAIN, open_invoice_sql
 from .ar_dispute import pausing_disputes_sql
 from .risk_score import GRADE_SELECTION
 
@@ -183,7 +183,24 @@ class ArWorklist(models.Model):
                 "default_partner_id": self.partner_id.id,
                 "default_company_id": self.company_id.id,
                 "default_invoice_ids": invoices.ids,
+                "default_amount": sum(
+                    invoices.filtered_domain(OPEN_INVOICE_DOMAIN).mapped(
+                        "amount_residual"
+                    )
+                ),
             },
+        }
+
+    def action_open_source(self):
+        """The row's own record: its invoice, promise, plan or warning."""
+        self.ensure_one()
+        record = self.move_id or self.promise_id or self.plan_id or self.warning_id
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "views": [(False, "form")],
+            "target": "current",
         }
 
     def action_log_call(self):

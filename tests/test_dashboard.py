@@ -265,8 +265,15 @@ class TestWorklist(ArInstrumentCommon):
         log.save().action_log()
         bodies = self.customer.sudo().message_ids.mapped("body")
         self.assertTrue(any("Approved for Friday" in body for body in bodies))
+        # the row opens its invoice; a promise starts at what it leaves open
+        self.assertEqual(
+            (row.action_open_source()["res_model"], row.action_open_source()["res_id"]),
+            ("account.move", self.late.id),
+        )
         action = row.action_record_promise()
+        self.assertEqual(action["context"]["default_amount"], self.late.amount_residual)
         with Form(self.env["ar.promise"].with_context(**action["context"])) as form:
+            self.assertEqual(form.amount, self.late.amount_residual)
             form.amount = 400.0
             form.promised_date = self.today + timedelta(days=3)
         self.assertEqual(form.record.invoice_ids, self.late)

@@ -75,3 +75,45 @@ class TestViewTotals(TransactionCase):
                     if currency not in names:
                         missing.append(f"{view.xml_id}: {field.name} ({currency})")
         self.assertEqual(missing, [])
+
+
+@tagged("post_install", "-at_install")
+class TestMenusAndGroups(TransactionCase):
+    def test_menus_are_named_as_their_screens(self):
+        """A menu opens a screen of the same name ("Settlements" opened
+        "Negotiated Settlements")."""
+        menus = self.env["ir.ui.menu"].browse(
+            self.env["ir.model.data"]
+            .search(
+                [
+                    ("module", "=", "account_receivable_management"),
+                    ("model", "=", "ir.ui.menu"),
+                ]
+            )
+            .mapped("res_id")
+        )
+        self.assertGreater(len(menus), 10)
+        mismatched = [
+            (menu.name, menu.action.name)
+            for menu in menus
+            if menu.action
+            and menu.action._name == "ir.actions.act_window"
+            and menu.action.name != menu.name
+        ]
+        self.assertEqual(mismatched, [])
+
+    def test_groups_are_shown_with_accounting_on_the_user_form(self):
+        """The Receivables groups are a selection under Accounting on the user
+        form, not check boxes under "Other"."""
+        apps = self.env["res.groups"].get_groups_by_application()
+        [entry] = [
+            entry
+            for entry in apps
+            if entry[0]
+            == self.env.ref("account_receivable_management.module_category_receivables")
+        ]
+        app, kind, groups, (_sequence, section) = entry
+        self.assertEqual(kind, "selection")
+        self.assertEqual(groups.mapped("name"), ["Credit Controller", "Credit Manager"])
+        self.assertEqual(section, app.parent_id.name)
+        self.assertEqual(app.parent_id, self.env.ref("base.module_category_accounting"))

@@ -140,6 +140,54 @@ class TestPaymentPlan(ArCommon):
             self.assertNotHeld(self.customer)
         self.assertEqual(third.amount_paid, 300.0)
 
+    def test_new_plan_for_a_defaulted_one(self):
+        """*New Plan* on a defaulted plan: a draft on what is still open, the
+        customer's answers copied; the defaulted plan stays as it is."""
+        plan = self._plan(funding_source="Spring season", overhead_cuts="A van")
+        plan.with_user(self.manager).action_activate()
+        self._pay(self.inv1, 600.0)
+        second = plan.line_ids.sorted("date_due")[1]
+        with freeze_time(second.date_due + timedelta(days=6)):
+            self.env["ar.payment.plan"]._cron_evaluate_plans()
+        self.assertEqual(plan.state, "active", "600 paid covers two installments")
+        third = plan.line_ids.sorted("date_due")[2]
+        with freeze_time(third.date_due + timedelta(days=6)):
+            self.env["ar.payment.plan"]._cron_evaluate_plans()
+            self.assertEqual(plan.state, "defaulted")
+            action = plan.with_user(self.collector).action_restructure()
+            with Form(
+                self.env["ar.payment.plan"]
+                .with_user(self.collector)
+                .with_context(**action["context"])
+            ) as form:
+                form.first_date = third.date_due + timedelta(days=14)
+            new = form.record
+        self.assertEqual(new.invoice_ids, self.inv2, "only what is still open")
+        self.assertRecordValues(
+            new,
+            [
+                {
+                    "state": "draft",
+                    "partner_id": self.customer.id,
+                    "amount_invoices": 300.0,
+                    "funding_source": "Spring season",
+                    "overhead_cuts": "A van",
+                }
+            ],
+        )
+        self.assertEqual(plan.state, "defaulted")
+        # an active plan is not "restructured": cancel it instead
+        with self.assertRaises(UserError):
+            new.with_user(self.collector).action_restructure()
+
+    def test_recovery_threshold_shown_on_the_plan(self):
+        plan = self._plan()
+        self.assertEqual(plan.recovery_amount, 5000.0)
+        self.policy.plan_recovery_amount = 750.0
+        plan.invalidate_recordset(["recovery_amount"])
+        self.assertEqual(plan.recovery_amount, 750.0)
+        self.assertEqual(plan.action_send_schedule()["name"], "Send Schedule")
+
     def test_paid_in_full_completes(self):
         plan = self._plan()
         plan.with_user(self.manager).action_activate()

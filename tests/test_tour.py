@@ -306,3 +306,53 @@ class TestPortalTours(HttpCase):
         )
         self.assertTrue(plan.signature)
         self.assertEqual(plan.signed_document_id.res_id, plan.id)
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistTour(HttpCase):
+    """In headless Chromium: a Credit Controller opens a worklist row's
+    invoice and records a promise from the invoice form."""
+
+    def test_worklist_row_to_invoice_to_promise(self):
+        company = self.env.company
+        today = fields.Date.context_today(self.env.user)
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Worklist Customer", "is_company": True}
+        )
+        new_test_user(
+            self.env,
+            login="ar_tour_worklist",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_receivable_management.group_ar_collector",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        # the most urgent row of the list: a large invoice long overdue
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": today - timedelta(days=400),
+                "invoice_date_due": today - timedelta(days=370),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Containers",
+                            "quantity": 1,
+                            "price_unit": 9000.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        self.start_tour(
+            "/odoo/action-account_receivable_management.ar_worklist_action",
+            "ar_worklist_invoice_tour",
+            login="ar_tour_worklist",
+        )
+        promise = self.env["ar.promise"].search([("partner_id", "=", customer.id)])
+        self.assertRecordValues(promise, [{"amount": 9000.0, "state": "open"}])
+        self.assertEqual(promise.invoice_ids, invoice)
+        self.assertEqual(promise.promised_date, today + timedelta(days=5))
