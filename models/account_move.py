@@ -35,6 +35,7 @@ class AccountMove(models.Model):
         "ar_return_id",
         "ar_barter_id",
         "ar_predicted_pay_date",
+        "ar_forecast_amount",
         "ar_reminder_step_id",
         "ar_reminder_date",
         "ar_reminder_count",
@@ -68,6 +69,17 @@ class AccountMove(models.Model):
         help="When the customer is expected to pay, from its promise, its payment "
         "plan or its history for invoices of this size (nightly run).",
         groups=CREDIT_GROUPS,
+    )
+    ar_forecast_amount = fields.Monetary(
+        string="Expected Cash",
+        currency_field="company_currency_id",
+        readonly=True,
+        copy=False,
+        groups=CREDIT_GROUPS,
+        help="What this invoice is expected to bring in on its predicted payment "
+        "day: what it leaves open, less the customer's credits not yet applied "
+        "(credit notes, payments), which offset its invoices predicted to be "
+        "paid first. The cash-in forecast sums it.",
     )
     ar_barter_id = fields.Many2one(
         "ar.barter",
@@ -196,16 +208,19 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         self.env["ar.hold"]._refresh_for_lines(posted.line_ids)
+        posted.line_ids._ar_refresh_predictions()
         return posted
 
     def button_draft(self):
         res = super().button_draft()
         self.env["ar.hold"]._refresh_for_lines(self.line_ids)
+        self.line_ids._ar_refresh_predictions()
         return res
 
     def button_cancel(self):
         res = super().button_cancel()
         self.env["ar.hold"]._refresh_for_lines(self.line_ids)
+        self.line_ids._ar_refresh_predictions()
         return res
 
     def action_ar_record_promise(self):

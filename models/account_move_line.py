@@ -53,6 +53,17 @@ class AccountMoveLine(models.Model):
         self._ar_release_charged_days()
         return super().unlink()
 
+    def _ar_refresh_predictions(self):
+        """The customers of these receivable items: their invoices' predicted
+        payment and expected cash follow what was posted or applied."""
+        receivable = self.sudo().filtered(
+            lambda line: (
+                line.partner_id and line.account_id.account_type == "asset_receivable"
+            )
+        )
+        for company, lines in receivable.grouped("company_id").items():
+            lines.partner_id._ar_refresh_predictions(company)
+
     def _ar_release_charged_days(self):
         """The invoices charged by these lines are charged again from where
         they were before, for what these lines charged: refused when a later

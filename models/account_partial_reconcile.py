@@ -12,6 +12,7 @@ class AccountPartialReconcile(models.Model):
         # a payment answers the reminders
         self.env["account.move"].browse(invoice_ids)._ar_reminders_answered()
         partials._ar_refresh_holds()
+        (partials.debit_move_id | partials.credit_move_id)._ar_refresh_predictions()
         return partials
 
     def unlink(self):
@@ -20,6 +21,7 @@ class AccountPartialReconcile(models.Model):
         res = super().unlink()
         self.env["account.move"]._ar_refresh_paid_facts(invoice_ids)
         self.env["ar.hold"]._refresh_for_lines(lines.exists())
+        lines.exists()._ar_refresh_predictions()
         return res
 
     def _ar_refresh_holds(self):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 
@@ -29,12 +29,8 @@ class ArCommitmentMixin(models.AbstractModel):
         what they commit to at once (a promise recorded, kept or broken; a
         plan activated, completed or defaulted), not at the next metrics
         run: the forecast and the dashboard read them."""
-        today = fields.Date.context_today(self)
-        metrics = self.env["ar.partner.metrics"].sudo()
-        for company, records in self.grouped("company_id").items():
-            partners = records.sudo().partner_id.commercial_partner_id
-            if partners:
-                metrics._predict_pay_dates(company, partners.ids, today)
+        for company, records in self.sudo().grouped("company_id").items():
+            records.partner_id._ar_refresh_predictions(company)
 
     def _ar_lock_running(self):
         """These records still running, locked for this transaction; those another

@@ -346,7 +346,7 @@ class ArDashboard(models.AbstractModel):
         groups = self.env["account.move"]._read_group(
             domain,
             ["ar_predicted_pay_date:day"],
-            ["amount_residual_signed:sum"],
+            ["ar_forecast_amount:sum"],
         )
         # Weeks from Monday, whatever the language's first day of the week.
         start = today - relativedelta(days=today.weekday())

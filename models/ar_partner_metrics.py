@@ -873,7 +873,9 @@ class ArPartnerMetrics(models.Model):
         promised date under an open promise, else the installment that covers
         it under an active plan, else its due date plus the customer's days
         late for invoices of its size (its overall average without history in
-        that band); never before today."""
+        that band); never before today. And ``ar_forecast_amount``, what each
+        brings in then: its open amount less the customer's credits not yet
+        applied, which offset the invoices predicted to be paid first."""
         policy = company.sudo()._ar_ensure_policy()
         self.env.flush_all()
         changed = self.env.execute_query(
@@ -883,7 +885,9 @@ class ArPartnerMetrics(models.Model):
                 SELECT m.id, m.commercial_partner_id AS partner_id,
                        COALESCE(m.invoice_date_due, m.invoice_date) AS due_date,
                        m.amount_total_signed AS amount,
-                       m.ar_predicted_pay_date AS stored
+                       m.amount_residual_signed AS residual,
+                       m.ar_predicted_pay_date AS stored,
+                       m.ar_forecast_amount AS stored_amount
                   FROM account_move m
                  WHERE m.company_id = %(company)s
                    AND m.commercial_partner_id = ANY(%(partners)s)
@@ -923,8 +927,23 @@ class ArPartnerMetrics(models.Model):
                   JOIN plan_lines pl ON pl.plan_id = pi.plan_id
               GROUP BY pi.move_id
             ),
+            credits AS (
+                -- receivable items with a credit balance nothing applied yet:
+                -- credit notes and payments (Odoo's index of unreconciled items)
+                SELECT p.commercial_partner_id AS partner_id,
+                       -SUM(l.amount_residual) AS credit
+                  FROM account_move_line l
+                  JOIN res_partner p ON p.id = l.partner_id
+                 WHERE l.company_id = %(company)s
+                   AND l.account_id = ANY(%(receivable)s)
+                   AND l.parent_state = 'posted'
+                   AND l.reconciled IS NOT TRUE
+                   AND l.amount_residual < 0
+                   AND p.commercial_partner_id = ANY(%(partners)s)
+              GROUP BY p.commercial_partner_id
+            ),
             predicted AS (
-                SELECT o.id, o.stored,
+                SELECT o.id, o.stored, o.stored_amount, o.partner_id, o.residual,
                        GREATEST(COALESCE(
                            pr.day, pl.day,
                            o.due_date + ROUND(COALESCE(
@@ -938,8 +957,19 @@ class ArPartnerMetrics(models.Model):
                   LEFT JOIN planned pl ON pl.move_id = o.id
                   LEFT JOIN ar_partner_metrics mt ON mt.partner_id = o.partner_id
                                                  AND mt.company_id = %(company)s
+            ),
+            netted AS (
+                SELECT pr.id, pr.stored, pr.stored_amount, pr.day,
+                       LEAST(pr.residual, GREATEST(
+                           SUM(pr.residual) OVER (
+                               PARTITION BY pr.partner_id ORDER BY pr.day, pr.id)
+                           - COALESCE(c.credit, 0), 0)) AS amount
+                  FROM predicted pr
+                  LEFT JOIN credits c ON c.partner_id = pr.partner_id
             )
-            SELECT id, day FROM predicted WHERE stored IS DISTINCT FROM day
+            SELECT id, day, amount FROM netted
+             WHERE stored IS DISTINCT FROM day
+                OR stored_amount IS DISTINCT FROM amount
                 """,
                 company=company.id,
                 partners=partner_ids,
@@ -947,25 +977,30 @@ class ArPartnerMetrics(models.Model):
                 band1=policy.band_small_limit,
                 band2=policy.band_large_limit,
                 today=today,
+                receivable=aging.receivable_account_ids(self.env),
             )
         )
         if not changed:
             return
         # Only the changed invoices are written, by id: joining account_move
         # with the whole prediction lets the planner scan every move.
-        ids, days = zip(*changed, strict=True)
+        ids, days, amounts = zip(*changed, strict=True)
         self.env.execute_query(
             SQL(
                 """
-            UPDATE account_move m SET ar_predicted_pay_date = v.day
-              FROM unnest(%s::int[], %s::date[]) AS v(id, day)
+            UPDATE account_move m SET ar_predicted_pay_date = v.day,
+                                      ar_forecast_amount = v.amount
+              FROM unnest(%s::int[], %s::date[], %s::numeric[]) AS v(id, day, amount)
              WHERE m.id = v.id
                 """,
                 list(ids),
                 list(days),
+                list(amounts),
             )
         )
-        self.env["account.move"].invalidate_model(["ar_predicted_pay_date"])
+        self.env["account.move"].invalidate_model(
+            ["ar_predicted_pay_date", "ar_forecast_amount"]
+        )
 
 
 class ArPartnerSnapshot(models.Model):

@@ -9,7 +9,9 @@ A read-only SQL view over four sources, each row one thing to act on:
 * **warning**: an early warning raised in the last 7 days;
 * **invoice**: an overdue customer invoice that no open promise and no active
   plan covers, and that is not in a dispute pausing collection
-  (``ar_dispute.pausing_disputes_sql``).
+  (``ar_dispute.pausing_disputes_sql``); the customer's credits not yet
+  applied (credit notes, payments) offset its oldest such invoices first, and
+  an invoice they cover is not listed.
 
 A row's id is its source record's id times 4 plus the kind's number, so it
 stays the same from one read to the next. Amounts are in company currency (an
@@ -39,7 +41,37 @@ KINDS = [
 ]
 
 WORKLIST_SQL = """
-WITH items AS (
+WITH credits AS (
+    -- what each customer has in credit notes and payments not yet applied,
+    -- in company currency (Odoo's index of unreconciled items)
+    SELECT p.commercial_partner_id AS partner_id, l.company_id,
+           -SUM(l.amount_residual) AS credit
+      FROM account_move_line l
+      JOIN res_partner p ON p.id = l.partner_id
+     WHERE l.account_id IN (SELECT id FROM account_account
+                             WHERE account_type = 'asset_receivable')
+       AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
+       AND l.amount_residual < 0
+  GROUP BY p.commercial_partner_id, l.company_id
+), overdue AS (
+    SELECT m.id, m.commercial_partner_id, m.company_id, m.invoice_date_due,
+           m.amount_residual_signed AS amount, m.name,
+           SUM(m.amount_residual_signed) OVER (
+               PARTITION BY m.commercial_partner_id, m.company_id
+               ORDER BY m.invoice_date_due, m.id) AS cum
+      FROM account_move m
+     WHERE %(open_invoice)s
+       AND m.invoice_date_due < CURRENT_DATE
+       AND NOT EXISTS (
+            SELECT 1 FROM ar_promise_invoice_rel rel
+              JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
+             WHERE rel.move_id = m.id)
+       AND NOT EXISTS (
+            SELECT 1 FROM ar_payment_plan_invoice_rel rel
+              JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
+             WHERE rel.move_id = m.id)
+       AND m.id NOT IN (%(disputed)s)
+), items AS (
     SELECT p.id * 4 AS id, 'promise' AS kind, p.partner_id, p.company_id,
            CASE WHEN p.state = 'broken' THEN p.date_judged ELSE p.promised_date END
                AS date,
@@ -78,20 +110,15 @@ WITH items AS (
                                      AND mt.company_id = w.company_id
      WHERE w.date >= CURRENT_DATE - 7
     UNION ALL
-    SELECT m.id * 4 + 3, 'invoice', m.commercial_partner_id, m.company_id,
-           m.invoice_date_due, m.amount_residual_signed, NULL, NULL, NULL, m.id, m.name
-      FROM account_move m
-     WHERE %(open_invoice)s
-       AND m.invoice_date_due < CURRENT_DATE
-       AND NOT EXISTS (
-            SELECT 1 FROM ar_promise_invoice_rel rel
-              JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
-             WHERE rel.move_id = m.id)
-       AND NOT EXISTS (
-            SELECT 1 FROM ar_payment_plan_invoice_rel rel
-              JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
-             WHERE rel.move_id = m.id)
-       AND m.id NOT IN (%(disputed)s)
+    -- the customer's credits not yet applied offset its oldest overdue
+    -- invoices first: what they cover is not chased
+    SELECT o.id * 4 + 3, 'invoice', o.commercial_partner_id, o.company_id,
+           o.invoice_date_due, LEAST(o.amount, o.cum - COALESCE(c.credit, 0)),
+           NULL, NULL, NULL, o.id, o.name
+      FROM overdue o
+      LEFT JOIN credits c ON c.partner_id = o.commercial_partner_id
+                         AND c.company_id = o.company_id
+     WHERE o.cum - COALESCE(c.credit, 0) > 0
 )
 SELECT r.*,
        -- rounded first: 100 x 7/100 in floating point is 7.000000000000001

@@ -435,6 +435,19 @@ class ResPartner(models.Model):
                     )
         return super().create(vals_list)
 
+    def _ar_refresh_predictions(self, company):
+        """The predicted payment and expected cash of these customers' open
+        invoices in ``company``, recomputed now (one SQL statement, as the
+        nightly job computes them): after what changes them (a promise, a
+        plan, an invoice posted or paid, a credit note or a payment not yet
+        applied)."""
+        if self:
+            self.env["ar.partner.metrics"].sudo()._predict_pay_dates(
+                company,
+                self.sudo().commercial_partner_id.ids,
+                fields.Date.context_today(self),
+            )
+
     def _ar_credit_contact(self, company):
         """Who in ``company`` hears of what this customer asks (a dispute, a
         promise or a plan from the portal): its collector, else the company's

@@ -108,7 +108,7 @@ class TestDashboardOnDemo(TransactionCase):
         self.assertEqual(len(forecast["weeks"]), 13)
         self.assertAlmostEqual(
             sum(week["value"] for week in forecast["weeks"]),
-            self._list_sum(forecast["action"], "amount_residual_signed"),
+            self._list_sum(forecast["action"], "ar_forecast_amount"),
             places=2,
         )
         # Top risk: scored customers who owe something, riskiest first.
@@ -159,6 +159,73 @@ class TestDashboardAccess(ArInstrumentCommon):
     def test_salesperson_cannot(self):
         with self.assertRaises(AccessError):
             self.env["ar.dashboard"].get_data()
+
+
+@tagged("post_install", "-at_install")
+class TestForecastNetOfCredits(ArInstrumentCommon):
+    """The cash-in forecast counts what a customer will pay: its open
+    invoices less its credits not yet applied, which offset the invoices
+    predicted to be paid first."""
+
+    def _forecast(self):
+        data = self.env["ar.dashboard"].get_data()["forecast"]
+        return sum(week["value"] for week in data["weeks"])
+
+    def test_credit_note_and_payment_not_applied_offset_the_forecast(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Offset Ltd", "is_company": True}
+        )
+        soon = self._invoice(customer, 1000.0, days_old=20, term_days=30)
+        later = self._invoice(customer, 500.0, days_old=5, term_days=30)
+        self.assertEqual(
+            (soon.ar_forecast_amount, later.ar_forecast_amount), (1000.0, 500.0)
+        )
+        before = self._forecast()
+        # a credit note of 700 posted, not applied to either invoice
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": customer.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Returned",
+                            "quantity": 1,
+                            "price_unit": 700.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        self.assertEqual(
+            (soon.ar_forecast_amount, later.ar_forecast_amount), (300.0, 500.0)
+        )
+        self.assertAlmostEqual(self._forecast(), before - 700.0, places=2)
+        # and a payment of 300 not applied either: the first one is covered
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 300.0,
+                "journal_id": self.bank.id,
+            }
+        )
+        payment.action_post()
+        self.assertEqual(
+            (soon.ar_forecast_amount, later.ar_forecast_amount), (0.0, 500.0)
+        )
+        # the credit note applied to the later invoice: 200 of it and the
+        # payment's 300 are left to offset the first one
+        (refund.line_ids | later.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertEqual(later.amount_residual, 0.0)
+        self.assertEqual(soon.ar_forecast_amount, 500.0)
+        self.assertAlmostEqual(self._forecast(), before - 1000.0, places=2)
 
 
 @tagged("post_install", "-at_install")
@@ -223,6 +290,38 @@ class TestWorklist(ArInstrumentCommon):
         # Paid in full: the invoice leaves the list.
         self._pay(self.late)
         self.assertNotIn(self.late, self._rows().move_id)
+
+    def test_credits_not_applied_are_not_chased(self):
+        """A credit note not applied yet offsets the customer's oldest overdue
+        invoices: a covered one leaves the list, a partly covered one shows
+        what is left."""
+        older = self._invoice(self.other, 120.0, days_old=60, term_days=30)
+        refund = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.other.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Credit",
+                            "quantity": 1,
+                            "price_unit": 150.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        refund.action_post()
+        rows = self._rows(self.other)
+        self.assertNotIn(older, rows.move_id, "covered by the credit note")
+        [row] = rows.filtered(lambda r: r.move_id == self.small)
+        self.assertEqual(row.amount, 20.0, "50 less the 30 of credit left")
+        # cancelled, the credit note offsets nothing
+        refund.button_draft()
+        amounts = {r.move_id: r.amount for r in self._rows(self.other)}
+        self.assertEqual(amounts, {older: 120.0, self.small: 50.0})
 
     def test_installment_due(self):
         with Form(self.env["ar.payment.plan"].with_user(self.collector)) as form:
