@@ -172,7 +172,9 @@ class ArPaymentPlan(models.Model):
         help="The customer's policy's amount above which a plan needs its "
         "recovery answers before it is activated.",
     )
-    company_currency_id = fields.Many2one(related="company_id.currency_id")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
     amount_paid = fields.Monetary(compute="_compute_amount_paid")
     amount_residual = fields.Monetary(
         string="Left to Pay", compute="_compute_amount_paid"

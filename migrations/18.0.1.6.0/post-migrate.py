@@ -18,8 +18,9 @@ def migrate(cr, version):
               AND commercial_partner_id IS NOT NULL
          GROUP BY company_id"""
     )
+    customers = cr.fetchall()
     today = fields.Date.context_today(env.user)
-    for company_id, partner_ids in cr.fetchall():
+    for company_id, partner_ids in customers:
         env["ar.partner.metrics"]._predict_pay_dates(
             env["res.company"].browse(company_id), partner_ids, today
         )
