@@ -12,6 +12,13 @@ from odoo.tools import SQL
 from . import aging, sql_tools
 from .account_move import OPEN_INVOICE_DOMAIN
 
+# The open items the money cards open: a list whose Open column sums to the
+# card (Odoo's journal items list shows debit and credit instead).
+OPEN_ITEMS_VIEWS = (
+    ("account_receivable_management.account_move_line_view_list_ar_open", "list"),
+    "form",
+)
+
 
 class ArDashboard(models.AbstractModel):
     _name = "ar.dashboard"
@@ -115,12 +122,19 @@ class ArDashboard(models.AbstractModel):
         ]
 
     def _list(self, name, model, domain, views=("list", "form"), context=None):
+        """An action opening ``model``'s records of ``domain``; a view given
+        as (xml id, mode) in ``views`` is that view."""
         return {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": model,
             "domain": domain,
-            "views": [(False, view) for view in views],
+            "views": [
+                (self.env.ref(view[0]).id, view[1])
+                if isinstance(view, tuple)
+                else (False, view)
+                for view in views
+            ],
             "context": context or {},
             "target": "current",
         }
@@ -174,6 +188,7 @@ class ArDashboard(models.AbstractModel):
                     self.env._("Open Receivables"),
                     "account.move.line",
                     self._receivable_domain(company, today),
+                    views=OPEN_ITEMS_VIEWS,
                     context=lines_context,
                 ),
             },
@@ -191,6 +206,7 @@ class ArDashboard(models.AbstractModel):
                     self.env._("Overdue Receivables"),
                     "account.move.line",
                     self._overdue_domain(company, today),
+                    views=OPEN_ITEMS_VIEWS,
                     context=lines_context,
                 ),
             },

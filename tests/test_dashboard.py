@@ -37,6 +37,12 @@ class TestDashboardOnDemo(TransactionCase):
             self._list_sum(receivable["action"], "amount_residual"),
             places=2,
         )
+        # the list it opens shows the open amount, summed, as the card
+        view_id, mode = receivable["action"]["views"][0]
+        arch = self.env["account.move.line"].get_view(view_id, mode)["arch"]
+        self.assertIn('name="amount_residual"', arch)
+        self.assertIn('sum="Open"', arch)
+        self.assertNotIn('name="debit"', arch)
         overdue = cards["overdue"]
         overdue_total = self._list_sum(overdue["action"], "amount_residual")
         self.assertGreater(overdue_total, 0.0, "the demo has overdue invoices")
