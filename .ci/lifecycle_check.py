@@ -273,6 +273,19 @@ def upgraded(db):
             policies and policies.plan_fee_product_id == product,
             f"the {len(policies)} policies invoice plan fees as {product.name}",
         )
+        # 18.0.1.6.0: every open invoice's expected cash, computed by the
+        # migration before any job runs (not left empty)
+        env.cr.execute(
+            "SELECT count(*), count(ar_forecast_amount) FROM account_move"
+            " WHERE move_type = 'out_invoice' AND state = 'posted'"
+            " AND payment_state IN ('not_paid', 'partial')"
+        )
+        open_count, forecast_count = env.cr.fetchone()
+        check(
+            open_count > 100 and forecast_count == open_count,
+            f"the migration computed the expected cash of {forecast_count} of"
+            f" {open_count} open invoices",
+        )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)
