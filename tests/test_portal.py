@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
@@ -52,6 +53,17 @@ class PortalCommon(ArInstrumentCommon, HttpCase):
         if token:
             data = {**data, "csrf_token": self._token()}
         return self.url_open(url, data=data, allow_redirects=False)
+
+    def _json_rpc(self, url, **params):
+        """A JSON-RPC call to ``url``, as Odoo's web client makes it: the
+        whole answer (``result`` or ``error``)."""
+        response = self.url_open(
+            url,
+            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200, response.text[-2000:])
+        return response.json()
 
     def _redirected(self, response):
         self.assertIn(response.status_code, (302, 303))

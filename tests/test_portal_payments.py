@@ -1,4 +1,3 @@
-import json
 from datetime import timedelta
 
 from odoo import Command
@@ -23,15 +22,6 @@ class TestPortalPayments(PortalCommon):
         cls.third = cls._invoice(cls.customer, 300.0, days_old=2, term_days=30)
 
     # ------------------------------------------------------------------
-    def _json(self, url, **params):
-        response = self.url_open(
-            url,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200, response.text[-2000:])
-        return response.json()
-
     def _transaction(self, what, amount, **extra):
         params = {
             "provider_id": self.provider.id,
@@ -45,7 +35,7 @@ class TestPortalPayments(PortalCommon):
             "access_token": None,
             **extra,
         }
-        return self._json(f"/my/receivables/transaction/{what}", **params)
+        return self._json_rpc(f"/my/receivables/transaction/{what}", **params)
 
     def _pay(self, what, amount, state="done"):
         """Make the transaction as the payment form does, let the demo
@@ -54,7 +44,7 @@ class TestPortalPayments(PortalCommon):
         answer = self._transaction(what, amount)
         self.assertIn("result", answer, answer)
         reference = answer["result"]["reference"]
-        self._json(
+        self._json_rpc(
             "/payment/demo/simulate_payment",
             reference=reference,
             payment_details="4242",
@@ -150,7 +140,7 @@ class TestPortalPayments(PortalCommon):
                 self.assertIn(expected, message)
         self.assertEqual(self._transactions(), before, "nothing written")
         # a reference the provider never issued
-        answer = self._json(
+        answer = self._json_rpc(
             "/payment/demo/simulate_payment",
             reference="INV/FORGED-1",
             simulated_state="done",
@@ -162,7 +152,7 @@ class TestPortalPayments(PortalCommon):
         tx = self._pay(f"invoices-{self.late.id}", 500.0)
         payment = tx.payment_id
         # the provider's answer again, then the status page again
-        self._json(
+        self._json_rpc(
             "/payment/demo/simulate_payment",
             reference=tx.reference,
             simulated_state="done",

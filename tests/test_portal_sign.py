@@ -1,4 +1,3 @@
-import json
 import re
 from datetime import timedelta
 
@@ -12,13 +11,7 @@ from .test_portal import PortalCommon
 
 class SignCommon(PortalCommon):
     def _json(self, url, **params):
-        response = self.url_open(
-            url,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": params}),
-            headers={"Content-Type": "application/json"},
-        )
-        self.assertEqual(response.status_code, 200, response.text[-2000:])
-        answer = response.json()
+        answer = self._json_rpc(url, **params)
         self.assertIn("result", answer, answer)
         return answer["result"]
 
