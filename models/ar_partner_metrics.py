@@ -40,9 +40,11 @@ import logging
 import threading
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from . import aging, paid_facts, risk_score, sql_tools
+from .access import require_collector
 from .account_move import open_invoice_sql
 from .ar_company_kpi import countback_days, period_days
 from .risk_score import GRADE_SELECTION
@@ -707,6 +709,34 @@ class ArPartnerMetrics(models.Model):
                 written,
             )
         )
+
+    def action_recompute(self):
+        """*Recompute Now*: the figures, score, warnings and predicted pay
+        dates of the selected customers, now, as the hourly job computes
+        them (with any other customer waiting for that job)."""
+        require_collector(self.env, self.env._("recompute a customer's figures"))
+        self.check_access("read")
+        if not self:
+            return True
+        self._mark_dirty({(row.partner_id.id, row.company_id.id) for row in self})
+        if not self.sudo()._run(incremental=True, companies=self.company_id):
+            raise UserError(
+                self.env._(
+                    "The scheduled job is recomputing the figures right now: try "
+                    "again in a minute."
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Figures of %(count)s customers recomputed.", count=len(self)
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _mark_dirty(self, pairs):

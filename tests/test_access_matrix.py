@@ -520,6 +520,13 @@ class _MatrixCase(ArInstrumentCommon):
             [report] = call(user, "ar.aging.report", "create", {"date": self.today})
             action = call(user, "ar.aging.report", "action_export_xlsx", ids=[report])
             self.assertEqual(action["type"], "ir.actions.act_url")
+        elif label == "recompute a customer's figures":
+            env["ar.partner.metrics"]._run(companies=self.company)
+            row = env["ar.partner.metrics"].search(
+                [("partner_id", "=", partner.id), ("company_id", "=", self.company.id)]
+            )
+            call(user, "ar.partner.metrics", "action_recompute", ids=row.ids)
+            self.assertEqual(row.date_computed, self.today)
         elif label == "read the risk dashboard":
             data = call(user, "ar.dashboard", "get_data")
             self.assertIn("cards", data)

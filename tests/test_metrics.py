@@ -4,7 +4,7 @@ from unittest.mock import patch
 import psycopg2.errors
 
 from odoo import Command, fields
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -340,6 +340,28 @@ class TestMetrics(ArInstrumentCommon):
         self.assertFalse(self._metrics(early).dirty)
         self._run(incremental=True)
         self.assertRecordValues(row, [{"open_amount": 0.0, "dirty": False}])
+
+    def test_recompute_now_for_one_customer(self):
+        """A settled customer still showed overdue until the hourly run: the
+        credit team recomputes it at once; others may not."""
+        customer = self.env["res.partner"].create(
+            {"name": "Settled Ltd", "is_company": True}
+        )
+        invoice = self._inv(customer, 600.0, days_old=60)
+        self._run()
+        row = self._metrics(customer)
+        self.assertEqual(row.open_amount, 600.0)
+        self._pay_on(invoice, 600.0, 0)
+        self.assertEqual(row.open_amount, 600.0, "until a run")
+        with self.assertRaises(AccessError):
+            row.with_user(self.salesman).action_recompute()
+        action = row.with_user(self.collector).action_recompute()
+        self.assertEqual(action["params"]["type"], "success")
+        row.invalidate_recordset()
+        self.assertRecordValues(
+            row,
+            [{"open_amount": 0.0, "dirty": False, "date_computed": self.today}],
+        )
 
     def test_warning_digest_to_credit_managers(self):
         self.manager.email = "credit.manager@example.com"
