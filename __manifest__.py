@@ -17,6 +17,7 @@
         "data/ir_sequence.xml",
         "data/ir_cron.xml",
         "data/ar_dispute_reason_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/ar_credit_policy_views.xml",
         "views/ar_hold_views.xml",
         "views/ar_promise_views.xml",

@@ -1,7 +1,9 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .access import COLLECTOR_GROUP, MANAGER_GROUP, manager_reason
+from .access import COLLECTOR_GROUP, MANAGER_GROUP, manager_reason, require_collector
+
+APPROVAL_ACTIVITY = "account_receivable_management.mail_activity_type_ar_approval"
 
 # The states of an instrument that posts in one step once approved.
 SETTLE_STATES = [
@@ -35,6 +37,7 @@ class ArInstrumentMixin(models.AbstractModel):
         "approved_by_id",
         "date_approved",
         "amount_approved",
+        "date_approval_requested",
     )
     # What sets the worth: frozen once the instrument leaves draft, so what is
     # posted is what was approved (cancel and reset to draft to change it).
@@ -78,6 +81,19 @@ class ArInstrumentMixin(models.AbstractModel):
         compute="_compute_amount_approval",
         help="Worth more than the policy's approval amount.",
     )
+    can_approve = fields.Boolean(
+        compute="_compute_can_approve",
+        help="Whether the current user may approve it: a Credit Manager any, "
+        "a Credit Controller those within the policy's approval amount.",
+    )
+    awaiting_my_approval = fields.Boolean(
+        compute="_compute_awaiting_my_approval",
+        search="_search_awaiting_my_approval",
+        help="A draft whose approval was requested from the current user.",
+    )
+    date_approval_requested = fields.Datetime(
+        string="Approval Requested On", readonly=True, copy=False
+    )
     move_ids = fields.One2many(
         "account.move",
         compute="_compute_move_ids",
@@ -99,6 +115,42 @@ class ArInstrumentMixin(models.AbstractModel):
                 value, company.currency_id, company, record.date or fields.Date.today()
             )
             record.needs_manager = bool(record._ar_manager_reason())
+
+    @api.depends_context("uid")
+    @api.depends("amount_approval")
+    def _compute_can_approve(self):
+        user = self.env.user
+        manager = user.has_group(MANAGER_GROUP)
+        collector = user.has_group(COLLECTOR_GROUP)
+        for record in self:
+            record.can_approve = manager or (collector and not record.needs_manager)
+
+    def _awaiting_my_approval_domain(self):
+        activity_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
+        return [
+            ("state", "=", "draft"),
+            (
+                "activity_ids",
+                "any",
+                [
+                    ("activity_type_id", "=", activity_type.id if activity_type else 0),
+                    ("user_id", "=", self.env.uid),
+                ],
+            ),
+        ]
+
+    @api.depends_context("uid")
+    @api.depends("state", "activity_ids")
+    def _compute_awaiting_my_approval(self):
+        waiting = self.filtered_domain(self._awaiting_my_approval_domain())
+        for record in self:
+            record.awaiting_my_approval = record in waiting
+
+    def _search_awaiting_my_approval(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search this filter as on or off."))
+        domain = self._awaiting_my_approval_domain()
+        return domain if (operator == "=") == value else ["!", "&", *domain]
 
     def _ar_manager_reason(self):
         """Why only a Credit Manager may approve this record, or None: worth
@@ -169,6 +221,67 @@ class ArInstrumentMixin(models.AbstractModel):
                 )
             )
             record._ar_after_approve()
+        # the request is answered: the approver's activity done, the others'
+        # withdrawn
+        self.activity_feedback([APPROVAL_ACTIVITY], user_id=self.env.uid)
+        self.activity_unlink([APPROVAL_ACTIVITY])
+        return True
+
+    def action_request_approval(self):
+        """*Request Approval*: worth more than a Credit Controller may approve,
+        the record goes to the company's Credit Managers, each with an
+        activity; approving it closes them."""
+        require_collector(self.env, self.env._("ask for an approval"))
+        for record in self:
+            record._ar_check_state("draft", self.env._("ask for an approval"))
+            record._ar_check_ready()
+            if not record.needs_manager:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is within what you may approve: approve it yourself.",
+                        name=record.name,
+                    )
+                )
+        managers = (
+            self.env.ref(MANAGER_GROUP)
+            .sudo()
+            .users.filtered(
+                lambda user: not user.share and user.active and not user._is_superuser()
+            )
+        )
+        for record in self:
+            company_managers = managers.filtered(
+                lambda user, record=record: record.company_id in user.company_ids
+            )
+            if not company_managers:
+                raise UserError(
+                    self.env._(
+                        "No Credit Manager works for %(company)s: ask an "
+                        "administrator to name one.",
+                        company=record.company_id.name,
+                    )
+                )
+            asked = record.activity_ids.filtered(
+                lambda activity: (
+                    activity.activity_type_id == self.env.ref(APPROVAL_ACTIVITY)
+                )
+            ).user_id
+            for manager in company_managers - asked:
+                record.activity_schedule(
+                    APPROVAL_ACTIVITY,
+                    user_id=manager.id,
+                    summary=self.env._(
+                        "Approve %(name)s: worth %(amount)s",
+                        name=record.name,
+                        amount=record.company_currency_id.format(
+                            record.amount_approval
+                        ),
+                    ),
+                    note=record._ar_manager_reason(),
+                )
+            record._ar_workflow_write(
+                {"date_approval_requested": fields.Datetime.now()}
+            )
         return True
 
     def _ar_after_approve(self):

@@ -458,6 +458,11 @@ class _MatrixCase(ArInstrumentCommon):
             plan = env["ar.payment.plan"].create(self._plan_vals())
             call(user, "ar.payment.plan", "action_approve_signature", ids=plan.ids)
             self.assertEqual(plan.approved_by_id, user)
+        elif label == "ask the Credit Managers to approve a settlement":
+            settlement = env["ar.settlement"].create(self._settlement_vals(1000.0))
+            self.assertTrue(settlement.needs_manager)
+            call(user, "ar.settlement", "action_request_approval", ids=settlement.ids)
+            self.assertIn(self.manager, settlement.activity_ids.user_id)
         elif label == "approve a settlement that parts ways with the customer":
             vals = {**self._settlement_vals(2250.0), "part_ways": True}  # 50 forgiven
             settlement = env["ar.settlement"].create(vals)

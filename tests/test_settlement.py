@@ -1,6 +1,7 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..models.access import MANAGER_GROUP
 from .common_instruments import ArInstrumentCommon
 
 
@@ -172,6 +173,58 @@ class TestSettlement(ArInstrumentCommon):
     # ------------------------------------------------------------------
     # Bad input: a clear error and nothing written
     # ------------------------------------------------------------------
+    def test_request_approval_above_the_controllers_amount(self):
+        """Forgiving 1,500 (policy limit 1,000): the collector cannot approve
+        it, sees *Request Approval* instead, and the company's Credit
+        Managers each get an activity; the one who approves closes them."""
+        invoice = self._invoice(self.customer, 2000.0, days_old=40)
+        settlement = self._settlement(invoice, 500.0)
+        as_collector = settlement.with_user(self.collector)
+        self.assertTrue(as_collector.needs_manager)
+        self.assertFalse(as_collector.can_approve)
+        self.assertTrue(settlement.with_user(self.manager).can_approve)
+        second = self._user(
+            "ar_manager_two",
+            "sales_team.group_sale_salesman,account_receivable_management.group_ar_manager",
+        )
+        as_collector.action_request_approval()
+        activities = settlement.activity_ids
+        # every Credit Manager of the company (accounting administrators are)
+        self.assertLessEqual(self.manager | second, activities.user_id)
+        self.assertTrue(all(u.has_group(MANAGER_GROUP) for u in activities.user_id))
+        self.assertNotIn(self.collector, activities.user_id)
+        self.assertIn("1,500.00", activities[0].summary)
+        self.assertTrue(settlement.date_approval_requested)
+        # the filter of each manager finds it; the collector's does not
+        Settlement = self.env["ar.settlement"]
+        for user, found in (
+            (self.manager, True),
+            (second, True),
+            (self.collector, False),
+        ):
+            mine = Settlement.with_user(user).search(
+                [("awaiting_my_approval", "=", True)]
+            )
+            self.assertEqual(settlement in mine, found, user.login)
+        # asking again adds nobody
+        as_collector.action_request_approval()
+        self.assertEqual(settlement.activity_ids, activities)
+        # a small one needs no request
+        small = self._settlement(
+            self._invoice(self.customer, 300.0, days_old=40), 250.0
+        )
+        with self.assertRaises(UserError):
+            small.with_user(self.collector).action_request_approval()
+        # approved by one manager: the request is answered for both
+        settlement.with_user(second).action_approve()
+        self.assertEqual(settlement.state, "approved")
+        self.assertFalse(settlement.activity_ids)
+        self.assertFalse(
+            Settlement.with_user(self.manager).search(
+                [("awaiting_my_approval", "=", True)]
+            )
+        )
+
     def test_bad_amounts(self):
         invoice = self._taxed_invoice(1000.0)
         before = self._moves_count()
