@@ -20,7 +20,12 @@ class ArCommitmentMixin(models.AbstractModel):
 
     def write(self, vals):
         res = super().write(vals)
-        if {"state", "invoice_ids", "promised_date", "line_ids"} & vals.keys():
+        if {
+            "state",
+            "invoice_ids",
+            "promised_date",
+            "line_ids",
+        } & vals.keys() and not self.env.context.get("ar_defer_predictions"):
             self._ar_refresh_predictions()
         return res
 
@@ -28,7 +33,9 @@ class ArCommitmentMixin(models.AbstractModel):
         """The predicted pay dates of these customers' open invoices follow
         what they commit to at once (a promise recorded, kept or broken; a
         plan activated, completed or defaulted), not at the next metrics
-        run: the forecast and the dashboard read them."""
+        run: the forecast and the dashboard read them. A loop moving many
+        (a job judging them) writes with ``ar_defer_predictions`` and calls
+        this once for all of them."""
         for company, records in self.sudo().grouped("company_id").items():
             records.partner_id._ar_refresh_predictions(company)
 

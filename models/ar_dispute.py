@@ -21,7 +21,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round, format_amount
 
-from .access import MANAGER_GROUP, manager_reason, require_collector
+from .access import CREDIT_GROUPS, MANAGER_GROUP, manager_reason, require_collector
 
 
 def parse_amount(env, value):
@@ -155,7 +155,12 @@ class ArDispute(models.Model):
     )
     date_resolved = fields.Date(string="Resolved", readonly=True, copy=False)
     days_to_resolve = fields.Integer(readonly=True, copy=False, aggregator="avg")
-    resolution = fields.Text(help="What was decided and why; the customer sees it.")
+    # drafted by the credit team while the dispute is open: the customer
+    # reads it on the portal once the dispute is resolved, not before
+    resolution = fields.Text(
+        help="What was decided and why; the customer sees it once resolved.",
+        groups=CREDIT_GROUPS,
+    )
     credit_note_id = fields.Many2one("account.move", readonly=True, copy=False)
     resolved_by_id = fields.Many2one("res.users", readonly=True, copy=False)
 

@@ -119,11 +119,8 @@ class ArInstrumentMixin(models.AbstractModel):
     @api.depends_context("uid")
     @api.depends("amount_approval")
     def _compute_can_approve(self):
-        user = self.env.user
-        manager = user.has_group(MANAGER_GROUP)
-        collector = user.has_group(COLLECTOR_GROUP)
         for record in self:
-            record.can_approve = manager or (collector and not record.needs_manager)
+            record.can_approve = not record._ar_approver_problem()
 
     def _awaiting_my_approval_domain(self):
         activity_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
@@ -292,23 +289,25 @@ class ArInstrumentMixin(models.AbstractModel):
         says what to fix."""
         raise NotImplementedError
 
-    def _ar_check_approver(self):
-        """The current user may approve this record, or an AccessError that says
-        who may."""
+    def _ar_approver_problem(self):
+        """Why the current user may not approve this record, or None."""
         self.ensure_one()
         user = self.env.user
         if not user.has_group(COLLECTOR_GROUP):
-            raise AccessError(
-                self.env._(
-                    "Only a Credit Controller or a Credit Manager can approve a "
-                    "%(what)s.",
-                    what=self._description,
-                )
+            return self.env._(
+                "Only a Credit Controller or a Credit Manager can approve a %(what)s.",
+                what=self._description,
             )
         if not user.has_group(MANAGER_GROUP):
-            reason = self._ar_manager_reason()
-            if reason:
-                raise AccessError(reason)
+            return self._ar_manager_reason()
+        return None
+
+    def _ar_check_approver(self):
+        """The current user may approve this record, or an AccessError that says
+        who may."""
+        problem = self._ar_approver_problem()
+        if problem:
+            raise AccessError(problem)
 
     def _ar_check_approval_covers(self):
         """What is about to be posted is what was approved, by someone who may

@@ -16,6 +16,7 @@ from .access import (
     require_collector,
     require_manager,
 )
+from .account_move import OPEN_INVOICE_DOMAIN
 from .ar_document_mixin import INVOICES_FIELD
 from .ar_workflow_guard import DATE_WINDOW_YEARS
 
@@ -204,7 +205,7 @@ class ArPaymentPlan(models.Model):
             plan.recovery_amount = (
                 plan.partner_id._ar_policy(company).plan_recovery_amount
                 if plan.partner_id
-                else company.sudo()._ar_ensure_policy().plan_recovery_amount
+                else company.sudo().ar_policy_id.plan_recovery_amount
             )
 
     @api.depends("fee", "partner_id", "company_id", "currency_id")
@@ -289,7 +290,7 @@ class ArPaymentPlan(models.Model):
     def _ar_activate(self, user):
         """Make the plans binding, agreed by ``user``: their fee invoiced,
         their invoices out of the overdue rules while they are kept."""
-        for plan in self.with_context(ar_activating=True):
+        for plan in self.with_context(ar_activating=True, ar_defer_predictions=True):
             if not plan.currency_id.is_zero(plan.fee):
                 plan._invoice_fee()
             plan._ar_workflow_write(
@@ -311,6 +312,7 @@ class ArPaymentPlan(models.Model):
                 )
             )
         self._ar_refresh_partner_holds()
+        self._ar_refresh_predictions()
 
     # ------------------------------------------------------------------
     # Approval for the customer's signature
@@ -448,38 +450,38 @@ class ArPaymentPlan(models.Model):
         )
 
     @api.model
+    def _ar_portal_domain(self, customer):
+        """The plans of ``customer`` the portal may show, in the companies the
+        user may see: any but the drafts not approved for its signature."""
+        return [
+            ("partner_id", "=", customer.commercial_partner_id.id),
+            ("company_id", "in", self.env.user.company_ids.ids),
+            "|",
+            ("state", "!=", "draft"),
+            ("approved_by_id", "!=", False),
+        ]
+
+    @api.model
     def _ar_portal_plans(self, customer):
-        """The plans ``customer`` sees on the portal: those waiting for its
-        signature and those it is paying."""
+        """The plans listed on the account page: those waiting for the
+        customer's signature and those it is paying."""
         return self.sudo().search(
             [
-                ("partner_id", "=", customer.commercial_partner_id.id),
-                ("company_id", "in", self.env.user.company_ids.ids),
-                "|",
-                ("state", "=", "active"),
-                "&",
-                ("state", "=", "draft"),
-                ("approved_by_id", "!=", False),
+                *self._ar_portal_domain(customer),
+                ("state", "in", ("draft", "active")),
             ]
         )
 
     @api.model
     def _ar_portal_plan(self, customer, plan_id):
-        """One of ``customer``'s plans the portal may show (any but drafts
-        not approved), or an empty record."""
+        """One of ``customer``'s plans the portal may show, or an empty
+        record (another customer's, a plain draft, a forged id)."""
         try:
             plan_id = int(plan_id)
         except (TypeError, ValueError):
             return self.browse()
         return self.sudo().search(
-            [
-                ("id", "=", plan_id),
-                ("partner_id", "=", customer.commercial_partner_id.id),
-                ("company_id", "in", self.env.user.company_ids.ids),
-                "|",
-                ("state", "!=", "draft"),
-                ("approved_by_id", "!=", False),
-            ]
+            [("id", "=", plan_id), *self._ar_portal_domain(customer)]
         )
 
     def _ar_portal_sign(self, name, signature, digest):
@@ -572,11 +574,7 @@ class ArPaymentPlan(models.Model):
         new terms; this one stays defaulted until the new one is active."""
         self.ensure_one()
         self.check_access("write")
-        invoices = self.invoice_ids.filtered(
-            lambda move: (
-                move.state == "posted" and move.payment_state in ("not_paid", "partial")
-            )
-        )
+        invoices = self.invoice_ids.filtered_domain(OPEN_INVOICE_DOMAIN)
         if self.state != "defaulted" or not invoices:
             raise UserError(
                 self.env._(
@@ -692,28 +690,15 @@ class ArPaymentPlan(models.Model):
         amount being what is left of the earliest installment not paid in
         full, paid on the plan's open invoices (its fee's included), oldest
         due first, as a payment the plan counts (``_ar_evaluate``)."""
-        try:
-            plan_id = int(plan_id)
-        except (TypeError, ValueError):
-            plan_id = 0
-        plan = self.sudo().search(
-            [
-                ("id", "=", plan_id),
-                ("partner_id", "=", customer.commercial_partner_id.id),
-                ("company_id", "in", self.env.user.company_ids.ids),
-                ("state", "=", "active"),
-            ]
+        plan = self._ar_portal_plan(customer, plan_id).filtered(
+            lambda p: p.state == "active"
         )
         if not plan:
             raise UserError(
                 self.env._("Choose one of your active payment plans, on this page.")
             )
         installment = plan._ar_next_installment()
-        invoices = plan.invoice_ids.filtered(
-            lambda move: (
-                move.state == "posted" and move.payment_state in ("not_paid", "partial")
-            )
-        )
+        invoices = plan.invoice_ids.filtered_domain(OPEN_INVOICE_DOMAIN)
         if not installment or not invoices:
             raise UserError(
                 self.env._(
@@ -926,7 +911,7 @@ class ArPaymentPlan(models.Model):
         plans paid in full, default those with an installment unpaid more than
         the grace days after its date."""
         today = today or fields.Date.context_today(self)
-        plans = self._ar_lock_running()
+        plans = self._ar_lock_running().with_context(ar_defer_predictions=True)
         if not plans:
             return
         paid = plans._ar_reconciled_amounts("date_activated")
@@ -957,8 +942,9 @@ class ArPaymentPlan(models.Model):
                 defaulted |= plan
         defaulted._ar_notify_defaulted()
         changed._ar_refresh_partner_holds()
-        # which installment covers an invoice moved: so did its predicted date
-        (repaid - changed)._ar_refresh_predictions()
+        # a new state, or which installment covers an invoice: the predicted
+        # dates move, computed once for all the plans judged
+        (repaid | changed)._ar_refresh_predictions()
 
     def _ar_notify_defaulted(self):
         for plan in self:

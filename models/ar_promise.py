@@ -290,7 +290,7 @@ class ArPromise(models.Model):
         reach the amount; after the deadline, partial or broken. A promise is
         judged once: a second run, or a concurrent one, finds it no longer open."""
         today = today or fields.Date.context_today(self)
-        promises = self._ar_lock_running()
+        promises = self._ar_lock_running().with_context(ar_defer_predictions=True)
         if not promises:
             return
         paid = promises._ar_reconciled_amounts(
@@ -318,6 +318,7 @@ class ArPromise(models.Model):
             judged[state] |= promise
         judged["broken"]._ar_notify_broken()
         judged_all = judged["kept"] | judged["partial"] | judged["broken"]
+        judged_all._ar_refresh_predictions()
         for company, done in judged_all.grouped("company_id").items():
             self._store_partner_stats(done.partner_id, company)
 

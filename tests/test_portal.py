@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..controllers import portal as portal_controller
@@ -330,6 +331,15 @@ class TestPortalAccount(PortalCommon):
         self.assertFalse(
             self.env["ar.dispute"].search([("move_id", "=", self.soon.id)])
         )
+        # what the credit team drafts as its answer is not the customer's to
+        # read before the dispute is resolved, not even over the ORM
+        dispute.with_user(self.collector).resolution = "Draft: probably credit"
+        mine = self.env["ar.dispute"].with_user(self.portal).browse(dispute.id)
+        self.assertEqual(mine.read(["name"])[0]["name"], dispute.name)
+        self.assertNotIn("resolution", mine.fields_get())
+        with self.assertRaises(AccessError):
+            mine.read(["resolution"])
+        self.assertNotIn("probably credit", self._page(dispute.access_url).text)
         # withdrawn by the customer
         self._post(f"{dispute.access_url}/withdraw", {})
         self.assertEqual(dispute.state, "withdrawn")
