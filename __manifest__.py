@@ -37,6 +37,7 @@
         "views/account_move_views.xml",
         "views/portal_templates.xml",
         "wizards/ar_call_log_views.xml",
+        "wizards/ar_collector_assign_views.xml",
         "views/ar_dashboard_views.xml",
         "data/mail_template_data.xml",
         "views/res_partner_views.xml",

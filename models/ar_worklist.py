@@ -17,10 +17,18 @@ A row's id is its source record's id times 4 plus the kind's number, so it
 stays the same from one read to the next. Amounts are in company currency (an
 installment in another currency at its latest rate).
 
-The list is sorted by **urgency** = amount x risk x days, with the risk score
-(0-100) and the days late both counted as at least 1, so a customer not scored
-yet or a promise due today still ranks by its amount. That product (millions
-for an ordinary invoice) is no figure to read: the list shows **priority**, 1
+A call logged with the customer (``ar.call.log``) sets its rows aside: until
+the next contact day, a row that was there on the day of the call is
+**contacted** and leaves the default *To Contact* filter; a row that appeared
+since (an invoice overdue since, a promise broken since) is not.
+
+The list is sorted by **urgency** = amount x risk x the square root of the
+days late, with the risk score (0-100) and the days both counted as at least
+1, so a customer not scored yet or a promise due today still ranks by its
+amount. The square root keeps the amount in charge: a large invoice two weeks
+late outranks a small one a year late (31,750 x 3.9 against 2,000 x 19), and
+among equal amounts the older still comes first. That product (millions for
+an ordinary invoice) is no figure to read: the list shows **priority**, 1
 to 100, the share of today's items of the company whose urgency is no higher
 (``cume_dist``): 100 is the most urgent item, 50 one that half of the items
 do not outrank.
@@ -131,8 +139,20 @@ SELECT r.*,
            i.amount, GREATEST(CURRENT_DATE - i.date, 0) AS days,
            COALESCE(mt.risk_score, 0) AS risk_score, mt.risk_grade,
            (rp.ar_collector_id ->> i.company_id::text)::int AS collector_id,
+           (rp.ar_last_contact_date ->> i.company_id::text)::date
+               AS last_contact_date,
+           (rp.ar_next_contact_date ->> i.company_id::text)::date
+               AS next_contact_date,
+           -- set aside by a call: until the next contact day, the rows that
+           -- were there on the day of the call (an invoice is overdue from
+           -- the day after its due date)
+           COALESCE(
+               (rp.ar_next_contact_date ->> i.company_id::text)::date > CURRENT_DATE
+               AND i.date + (i.kind = 'invoice')::int
+                   <= (rp.ar_last_contact_date ->> i.company_id::text)::date,
+               FALSE) AS contacted,
            i.amount * GREATEST(COALESCE(mt.risk_score, 0), 1)
-               * GREATEST(CURRENT_DATE - i.date, 1) AS urgency,
+               * SQRT(GREATEST(CURRENT_DATE - i.date, 1)) AS urgency,
            i.promise_id, i.plan_id, i.warning_id, i.move_id
       FROM items i
       JOIN res_partner rp ON rp.id = i.partner_id
@@ -160,19 +180,28 @@ class ArWorklist(models.Model):
     risk_score = fields.Float(digits=(16, 0), aggregator="max", readonly=True)
     risk_grade = fields.Selection(GRADE_SELECTION, readonly=True)
     collector_id = fields.Many2one("res.users", readonly=True)
+    last_contact_date = fields.Date(string="Last Contact", readonly=True)
+    next_contact_date = fields.Date(string="Next Contact", readonly=True)
+    contacted = fields.Boolean(
+        readonly=True,
+        help="A call was logged with the customer since this row appeared: it "
+        "is set aside until the next contact day.",
+    )
     urgency = fields.Float(
         digits=(16, 0),
         readonly=True,
         aggregator=None,
-        help="Amount (company currency) x risk score x days late, each at least "
-        "1: the list's order.",
+        help="Amount (company currency) x risk score x the square root of the "
+        "days late, each at least 1: the list's order. The square root lets a "
+        "large invoice a few weeks late outrank a small one a year late.",
     )
     priority = fields.Integer(
         readonly=True,
         aggregator="max",
         help="1 to 100: the share of today's items of the company that are no "
         "more urgent than this one (100 = the most urgent). Urgency is amount x "
-        "risk score x days late; the list is sorted by it.",
+        "risk score x the square root of the days late; the list is sorted by "
+        "it.",
     )
     promise_id = fields.Many2one("ar.promise", readonly=True)
     plan_id = fields.Many2one("ar.payment.plan", readonly=True)
@@ -240,6 +269,7 @@ class ArWorklist(models.Model):
             "target": "new",
             "context": {
                 "default_partner_id": self.partner_id.id,
+                "default_company_id": self.company_id.id,
                 "default_subject": self.reference,
             },
         }

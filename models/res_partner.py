@@ -31,6 +31,9 @@ HOLD_STATE_FIELDS = {
     "ar_promise_broken_count",
     "ar_last_broken_promise_date",
 }
+# When the collector last spoke to the customer and will again: written by
+# the call log only (``ar.call.log``), which sets the worklist's rows aside.
+CONTACT_FIELDS = {"ar_last_contact_date", "ar_next_contact_date"}
 # Partner counter field -> the customer documents it counts.
 DOCUMENT_COUNTS = {
     "ar_plan_count": "ar.payment.plan",
@@ -167,6 +170,24 @@ class ResPartner(models.Model):
         domain="[('share', '=', False)]",
         help="Who follows this customer's payments in this company: early "
         "warnings go to them.",
+        groups=CREDIT_GROUPS,
+    )
+    ar_last_contact_date = fields.Date(
+        string="Last Contact",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="The day a collector last logged a call with this customer in this "
+        "company.",
+        groups=CREDIT_GROUPS,
+    )
+    ar_next_contact_date = fields.Date(
+        string="Next Contact",
+        company_dependent=True,
+        readonly=True,
+        copy=False,
+        help="Until this day, the customer's worklist rows dated up to the last "
+        "call are set aside as Contacted.",
         groups=CREDIT_GROUPS,
     )
     # Payment metrics and risk score of the current company (nightly run).
@@ -385,6 +406,13 @@ class ResPartner(models.Model):
                         "Release Credit Hold instead of editing it."
                     )
                 )
+            if vals.keys() & CONTACT_FIELDS:
+                raise AccessError(
+                    self.env._(
+                        "The last and next contact dates are those of the calls "
+                        "logged: use Log Call instead of editing them."
+                    )
+                )
             if vals.keys() & CREDIT_FIELDS:
                 require_manager(
                     self.env,
@@ -415,6 +443,15 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                if any(vals.get(name) for name in CONTACT_FIELDS):
+                    raise AccessError(
+                        self.env._(
+                            "The last and next contact dates are those of the "
+                            "calls logged: create the customer without them."
+                        )
+                    )
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
             for vals in vals_list:
                 given = {

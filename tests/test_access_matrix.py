@@ -290,6 +290,13 @@ class _MatrixCase(ArInstrumentCommon):
         if model == "ar.call.log":
             vals = {"partner_id": self.customer.id, "note": "Called, will pay"}
             return env[model].create(vals), {"note": "Called again"}, vals
+        if model == "ar.collector.assign":
+            vals = {"partner_ids": [Command.set(self.customer.ids)]}
+            return (
+                env[model].create(vals),
+                {"collector_id": self.users["Controller"].id},
+                vals,
+            )
         if model == "ar.reminder.step":
             step = self.policy.reminder_step_ids[:1]
             vals = {"policy_id": self.policy.id, "name": "Early", "days": -10}
@@ -490,6 +497,21 @@ class _MatrixCase(ArInstrumentCommon):
             [log] = call(user, "ar.call.log", "create", vals)
             call(user, "ar.call.log", "action_log", ids=[log])
             self.assertIn("Will pay Friday", partner.message_ids[:1].body)
+            customer = partner.with_company(self.company)
+            self.assertEqual(customer.ar_last_contact_date, self.today)
+        elif label == "set a customer's contact dates without a call":
+            vals = {"ar_next_contact_date": self.today + timedelta(days=30)}
+            call(user, "res.partner", "write", vals, ids=partner.ids)
+        elif label == "assign a collector to customers":
+            collector = self.users["Controller"]
+            vals = {
+                "partner_ids": [Command.set((partner | self.held).ids)],
+                "collector_id": collector.id,
+            }
+            [wizard] = call(user, "ar.collector.assign", "create", vals)
+            call(user, "ar.collector.assign", "action_assign", ids=[wizard])
+            for customer in (partner | self.held).with_company(self.company):
+                self.assertEqual(customer.ar_collector_id, collector)
         elif label == "prepare and send reminders":
             self._invoice(partner, 120.0, days_old=40, term_days=30)
             action = call(user, "ar.reminder.run", "action_prepare")

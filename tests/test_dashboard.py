@@ -3,7 +3,7 @@ import unittest
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
 
 from .common_instruments import ArInstrumentCommon
@@ -274,12 +274,12 @@ class TestWorklist(ArInstrumentCommon):
         self.assertNotIn(("invoice", self.promised), by_kind)
         promise_row = by_kind[("promise", self.promise)]
         self.assertEqual((promise_row.days, promise_row.amount), (0, 900.0))
-        # urgency = amount x risk (at least 1) x days (at least 1)
-        self.assertAlmostEqual(invoice_row.urgency, 400.0 * 1 * 20)
+        # urgency = amount x risk (at least 1) x sqrt(days (at least 1))
+        self.assertAlmostEqual(invoice_row.urgency, 400.0 * 1 * math.sqrt(20))
         self.assertAlmostEqual(promise_row.urgency, 900.0 * 1 * 1)
         self.assertEqual(rows[0], invoice_row, "the most urgent row comes first")
         small = by_kind[("invoice", self.small)]
-        self.assertEqual(small.urgency, 50.0 * 5)
+        self.assertAlmostEqual(small.urgency, 50.0 * math.sqrt(5))
         # priority: 1-100, the share of the company's items no more urgent
         company_rows = self.env["ar.worklist"].search(
             [("company_id", "=", self.company.id)]
@@ -389,3 +389,160 @@ class TestWorklist(ArInstrumentCommon):
 
         activity = self.customer.sudo().activity_ids
         self.assertEqual(activity.date_deadline, self.today + timedelta(days=2))
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistContacts(ArInstrumentCommon):
+    """A call sets the customer's rows aside until the next contact day; a
+    row that appeared since stays; the amount outranks a long delay; one
+    collector is assigned to many customers at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.credit_limit = 0.0
+        cls.env.cr.execute("SELECT CURRENT_DATE")
+        [(cls.db_today,)] = cls.env.cr.fetchall()
+
+    def _rows(self, domain=()):
+        self.env.flush_all()
+        self.env["ar.worklist"].invalidate_model()
+        return self.env["ar.worklist"].search(
+            [("partner_id", "=", self.customer.id), *domain]
+        )
+
+    def _set_contact(self, last, following):
+        self.customer.sudo().with_company(self.company).write(
+            {"ar_last_contact_date": last, "ar_next_contact_date": following}
+        )
+
+    def test_a_call_sets_the_rows_aside_until_the_next_contact(self):
+        late = self._invoice(self.customer, 300.0, days_old=60, term_days=30)
+        self.assertEqual(self._rows([("contacted", "=", False)]).move_id, late)
+        wizard = Form(
+            self.env["ar.call.log"]
+            .with_user(self.collector)
+            .with_context(**self._rows().action_log_call()["context"])
+        )
+        wizard.note = "Accounts payable approved it for next week"
+        wizard.next_date = self.today + timedelta(days=3)
+        action = wizard.save().action_log()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("set aside", action["params"]["message"])
+        customer = self.customer.with_company(self.company)
+        self.assertEqual(
+            (customer.ar_last_contact_date, customer.ar_next_contact_date),
+            (self.today, self.today + timedelta(days=3)),
+        )
+        [row] = self._rows()
+        self.assertTrue(row.contacted)
+        self.assertEqual(row.last_contact_date, self.today)
+        self.assertFalse(self._rows([("contacted", "=", False)]), "not To Contact")
+        # the next contact day has come: the row is back
+        self._set_contact(self.db_today - timedelta(days=3), self.db_today)
+        self.assertFalse(self._rows().contacted)
+
+    def test_rows_that_appeared_since_the_call_stay(self):
+        called = self.db_today - timedelta(days=1)
+        self._set_contact(called, self.db_today + timedelta(days=5))
+        # overdue since before the call, and overdue since today (due on the
+        # day of the call, so overdue from the day after)
+        old = self._invoice(self.customer, 100.0, days_old=50, term_days=30)
+        new = self._invoice(self.customer, 100.0, days_old=31, term_days=30)
+        new.invoice_date_due = called
+        contacted = {row.move_id: row.contacted for row in self._rows()}
+        self.assertEqual(contacted, {old: True, new: False})
+
+    def test_without_a_next_date_the_rows_come_back_tomorrow(self):
+        self._invoice(self.customer, 300.0, days_old=60, term_days=30)
+        log = (
+            self.env["ar.call.log"]
+            .with_user(self.collector)
+            .create({"partner_id": self.customer.id, "note": "No answer"})
+        )
+        log.action_log()
+        customer = self.customer.with_company(self.company)
+        self.assertEqual(customer.ar_next_contact_date, self.today + timedelta(days=1))
+        self.assertTrue(self._rows().contacted)
+        self.assertFalse(self.customer.sudo().activity_ids, "no call-back planned")
+        # tomorrow
+        self._set_contact(self.db_today - timedelta(days=1), self.db_today)
+        self.assertFalse(self._rows().contacted)
+
+    def test_contact_dates_are_the_call_log_s(self):
+        for user in (self.collector, self.manager):
+            with self.assertRaisesRegex(AccessError, "Log Call"):
+                self.customer.with_user(user).write(
+                    {"ar_next_contact_date": self.today + timedelta(days=90)}
+                )
+            with self.assertRaises(AccessError):
+                self.env["res.partner"].with_user(user).create(
+                    {"name": "Forged", "ar_last_contact_date": self.today}
+                )
+        self.assertFalse(self.customer.with_company(self.company).ar_next_contact_date)
+
+    def test_a_large_invoice_outranks_a_small_old_one(self):
+        big = self._invoice(self.customer, 31750.0, days_old=45, term_days=30)
+        small = self._invoice(self.customer, 2000.0, days_old=430, term_days=30)
+        rows = self._rows()
+        self.assertEqual(rows.move_id, big | small)
+        self.assertEqual(rows[0].move_id, big, "15 days late, but 16 times larger")
+        self.assertGreater(rows[0].priority, rows[1].priority)
+
+    def test_assign_a_collector_to_many_customers(self):
+        other = self.env["res.partner"].create({"name": "Beta Ltd", "is_company": True})
+        contact = self.contact  # a contact stands for its company
+        wizard = (
+            self.env["ar.collector.assign"]
+            .with_user(self.manager)
+            .with_context(active_model="res.partner", active_ids=(contact | other).ids)
+            .create({"collector_id": self.collector.id})
+        )
+        self.assertEqual(wizard.partner_ids, self.customer | other)
+        wizard.action_assign()
+        for partner in (self.customer | other).with_company(self.company):
+            self.assertEqual(partner.ar_collector_id, self.collector)
+        # from the worklist, and to nobody
+        self._invoice(self.customer, 300.0, days_old=60, term_days=30)
+        rows = self._rows()
+        wizard = (
+            self.env["ar.collector.assign"]
+            .with_user(self.collector)
+            .with_context(active_model="ar.worklist", active_ids=rows.ids)
+            .create({})
+        )
+        self.assertEqual(
+            (wizard.partner_ids, wizard.company_id), (self.customer, self.company)
+        )
+        wizard.action_assign()
+        self.assertFalse(self.customer.with_company(self.company).ar_collector_id)
+        self.assertEqual(
+            other.with_company(self.company).ar_collector_id, self.collector
+        )
+
+    def test_only_a_credit_team_member_of_the_company_is_assigned(self):
+        clerk = self._user("ar_billing_clerk", "account.group_account_invoice")
+        wizard = (
+            self.env["ar.collector.assign"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "partner_ids": [Command.set(self.customer.ids)],
+                    "collector_id": clerk.id,
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "not a Credit Controller"):
+            wizard.action_assign()
+        wizard.collector_id = self.collector
+        # a company the manager does not work for
+        other_company = self.setup_other_company()["company"]
+        wizard.company_id = other_company
+        with self.assertRaisesRegex(AccessError, "do not work for"):
+            wizard.action_assign()
+        self.assertFalse(self.customer.with_company(self.company).ar_collector_id)
+        # not the credit team at all
+        with self.assertRaises(AccessError):
+            self.env["ar.collector.assign"].with_user(clerk).create(
+                {"partner_ids": [Command.set(self.customer.ids)]}
+            ).action_assign()
