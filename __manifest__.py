@@ -22,6 +22,7 @@
         "views/ar_hold_views.xml",
         "views/ar_promise_views.xml",
         "views/ar_payment_plan_views.xml",
+        "reports/ar_report_parts.xml",
         "reports/ar_payment_plan_report.xml",
         "reports/ar_instrument_reports.xml",
         "views/ar_settlement_views.xml",

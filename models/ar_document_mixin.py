@@ -81,6 +81,22 @@ class ArDocumentMixin(models.AbstractModel):
                 )
         return super().create(vals_list)
 
+    def _ar_print_status(self):
+        """The band a printed document carries, or None: (kind, text) for a
+        draft, which binds no one yet, or a cancelled document."""
+        self.ensure_one()
+        if self.state == "draft":
+            return (
+                "draft",
+                self.env._("DRAFT: not approved yet, this document binds no one."),
+            )
+        if self.state == "cancelled":
+            return (
+                "cancelled",
+                self.env._("CANCELLED: this document is void."),
+            )
+        return None
+
     def _ar_check_customer_invoices(self):
         """The customer is a commercial partner, and every invoice is one of its
         open, posted customer invoices, in this company and currency."""

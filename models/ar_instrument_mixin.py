@@ -106,6 +106,18 @@ class ArInstrumentMixin(models.AbstractModel):
         """What the company gives up, in the instrument's currency."""
         raise NotImplementedError
 
+    def _ar_worth_detail(self):
+        """What the worth is made of, in words for the chatter and the
+        approval request ("" when the worth says it all)."""
+        return ""
+
+    def _ar_worth_text(self):
+        """The worth, in the company currency, with what it is made of."""
+        self.ensure_one()
+        worth = self.company_currency_id.format(self.amount_approval)
+        detail = self._ar_worth_detail()
+        return f"{worth} ({detail})" if detail else worth
+
     def _compute_amount_approval(self):
         for record in self:
             value = record._ar_approval_value()
@@ -213,8 +225,7 @@ class ArInstrumentMixin(models.AbstractModel):
         for record in self:
             record.message_post(
                 body=self.env._(
-                    "Approved: worth %(amount)s.",
-                    amount=record.company_currency_id.format(record.amount_approval),
+                    "Approved: worth %(amount)s.", amount=record._ar_worth_text()
                 )
             )
             record._ar_after_approve()
@@ -274,12 +285,21 @@ class ArInstrumentMixin(models.AbstractModel):
                             record.amount_approval
                         ),
                     ),
-                    note=record._ar_manager_reason(),
+                    note=record._ar_approval_request_note(),
                 )
             record._ar_workflow_write(
                 {"date_approval_requested": fields.Datetime.now()}
             )
         return True
+
+    def _ar_approval_request_note(self):
+        """Why a Credit Manager must approve, and what the worth is made of."""
+        self.ensure_one()
+        note = self._ar_manager_reason() or ""
+        detail = self._ar_worth_detail()
+        if detail:
+            note = f"{note} {self.env._('Worth: %(detail)s.', detail=detail)}"
+        return note.strip()
 
     def _ar_after_approve(self):
         """What approval sets in motion (a return picking)."""

@@ -425,6 +425,13 @@ class ArPaymentPlan(models.Model):
                 approved._ar_clear_approval()
         return res
 
+    def _ar_print_status(self):
+        # approved for the customer's signature, the schedule is an offer
+        # that binds once signed: not a draft to print as such
+        if self.state == "draft" and self.approved_by_id:
+            return None
+        return super()._ar_print_status()
+
     def _ar_invite_signature(self):
         """Tell the customer its schedule waits for its signature, with the
         link to the portal page where it signs."""

@@ -99,11 +99,32 @@ class ArReturn(models.Model):
         compute="_compute_amounts",
         help="The goods at their invoiced prices, tax excluded.",
     )
-    amount_fee = fields.Monetary(string="Restocking Fee", compute="_compute_amounts")
+    amount_fee = fields.Monetary(
+        string="Restocking Fee",
+        compute="_compute_amounts",
+        help="The fee's share of the returned value, tax excluded.",
+    )
+    amount_credit_untaxed = fields.Monetary(
+        string="Credit Untaxed",
+        compute="_compute_amounts",
+        help="The returned value less the restocking fee.",
+    )
+    amount_credit_tax = fields.Monetary(
+        string="Taxes",
+        compute="_compute_amounts",
+        help="The goods' taxes on the credit untaxed.",
+    )
     amount_credit = fields.Monetary(
         string="Credit",
         compute="_compute_amounts",
-        help="What the customer is credited, taxes included.",
+        help="What the customer is credited, taxes included: the credit "
+        "untaxed plus its taxes.",
+    )
+    amount_freight_ours = fields.Monetary(
+        string="Freight We Pay",
+        compute="_compute_amounts",
+        help="The return freight we pay, booked as an expense when the return "
+        "is credited.",
     )
     picking_ids = fields.One2many(
         "stock.picking", "ar_return_id", string="Return Pickings", readonly=True
@@ -134,7 +155,12 @@ class ArReturn(models.Model):
             )
 
     @api.depends(
-        "line_ids.quantity", "line_ids.qty_received", "restocking_fee", "state"
+        "line_ids.quantity",
+        "line_ids.qty_received",
+        "restocking_fee",
+        "state",
+        "freight_amount",
+        "freight_payer",
     )
     def _compute_amounts(self):
         for record in self:
@@ -151,6 +177,13 @@ class ArReturn(models.Model):
             record.amount_returned = currency.round(returned)
             record.amount_fee = currency.round(returned * (1 - keep))
             record.amount_credit = currency.round(total * keep)
+            # the one chain the form, the PDF and the approval state:
+            # returned - fee = untaxed; untaxed + taxes = credit
+            record.amount_credit_untaxed = record.amount_returned - record.amount_fee
+            record.amount_credit_tax = (
+                record.amount_credit - record.amount_credit_untaxed
+            )
+            record._compute_freight_ours()
 
     def _amounts_from_credit_note(self):
         """A credited return shows what its credit note posted."""
@@ -161,7 +194,15 @@ class ArReturn(models.Model):
         goods = lines.filtered(lambda line: line.product_id)
         self.amount_returned = sum(goods.mapped("price_subtotal"))
         self.amount_fee = -sum((lines - goods).mapped("price_subtotal"))
+        self.amount_credit_untaxed = note.amount_untaxed
+        self.amount_credit_tax = note.amount_tax
         self.amount_credit = note.amount_total
+        self._compute_freight_ours()
+
+    def _compute_freight_ours(self):
+        self.amount_freight_ours = (
+            self.freight_amount if self.freight_payer == "company" else 0.0
+        )
 
     def _compute_picking_count(self):
         for record in self:
@@ -188,8 +229,24 @@ class ArReturn(models.Model):
                 )
 
     def _ar_approval_value(self):
-        freight = self.freight_amount if self.freight_payer == "company" else 0.0
-        return self.amount_credit + freight
+        return self.amount_credit + self.amount_freight_ours
+
+    def _ar_worth_detail(self):
+        """The worth broken down as the form and the PDF state it."""
+        currency = self.currency_id
+        detail = self.env._(
+            "credit %(credit)s = %(untaxed)s untaxed + %(taxes)s taxes",
+            credit=currency.format(self.amount_credit),
+            untaxed=currency.format(self.amount_credit_untaxed),
+            taxes=currency.format(self.amount_credit_tax),
+        )
+        if not currency.is_zero(self.amount_freight_ours):
+            detail = self.env._(
+                "%(detail)s, plus return freight we pay %(freight)s",
+                detail=detail,
+                freight=currency.format(self.amount_freight_ours),
+            )
+        return detail
 
     def _ar_check_ready(self):
         self.ensure_one()

@@ -34,3 +34,4 @@ from . import test_disputes
 from . import test_portal
 from . import test_portal_payments
 from . import test_portal_sign
+from . import test_documents

@@ -1,8 +1,19 @@
+import html
+import re
 from datetime import timedelta
 
 from odoo import Command
 
 from .common import ArCommon
+
+
+def plain_text(markup):
+    """The words of an HTML page or message, one space between each: what a
+    reader sees (amounts as "$ 100.00", whatever spaces the format uses)."""
+    if isinstance(markup, bytes):
+        markup = markup.decode()
+    text = html.unescape(re.sub(r"<[^>]+>", " ", str(markup or "")))
+    return " ".join(text.split())
 
 
 class ArInstrumentCommon(ArCommon):

@@ -2,7 +2,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common_instruments import ArInstrumentCommon
+from .common_instruments import ArInstrumentCommon, plain_text
 
 
 @tagged("post_install", "-at_install")
@@ -63,7 +63,15 @@ class TestReturn(ArInstrumentCommon):
         self.assertRecordValues(
             rma,
             # the fee is 15 % of the returned value; the credit 340 + 15 % tax
-            [{"amount_returned": 400.0, "amount_fee": 60.0, "amount_credit": 391.0}],
+            [
+                {
+                    "amount_returned": 400.0,
+                    "amount_fee": 60.0,
+                    "amount_credit_untaxed": 340.0,
+                    "amount_credit_tax": 51.0,
+                    "amount_credit": 391.0,
+                }
+            ],
         )
 
         rma.with_user(self.collector).action_approve()
@@ -157,7 +165,42 @@ class TestReturn(ArInstrumentCommon):
             freight_amount=25.0,
             carrier_partner_id=self.carrier.id,
         )
+        # the form, the chatter and the PDF state the same chain
+        self.assertRecordValues(
+            rma,
+            [
+                {
+                    "amount_credit_untaxed": 100.0,
+                    "amount_credit_tax": 15.0,
+                    "amount_credit": 115.0,
+                    "amount_freight_ours": 25.0,
+                    "amount_approval": 140.0,
+                }
+            ],
+        )
         rma.with_user(self.collector).action_approve()
+        approved = rma.message_ids.filtered(lambda m: "Approved" in (m.body or ""))
+        self.assertIn(
+            "credit $ 115.00 = $ 100.00 untaxed + $ 15.00 taxes, plus return "
+            "freight we pay $ 25.00",
+            plain_text(approved.body),
+        )
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "account_receivable_management.ar_return_report_action", rma.ids
+            )[0]
+            .decode()
+        )
+        for line in (
+            "Returned value (tax excluded) $ 100.00",
+            "Credit untaxed $ 100.00",
+            "Taxes $ 15.00",
+            "Credit $ 115.00",
+            "Return freight is paid by us ( $ 25.00 )",
+        ):
+            self.assertIn(line, plain_text(html))
+        self.assertNotIn("o_ar_status_band", html, "approved: no DRAFT band")
         self._receive(rma)
         rma.action_credit()
         bill = rma.move_ids.filtered(lambda m: m.move_type == "in_invoice")
