@@ -358,6 +358,7 @@ class ArBarterLine(models.Model):
         string="Expense Account",
         compute="_compute_account_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
         check_company=True,
@@ -386,12 +387,26 @@ class ArBarterLine(models.Model):
 
     @api.depends("product_id")
     def _compute_account_id(self):
+        """The product's expense account; without a product, the expense
+        account of the company's purchase journal (what a vendor bill of the
+        supply would book)."""
         for line in self:
             if line.product_id:
                 accounts = line.product_id.product_tmpl_id.with_company(
                     line.company_id
                 )._get_product_accounts()
                 line.account_id = accounts["expense"] or line.account_id
+            elif not line.account_id and line.company_id:
+                journal = self.env["account.journal"].search(
+                    [
+                        *self.env["account.journal"]._check_company_domain(
+                            line.company_id
+                        ),
+                        ("type", "=", "purchase"),
+                    ],
+                    limit=1,
+                )
+                line.account_id = journal.default_account_id
 
     @api.depends("product_id")
     def _compute_tax_ids(self):

@@ -148,3 +148,24 @@ class TestBarter(ArInstrumentCommon):
         barter = self._barter(100.0, allow_payable=True)
         with self.assertRaises(ValidationError):
             barter.with_user(self.collector).action_approve()
+
+    def test_a_line_without_product_books_to_the_purchase_expense(self):
+        """What a vendor bill of the supply would book: the purchase
+        journal's expense account, not whatever account comes first."""
+        self._invoice(self.customer, 2000.0, days_old=40)
+        barter = self.env["ar.barter"].create(
+            {
+                "partner_id": self.customer.id,
+                "kind": "advertising",
+                "line_ids": [
+                    Command.create(
+                        {"name": "Billboard, 6 weeks", "quantity": 6, "price_unit": 150}
+                    )
+                ],
+            }
+        )
+        purchase = self.company_data["default_journal_purchase"]
+        self.assertEqual(barter.line_ids.account_id, purchase.default_account_id)
+        self.assertEqual(
+            barter.line_ids.account_id, self.company_data["default_account_expense"]
+        )

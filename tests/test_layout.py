@@ -76,6 +76,47 @@ class TestViewTotals(TransactionCase):
                         missing.append(f"{view.xml_id}: {field.name} ({currency})")
         self.assertEqual(missing, [])
 
+    def test_every_form_amount_shows_its_currency_to_every_user(self):
+        """A form's amount shows its currency symbol only when the form holds
+        the currency field for that user: a currency field shown to
+        multi-currency users alone (``groups=``) left the barter's amounts
+        bare for the others. Each form carries it without groups."""
+        views = self.env["ir.ui.view"].search(
+            [
+                ("model_data_id.module", "=", "account_receivable_management"),
+                ("type", "=", "form"),
+                ("inherit_id", "=", False),
+            ]
+        )
+        missing = []
+        for view in views:
+            model = self.env[view.model]
+            arch = etree.fromstring(view.get_combined_arch())
+
+            def in_list_or_grouped(node, arch=arch):
+                while node is not None and node is not arch:
+                    if node.tag == "list" or node.get("groups"):
+                        return True
+                    node = node.getparent()
+                return False
+
+            shown = {
+                node.get("name")
+                for node in arch.iter("field")
+                if not in_list_or_grouped(node)
+            }
+            for name in shown:
+                field = model._fields.get(name)
+                if field is None or field.type != "monetary":
+                    continue
+                options = arch.xpath(f"//field[@name='{name}']/@options")
+                if any("currency_field" in option for option in options):
+                    continue
+                currency = field.get_currency_field(model)
+                if currency not in shown:
+                    missing.append(f"{view.xml_id}: {name} ({currency})")
+        self.assertEqual(missing, [])
+
 
 @tagged("post_install", "-at_install")
 class TestMenusAndGroups(TransactionCase):
