@@ -47,28 +47,32 @@ class ArPartnerMetricsRiskReport(models.Model):
 
     def _risk_rows(self):
         """One dict per row for ``xlsx_export.risk_workbook``, read company by
-        company (exposure and hold are per company), in the list's order."""
+        company (exposure and hold are per company), in the list's order.
+
+        The credit columns (limit, exposure, hold, open, overdue, oldest
+        overdue) are read from the ledger now, as the customer's tab shows
+        them; the assessment (grade, score, behaviour, why) is the nightly
+        run's, with the day it was computed: each column has one source, and
+        the workbook says which."""
         values = {}
         for company, rows in self.grouped("company_id").items():
-            partners = rows.partner_id.with_company(company)
-            exposure = dict(
-                zip(partners.ids, partners.mapped("ar_exposure"), strict=True)
-            )
             for row in rows:
+                # in the rows' prefetch: the figures computed for all at once
                 partner = row.partner_id.with_company(company)
                 values[row.id] = {
                     "customer": partner.display_name,
                     "company": company.name,
                     "currency": company.currency_id,
                     "collector": partner.ar_collector_id.name,
+                    "credit_limit": partner.ar_credit_limit or None,
+                    "exposure": partner.ar_exposure,
+                    "on_hold": self.env._("Yes") if partner.ar_credit_hold else "",
+                    "open": partner.ar_receivable,
+                    "overdue": partner.ar_overdue_amount,
+                    "oldest_overdue_days": partner.ar_overdue_days,
+                    "date_computed": row.date_computed,
                     "grade": row.risk_grade,
                     "score": row.risk_score,
-                    "credit_limit": partner.credit_limit,
-                    "exposure": exposure.get(partner.id, 0.0),
-                    "on_hold": self.env._("Yes") if partner.ar_credit_hold else "",
-                    "open": row.open_amount,
-                    "overdue": row.overdue_amount,
-                    "oldest_overdue_days": row.oldest_overdue_days,
                     "avg_days_to_pay": row.avg_days_to_pay,
                     "avg_days_late": row.avg_days_late,
                     "on_time_share": row.on_time_share,
@@ -85,7 +89,11 @@ class ArPartnerMetricsRiskReport(models.Model):
             self.env._("Customer Risk"),
             self.env._("%(companies)s", companies=companies or "-"),
             self.env._(
-                "Metrics as of %(day)s",
+                "Credit figures from the ledger at %(now)s; assessment from the "
+                "nightly run of %(day)s",
+                now=fields.Datetime.context_timestamp(
+                    self, fields.Datetime.now()
+                ).strftime("%Y-%m-%d %H:%M"),
                 day=max(computed).isoformat() if computed else "-",
             ),
             self.env._("%(count)s customers", count=len(self)),

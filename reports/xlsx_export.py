@@ -227,6 +227,16 @@ class _Book:
         self.percent = self.book.add_format({"num_format": "0%"})
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.total_label = self.book.add_format({"bold": True, "top": 1})
+        self.band = self.book.add_format(
+            {
+                "bold": True,
+                "italic": True,
+                "bg_color": "#DDEBF7",
+                "border": 1,
+                "align": "center",
+                "text_wrap": True,
+            }
+        )
         self._money = {}
 
     def money(self, currency, total=False):
@@ -238,17 +248,30 @@ class _Book:
             self._money[key] = self.book.add_format(spec)
         return self._money[key]
 
-    def sheet(self, name, header_lines, columns, worksheet_class=None):
+    def sheet(self, name, header_lines, columns, worksheet_class=None, band=()):
         """A sheet with its header block and column titles; ``columns`` is
-        [(title, width)]."""
+        [(title, width)]; ``band`` [(first column, last column, text,
+        format)] goes on the row above the titles. It prints landscape on A4,
+        one page wide, the titles (and band) on every page."""
         sheet = self.book.add_worksheet(name, worksheet_class=worksheet_class)
         sheet.write(0, 0, header_lines[0], self.title)
         for row, text in enumerate(header_lines[1:], start=1):
             sheet.write(row, 0, text, self.note)
+        for first, last, text, cell_format in band:
+            if first == last:
+                sheet.write(HEADER_ROW - 1, first, text, cell_format)
+            else:
+                sheet.merge_range(
+                    HEADER_ROW - 1, first, HEADER_ROW - 1, last, text, cell_format
+                )
         for col, (title, width) in enumerate(columns):
             sheet.set_column(col, col, width)
             sheet.write(HEADER_ROW, col, title, self.head)
         sheet.freeze_panes(HEADER_ROW + 1, 1)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)  # one page wide, as many pages long as needed
+        sheet.repeat_rows(HEADER_ROW - 1 if band else HEADER_ROW, HEADER_ROW)
         return sheet
 
     def sql_rows_and_totals(self, env, sheet, query, last_col, totals, total_format):
@@ -410,16 +433,23 @@ def aging_workbook(env, company, day, filters, labels, summary, detail, totals):
 
 def risk_workbook(env, rows, header_lines):
     """The risk report: ``rows`` are dicts with the keys of ``RISK_COLUMNS``
-    plus ``currency`` (a res.currency, for the amounts)."""
+    plus ``currency`` (a res.currency, for the amounts). A band above the
+    column titles says where each column comes from: the ledger now, or the
+    nightly run (``RISK_SOURCES``)."""
     book = _Book()
     columns = [(title(env), width) for _key, title, width, _kind in RISK_COLUMNS]
-    sheet = book.sheet(env._("Risk"), header_lines, columns)
+    sheet = book.sheet(env._("Risk"), header_lines, columns, band=_risk_band(env, book))
     first = HEADER_ROW + 1
     row = first - 1
+    no_limit = env._("no limit")
     for row, values in enumerate(rows, start=first):
+        sheet.set_row(row, _row_height(values))
         for col, (key, _title, _width, kind) in enumerate(RISK_COLUMNS):
             value = values.get(key)
             if kind == "money":
+                if value is None and key == "credit_limit":
+                    sheet.write_string(row, col, no_limit, book.wrap)
+                    continue
                 sheet.write_number(
                     row, col, float(value or 0.0), book.money(values["currency"])
                 )
@@ -428,30 +458,82 @@ def risk_workbook(env, rows, header_lines):
             elif kind == "date":
                 if value:
                     sheet.write_datetime(row, col, value, book.date)
-            elif kind == "wrap":
-                sheet.write_string(row, col, value or "", book.wrap)
             else:
-                sheet.write_string(row, col, value or "")
+                sheet.write_string(row, col, value or "", book.wrap)
     book.finish(sheet, row, len(RISK_COLUMNS) - 1)
     return book.close()
+
+
+def _risk_band(env, book):
+    """[(first column, last column, text, format)] of the band over the risk
+    report's column titles: which columns are read from the ledger at export
+    and which come from the nightly run."""
+    keys = [key for key, _title, _width, _kind in RISK_COLUMNS]
+    band = []
+    for source, label in (
+        ("live", env._("From the ledger, at export")),
+        ("nightly", env._("From the nightly run (see Computed On)")),
+    ):
+        columns = [keys.index(key) for key in RISK_SOURCES[source]]
+        band.append((min(columns), max(columns), label, book.band))
+    return band
+
+
+def _row_height(values):
+    """Points for a risk row tall enough for its wrapped text: 15 a line, the
+    longest cell's lines at its column's width (about 1.1 characters a unit
+    of width)."""
+    lines = 1
+    for key, _title, width, kind in RISK_COLUMNS:
+        text = values.get(key)
+        if kind == "text" and text:
+            per_line = max(int(width * 1.1), 1)
+            count = sum(
+                max(1, -(-len(part) // per_line)) for part in str(text).split("\n")
+            )
+            lines = max(lines, count)
+    return 15 * lines
 
 
 RISK_COLUMNS = [
     ("customer", lambda env: env._("Customer"), 32, "text"),
     ("company", lambda env: env._("Company"), 20, "text"),
     ("collector", lambda env: env._("Collector"), 18, "text"),
-    ("grade", lambda env: env._("Grade"), 7, "text"),
-    ("score", lambda env: env._("Risk Score"), 10, "decimal"),
     ("credit_limit", lambda env: env._("Credit Limit"), 15, "money"),
     ("exposure", lambda env: env._("Exposure"), 15, "money"),
     ("on_hold", lambda env: env._("On Hold"), 8, "text"),
     ("open", lambda env: env._("Open"), 15, "money"),
     ("overdue", lambda env: env._("Overdue"), 15, "money"),
     ("oldest_overdue_days", lambda env: env._("Oldest Overdue (days)"), 10, "integer"),
+    ("date_computed", lambda env: env._("Computed On"), 11, "date"),
+    ("grade", lambda env: env._("Grade"), 7, "text"),
+    ("score", lambda env: env._("Risk Score"), 10, "decimal"),
     ("avg_days_to_pay", lambda env: env._("Avg Days to Pay"), 10, "decimal"),
     ("avg_days_late", lambda env: env._("Avg Days Late"), 10, "decimal"),
     ("on_time_share", lambda env: env._("Paid on Time"), 10, "percent"),
     ("trend_days", lambda env: env._("Trend (days)"), 10, "decimal"),
     ("dso", lambda env: env._("DSO"), 8, "decimal"),
-    ("explanation", lambda env: env._("Why This Score"), 48, "wrap"),
+    ("explanation", lambda env: env._("Why This Score"), 48, "text"),
 ]
+# Where each column of the risk report comes from (the band above its titles).
+RISK_SOURCES = {
+    "live": (
+        "credit_limit",
+        "exposure",
+        "on_hold",
+        "open",
+        "overdue",
+        "oldest_overdue_days",
+    ),
+    "nightly": (
+        "date_computed",
+        "grade",
+        "score",
+        "avg_days_to_pay",
+        "avg_days_late",
+        "on_time_share",
+        "trend_days",
+        "dso",
+        "explanation",
+    ),
+}

@@ -303,6 +303,16 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(rows[3][0], "Total")
         self.assertEqual(rows[3][8], "=SUBTOTAL(9,I7:I9)")
         self.assertEqual(detail.auto_filter.ref, "A6:P9")
+        # both sheets print landscape on A4, one page wide, titles repeated
+        for name in ("Summary", "Detail"):
+            setup = book[name].page_setup
+            self.assertEqual(
+                (setup.orientation, int(setup.paperSize)), ("landscape", 9), name
+            )
+            # a width of 1 is the default, which the file leaves out
+            self.assertEqual((setup.fitToWidth or 1, setup.fitToHeight), (1, 0), name)
+            self.assertTrue(book[name].sheet_properties.pageSetUpPr.fitToPage)
+            self.assertEqual(book[name].print_title_rows, "$6:$6", name)
         # The formulas' values: the totals computed for readers without a
         # calculation engine equal the rows.
         values = openpyxl.load_workbook(io.BytesIO(report._xlsx()), data_only=True)
@@ -407,15 +417,62 @@ class TestRiskReport(ArInstrumentCommon):
         self.assertEqual(sheet["A1"].value, "Customer Risk")
         header = [cell.value for cell in sheet[6]]
         self.assertEqual(
-            header[:5], ["Customer", "Company", "Collector", "Grade", "Risk Score"]
+            header[:5], ["Customer", "Company", "Collector", "Credit Limit", "Exposure"]
         )
         row = dict(zip(header, [cell.value for cell in sheet[7]], strict=True))
         self.assertEqual(row["Customer"], "Acme Retail")
         self.assertEqual(row["Collector"], self.collector.name)
         self.assertEqual(row["Grade"], rows.risk_grade)
+        self.assertEqual(row["Computed On"].date(), rows.date_computed)
         self.assertEqual(row["Open"], 400)
         self.assertEqual(row["Overdue"], 400)
         self.assertEqual(row["Exposure"], 400)
         self.assertEqual(row["Credit Limit"], 1000)
         self.assertEqual(row["Oldest Overdue (days)"], 30)
         self.assertEqual(sheet.max_row, 7)
+        # the band says where each column comes from
+        self.assertEqual(sheet["D5"].value, "From the ledger, at export")
+        self.assertEqual(sheet["J5"].value, "From the nightly run (see Computed On)")
+        self.assertIn("D5:I5", [str(r) for r in sheet.merged_cells.ranges])
+        self.assertIn("J5:R5", [str(r) for r in sheet.merged_cells.ranges])
+        # text wraps, and the row is as tall as its explanation
+        explanation = sheet.cell(7, header.index("Why This Score") + 1)
+        self.assertTrue(explanation.alignment.wrap_text)
+        self.assertTrue(sheet.cell(7, 2).alignment.wrap_text, "the company too")
+        lines = sum(
+            max(1, -(-len(part) // 52))
+            for part in (rows.risk_explanation or "").split("\n")
+        )
+        # (the collector's long test name may need more)
+        self.assertGreaterEqual(sheet.row_dimensions[7].height, 15 * max(lines, 2))
+        # prints landscape on A4, one page wide, titles on every page
+        self.assertEqual(sheet.page_setup.orientation, "landscape")
+        self.assertEqual(int(sheet.page_setup.paperSize), 9)
+        self.assertTrue(sheet.sheet_properties.pageSetUpPr.fitToPage)
+        self.assertEqual(
+            (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight), (1, 0)
+        )
+        self.assertEqual(sheet.print_title_rows, "$5:$6")
+
+    def test_risk_workbook_reads_the_ledger_now(self):
+        """Paid since the nightly run: the credit columns say so (not open
+        6,900 beside an exposure of 0), the assessment stays the run's; a
+        customer without a limit reads "no limit"."""
+        self.customer.credit_limit = 0.0
+        invoice = self._invoice(self.customer, 6900.0, days_old=60, term_days=30)
+        metrics = self.env["ar.partner.metrics"]
+        metrics._run(companies=self.company, today=self.today)
+        rows = metrics.search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(rows.overdue_amount, 6900.0)
+        self._pay(invoice)
+        book = openpyxl.load_workbook(io.BytesIO(rows._risk_xlsx()))
+        sheet = book["Risk"]
+        header = [cell.value for cell in sheet[6]]
+        row = dict(zip(header, [cell.value for cell in sheet[7]], strict=True))
+        self.assertEqual(
+            [row[name] for name in ("Open", "Overdue", "Exposure")], [0, 0, 0]
+        )
+        self.assertEqual(row["Oldest Overdue (days)"], 0)
+        self.assertEqual(row["Credit Limit"], "no limit")
+        self.assertEqual(row["Grade"], rows.risk_grade)
+        self.assertIn("nightly run of", sheet["A3"].value)
