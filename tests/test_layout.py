@@ -158,3 +158,33 @@ class TestMenusAndGroups(TransactionCase):
         self.assertEqual(groups.mapped("name"), ["Credit Controller", "Credit Manager"])
         self.assertEqual(section, app.parent_id.name)
         self.assertEqual(app.parent_id, self.env.ref("base.module_category_accounting"))
+
+    def test_every_screen_says_what_it_shows_when_empty(self):
+        """A screen with nothing to show says what would be there and how it
+        gets there: every window action of the addon that opens a screen
+        (not a dialog) has its help."""
+        actions = self.env["ir.actions.act_window"].browse(
+            self.env["ir.model.data"]
+            .search(
+                [
+                    ("module", "=", "account_receivable_management"),
+                    ("model", "=", "ir.actions.act_window"),
+                ]
+            )
+            .mapped("res_id")
+        )
+        self.assertGreater(len(actions), 10)
+        bare = [
+            action.name
+            for action in actions
+            if action.target != "new" and not (action.help or "").strip()
+        ]
+        self.assertEqual(bare, [])
+
+    def test_forecast_window_follows_the_day(self):
+        """The forecast's thirteen weeks run from the day it is opened: its
+        domain is evaluated by the client, not frozen at install."""
+        action = self.env.ref(
+            "account_receivable_management.account_move_action_ar_forecast"
+        )
+        self.assertIn("context_today()", action.domain)
