@@ -356,3 +356,146 @@ class TestWorklistTour(HttpCase):
         self.assertRecordValues(promise, [{"amount": 9000.0, "state": "open"}])
         self.assertEqual(promise.invoice_ids, invoice)
         self.assertEqual(promise.promised_date, today + timedelta(days=5))
+
+
+def _tour_collector(env, login):
+    """A Credit Controller of the current company, for a tour."""
+    company = env.company
+    return new_test_user(
+        env,
+        login=login,
+        groups="base.group_user,account.group_account_invoice,"
+        "account_receivable_management.group_ar_collector",
+        company_id=company.id,
+        company_ids=[Command.set(company.ids)],
+    )
+
+
+def _tour_invoice(env, customer, amount, days_late):
+    """A posted invoice of ``customer``, untaxed, ``days_late`` past due."""
+    today = fields.Date.context_today(env.user)
+    invoice = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_date": today - timedelta(days=days_late + 30),
+            "invoice_date_due": today - timedelta(days=days_late),
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": "Containers",
+                        "quantity": 1,
+                        "price_unit": amount,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }
+    )
+    invoice.action_post()
+    return invoice
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistPhoneTour(HttpCase):
+    """On a phone-sized touch screen: the worklist is a list of cards; a
+    Credit Controller logs a call from one, and it leaves To Contact."""
+
+    browser_size = "400x800"
+    touch_enabled = True
+
+    def test_log_a_call_from_a_card(self):
+        collector = _tour_collector(self.env, "ar_tour_phone")
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Phone Customer", "is_company": True}
+        )
+        customer.with_company(self.env.company).sudo().ar_collector_id = collector
+        _tour_invoice(self.env, customer, 7000.0, days_late=380)
+        self.start_tour(
+            "/odoo/action-account_receivable_management.ar_worklist_action",
+            "ar_worklist_phone_tour",
+            login="ar_tour_phone",
+        )
+        partner = customer.with_company(self.env.company)
+        today = fields.Date.context_today(self.env.user)
+        self.assertEqual(partner.ar_last_contact_date, today)
+        self.assertEqual(partner.ar_next_contact_date, today + timedelta(days=1))
+        self.assertIn(
+            "Will pay on Friday", customer.message_ids[:1].body, "in the chatter"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestApprovalRequestTour(HttpCase):
+    """A Credit Controller asks for the approval of a settlement above its
+    amount; a Credit Manager finds it waiting and approves it."""
+
+    def test_request_and_grant(self):
+        company = self.env.company
+        _tour_collector(self.env, "ar_tour_asker")
+        new_test_user(
+            self.env,
+            login="ar_tour_approver",
+            groups="base.group_user,account.group_account_invoice,"
+            "account_receivable_management.group_ar_manager",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        company._ar_ensure_policy().instrument_approval_amount = 500.0
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Approval Customer", "is_company": True}
+        )
+        invoice = _tour_invoice(self.env, customer, 3000.0, days_late=90)
+        bank = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", company.id)], limit=1
+        )
+        settlement = self.env["ar.settlement"].create(
+            {
+                "partner_id": customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount_agreed": 2000.0,  # 1,000 forgiven
+                "journal_id": bank.id,
+            }
+        )
+        self.assertTrue(settlement.needs_manager)
+        self.start_tour(
+            f"/odoo/action-account_receivable_management.ar_settlement_action/{settlement.id}",
+            "ar_approval_request_tour",
+            login="ar_tour_asker",
+        )
+        self.assertTrue(settlement.date_approval_requested)
+        approver = self.env["res.users"].search([("login", "=", "ar_tour_approver")])
+        self.assertIn(approver, settlement.activity_ids.user_id)
+        self.start_tour(
+            "/odoo/action-account_receivable_management.ar_settlement_action",
+            "ar_approval_grant_tour",
+            login="ar_tour_approver",
+        )
+        self.assertRecordValues(
+            settlement, [{"state": "approved", "approved_by_id": approver.id}]
+        )
+        self.assertFalse(
+            settlement.activity_ids.filtered(lambda a: a.user_id == approver),
+            "the request is answered",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceActionsTour(HttpCase):
+    """The collections actions bound to customer invoices, from the invoices
+    list's Action menu."""
+
+    def test_promise_from_the_invoices_list(self):
+        _tour_collector(self.env, "ar_tour_actions")
+        customer = self.env["res.partner"].create(
+            {"name": "Tour Actions Customer", "is_company": True}
+        )
+        invoice = _tour_invoice(self.env, customer, 1500.0, days_late=20)
+        self.start_tour(
+            "/odoo/action-account.action_move_out_invoice_type",
+            "ar_invoice_actions_tour",
+            login="ar_tour_actions",
+        )
+        promise = self.env["ar.promise"].search([("partner_id", "=", customer.id)])
+        self.assertRecordValues(promise, [{"amount": 1500.0, "state": "open"}])
+        self.assertEqual(promise.invoice_ids, invoice)

@@ -1,0 +1,61 @@
+/** @odoo-module **/
+/*
+ * The collections actions bound to customer invoices: from the invoices
+ * list, select an open invoice and record a promise to pay through the
+ * Action menu.
+ */
+import { registry } from "@web/core/registry";
+
+registry.category("web_tour.tours").add("ar_invoice_actions_tour", {
+    steps: () => [
+        {
+            content: "Find the customer's invoices",
+            trigger: ".o_searchview_input",
+            run: "edit Tour Actions Customer && press Enter",
+        },
+        {
+            trigger: ".o_searchview_facet:contains('Tour Actions Customer')",
+        },
+        {
+            content: "Select the customer's open invoice",
+            trigger:
+                ".o_list_view .o_data_row:contains('Tour Actions Customer') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "The Actions menu (not Print)",
+            trigger: ".o_control_panel .o_cp_action_menus button:contains('Actions')",
+            run: "click",
+        },
+        {
+            content: "Record promise to pay",
+            trigger:
+                ".o-dropdown--menu .o-dropdown-item:contains('Record promise to pay')",
+            run: "click",
+        },
+        {
+            content: "The promise starts at what the invoice leaves open",
+            trigger: ".modal div[name='amount'] input:value(1,500.00)",
+        },
+        {
+            trigger: ".modal div[name='promised_date'] input",
+            run() {
+                const day = new Date(Date.now() + 7 * 86400000);
+                const text = `${String(day.getMonth() + 1).padStart(2, "0")}/${String(
+                    day.getDate()
+                ).padStart(2, "0")}/${day.getFullYear()}`;
+                this.anchor.value = text;
+                this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
+                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+            },
+        },
+        {
+            content: "Save it",
+            trigger: ".modal .o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
