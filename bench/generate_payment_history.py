@@ -507,6 +507,9 @@ def generate(env, partners, paid, open_items=None):
     ):
         cr.execute(f'ANALYZE "{table}"')
     Move = env["account.move"]
+    if hasattr(Move, "_ar_store_open_invoices"):
+        # the copies carry the paid template's flag: the open ones are open
+        Move._ar_store_open_invoices()
     if hasattr(Move, "_ar_refresh_paid_facts"):
         # With the addon installed, each invoice stores its paid facts; the
         # copies carry the template's: compute theirs from their partials.

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 from . import paid_facts
 from .access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS, require_manager
@@ -8,17 +9,19 @@ from .ar_workflow_guard import check_workflow_fields
 
 # An open customer invoice: posted, not paid (nor in payment). What promises,
 # plans and settlements cover, the worklist chases and the forecast predicts.
-OPEN_INVOICE_DOMAIN = [
-    ("move_type", "=", "out_invoice"),
-    ("state", "=", "posted"),
-    ("payment_state", "in", ("not_paid", "partial")),
-]
+# Stored as one flag, ``account.move.ar_open_invoice``, kept by the ORM from
+# these three fields (``_compute_ar_open_invoice``), with its own partial
+# index: PostgreSQL judges the three fields as if independent (the payments'
+# moves are unpaid entries too) and estimated the open invoices at 600,000
+# where 73,564 are, so it read a million invoices through Odoo's index of move
+# types instead of the addon's; a boolean's statistics are exact.
+OPEN_INVOICE_DOMAIN = [("ar_open_invoice", "=", True)]
 
 
-def open_invoice_sql(alias):
-    """OPEN_INVOICE_DOMAIN in SQL over the moves of ``alias``: the predicate of
-    the partial index of open invoices (``ar_move_open_customer_invoice_idx``),
-    which the statements using it can then scan."""
+def open_invoice_predicate_sql(alias):
+    """What makes a move an open customer invoice, from the three fields the
+    flag is computed from: to store the flag in SQL (``_ar_store_open_
+    invoices``) and nowhere else."""
     return SQL(
         "%(m)s.move_type = 'out_invoice' AND %(m)s.state = 'posted'"
         " AND %(m)s.payment_state IN ('not_paid', 'partial')",
@@ -26,11 +29,19 @@ def open_invoice_sql(alias):
     )
 
 
+def open_invoice_sql(alias):
+    """OPEN_INVOICE_DOMAIN in SQL over the moves of ``alias``: the predicate of
+    the partial index of open invoices (``ar_move_open_invoice_idx``), which
+    the statements using it can then scan."""
+    return SQL("%s.ar_open_invoice", SQL.identifier(alias))
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
     # Set by the addon's own workflows and jobs only: the instrument that
     # posted an entry, the predicted payment and the paid facts.
     _ar_workflow_fields = (
+        "ar_open_invoice",
         "ar_settlement_id",
         "ar_return_id",
         "ar_barter_id",
@@ -45,6 +56,15 @@ class AccountMove(models.Model):
         *paid_facts.COLUMNS,
     )
 
+    ar_open_invoice = fields.Boolean(
+        string="Open Customer Invoice",
+        compute="_compute_ar_open_invoice",
+        store=True,
+        copy=False,
+        help="A posted customer invoice not paid yet (nor in payment): what the "
+        "worklist chases, reminders remind and the forecast predicts.",
+        groups="base.group_user",
+    )
     # The settlement instrument that posted this entry.
     ar_settlement_id = fields.Many2one(
         "ar.settlement",
@@ -146,8 +166,36 @@ class AccountMove(models.Model):
         groups=ACCOUNTING_GROUPS,
     )
 
+    def _auto_init(self):
+        # A new column would be computed by the ORM move by move, millions
+        # of them on a database in use: created and filled in one UPDATE
+        # first, the ORM then finds it there.
+        if not column_exists(self.env.cr, self._table, "ar_open_invoice"):
+            self.env.cr.execute(
+                SQL(
+                    "ALTER TABLE %s ADD COLUMN ar_open_invoice boolean",
+                    SQL.identifier(self._table),
+                )
+            )
+            self._ar_store_open_invoices()
+        return super()._auto_init()
+
     def init(self):
         res = super().init()
+        # The open customer invoices (a few percent of the moves), by company
+        # and customer: the worklist, the reminders, the forecast and the
+        # predicted pay dates read them. (It replaces an index over the three
+        # fields, which the planner misjudged.)
+        self.env.cr.execute(
+            SQL(
+                """
+            DROP INDEX IF EXISTS ar_move_open_customer_invoice_idx;
+            CREATE INDEX IF NOT EXISTS ar_move_open_invoice_idx
+                ON account_move (company_id, commercial_partner_id)
+             WHERE ar_open_invoice
+                """
+            )
+        )
         # Customer invoices by last reconciliation: the metrics replayed on a
         # past day recompute the paid facts of those reconciled after it.
         self.env.cr.execute(
@@ -173,6 +221,32 @@ class AccountMove(models.Model):
             )
         )
         return res
+
+    @api.depends("move_type", "state", "payment_state")
+    def _compute_ar_open_invoice(self):
+        for move in self:
+            move.ar_open_invoice = (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+            )
+
+    @api.model
+    def _ar_store_open_invoices(self):
+        """Store every move's open-invoice flag in one UPDATE, from the three
+        fields (``open_invoice_predicate_sql``): on install and upgrade, and
+        after moves were written in SQL (the benchmarks' generated
+        histories)."""
+        # NULL reads as False: a new column only has its open invoices to
+        # write (73,564 of 2.3M moves at scale 1), not every move
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move m SET ar_open_invoice = (%(open)s)"
+                " WHERE COALESCE(m.ar_open_invoice, FALSE) IS DISTINCT FROM (%(open)s)",
+                open=open_invoice_predicate_sql("m"),
+            )
+        )
+        self.invalidate_model(["ar_open_invoice"])
 
     @api.model_create_multi
     def create(self, vals_list):

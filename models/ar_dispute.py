@@ -22,6 +22,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round, format_amount
 
 from .access import CREDIT_GROUPS, MANAGER_GROUP, manager_reason, require_collector
+from .account_move import OPEN_INVOICE_DOMAIN
 
 
 def parse_amount(env, value):
@@ -113,8 +114,7 @@ class ArDispute(models.Model):
         index=True,
         check_company=True,
         tracking=True,
-        domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'),"
-        " ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=repr(OPEN_INVOICE_DOMAIN),
     )
     company_id = fields.Many2one(
         related="move_id.company_id", store=True, index=True, precompute=True

@@ -446,18 +446,6 @@ class ArPartnerMetrics(models.Model):
                 """
             )
         )
-        # Open customer invoices only (a few percent of them): the predicted
-        # pay dates of a run.
-        self.env.cr.execute(
-            SQL(
-                """
-            CREATE INDEX IF NOT EXISTS ar_move_open_customer_invoice_idx
-                ON account_move (company_id, commercial_partner_id)
-             WHERE %s
-                """,
-                open_invoice_sql("account_move"),
-            )
-        )
 
     @api.model
     def _fill_figures(self, company, today, partner_ids=None, columns=None):

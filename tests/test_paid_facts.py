@@ -2,10 +2,12 @@ from datetime import timedelta
 
 import psycopg2
 
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..models import paid_facts, sql_tools
+from ..models.account_move import open_invoice_predicate_sql
 from .common_instruments import ArInstrumentCommon
 
 
@@ -200,3 +202,71 @@ class TestBatchSettings(TransactionCase):
         ):
             self.env.execute_query(SQL("SELECT 1 / 0"))
         self.assertEqual(self._settings(), before)
+
+
+@tagged("post_install", "-at_install")
+class TestOpenInvoiceFlag(ArInstrumentCommon):
+    """``account.move.ar_open_invoice``, the one definition of an open
+    customer invoice, follows the invoice through its life and agrees with
+    the three fields it stands for on every move of the database."""
+
+    def _flag(self, move):
+        self.env.flush_all()
+        [(stored,)] = self.env.execute_query(
+            SQL("SELECT ar_open_invoice FROM account_move WHERE id = %s", move.id)
+        )
+        return stored
+
+    def assertFlagAgreesEverywhere(self):
+        self.env.flush_all()
+        [(wrong,)] = self.env.execute_query(
+            SQL(
+                "SELECT COUNT(*) FROM account_move m"
+                " WHERE COALESCE(m.ar_open_invoice, FALSE) IS DISTINCT FROM (%s)",
+                open_invoice_predicate_sql("m"),
+            )
+        )
+        self.assertEqual(wrong, 0)
+
+    def test_the_flag_follows_the_invoice(self):
+        invoice = self._invoice(self.customer, 500.0, days_old=40, post=False)
+        self.assertFalse(self._flag(invoice), "draft")
+        invoice.action_post()
+        self.assertTrue(self._flag(invoice), "posted, not paid")
+        self._pay(invoice, 200.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertTrue(self._flag(invoice), "partly paid")
+        self._pay(invoice, 300.0)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertFalse(self._flag(invoice), "paid")
+        invoice.line_ids.remove_move_reconcile()
+        self.assertTrue(self._flag(invoice), "unreconciled: open again")
+        invoice.button_draft()
+        self.assertFalse(self._flag(invoice), "reset to draft")
+        invoice.button_cancel()
+        self.assertFalse(self._flag(invoice), "cancelled")
+        refund = self._invoice(self.customer, 80.0, move_type="out_refund")
+        self.assertFalse(self._flag(refund), "a credit note is not an invoice")
+        self.assertFlagAgreesEverywhere()
+
+    def test_store_in_sql_fixes_what_was_written_in_sql(self):
+        """Moves written straight into the database (the benchmarks' copies)
+        get their flag from one UPDATE."""
+        invoice = self._invoice(self.customer, 500.0, days_old=40)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET ar_open_invoice = NULL WHERE id = %s",
+                invoice.id,
+            )
+        )
+        self.env["account.move"]._ar_store_open_invoices()
+        self.assertTrue(self._flag(invoice))
+        self.assertFlagAgreesEverywhere()
+
+    def test_users_cannot_set_the_flag(self):
+        invoice = self._invoice(self.customer, 500.0, days_old=40, post=False)
+        for user in (self.collector, self.manager):
+            with self.assertRaisesRegex(AccessError, "Open Customer Invoice"):
+                invoice.with_user(user).write({"ar_open_invoice": True})
+        self.assertFalse(self._flag(invoice))
