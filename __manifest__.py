@@ -8,7 +8,8 @@
     "author": "Account Receivable Management contributors",
     "website": "https://github.com/account-receivable-management",
     "depends": ["account", "account_payment", "sale_stock"],
-    "external_dependencies": {"python": ["pandas", "xlsxwriter"]},
+    # The ranges tested (requirements.txt); Odoo reads them with `packaging`.
+    "external_dependencies": {"python": ["pandas>=2.2,<3.2", "xlsxwriter>=3.0.2,<3.2"]},
     "data": [
         "security/ar_groups.xml",
         "security/ir.model.access.csv",

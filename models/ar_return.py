@@ -443,11 +443,12 @@ class ArReturn(models.Model):
             key = (line.invoice_line_id.account_id, line.invoice_line_id.tax_ids)
             groups[key] += line.unit_gross * line._credit_quantity()
         fee_account = self._ar_policy_or_default().restocking_fee_account_id
+        # formatted apart: an f-string inside _() made babel skip the file's
+        # terms (tests/test_translations.py)
+        percent = f"{self.restocking_fee:g}"
         return [
             {
-                "name": self.env._(
-                    "Restocking fee %(percent)s%%", percent=f"{self.restocking_fee:g}"
-                ),
+                "name": self.env._("Restocking fee %(percent)s%%", percent=percent),
                 "quantity": 1,
                 "price_unit": -self.currency_id.round(
                     gross * self.restocking_fee / 100.0
@@ -716,17 +717,19 @@ class ArReturnLine(models.Model):
                 float_compare(line.quantity, returnable, precision_rounding=rounding)
                 > 0
             ):
+                # formatted apart: babel cannot read an f-string inside _()
+                left, asked = f"{returnable:g}", f"{line.quantity:g}"
                 raise ValidationError(
                     self.env._(
                         "Return %(name)s: only %(returnable)s %(uom)s of %(product)s "
                         "from %(invoice)s can still be returned (delivered and "
                         "invoiced, less earlier returns), not %(quantity)s.",
                         name=record.name,
-                        returnable=f"{returnable:g}",
+                        returnable=left,
                         uom=line.uom_id.name,
                         product=line.product_id.display_name,
                         invoice=source.move_id.name,
-                        quantity=f"{line.quantity:g}",
+                        quantity=asked,
                     )
                 )
 

@@ -35,3 +35,5 @@ from . import test_portal
 from . import test_portal_payments
 from . import test_portal_sign
 from . import test_documents
+from . import test_xlsx_internals
+from . import test_translations
