@@ -223,7 +223,7 @@ class ArLateCharge(models.AbstractModel):
         return self.env.execute_query(
             SQL(
                 """
-            WITH moves AS (
+            WITH moves AS MATERIALIZED (
                 SELECT m.id FROM account_move m
                  WHERE %(open)s AND m.company_id = %(company)s
                 UNION
