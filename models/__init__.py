@@ -30,6 +30,7 @@ from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
 from . import ar_risk_report
+from . import ar_payment_history
 from . import ar_dashboard
 from . import ar_dispute
 from . import ar_worklist

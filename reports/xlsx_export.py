@@ -72,25 +72,25 @@ class _Workbook(xlsxwriter.Workbook):
 
 
 class SqlRowsWorksheet(Worksheet):
-    """An xlsxwriter worksheet that also takes rows PostgreSQL has already
-    rendered as SpreadsheetML ``<row>`` elements (see ``row_xml_sql``).
+    """An xlsxwriter worksheet that also takes rows already rendered as
+    SpreadsheetML ``<row>`` elements: by PostgreSQL (``row_xml_sql``,
+    ``write_sql_rows``) or by pandas (``payment_history``, ``write_xml_rows``).
 
     Writing cell by cell costs xlsxwriter some microseconds a cell, most of a
-    200,000-item export; rendered in SQL, the rows cost the database a
-    fraction of that and Python only copies text. This relies on how
-    xlsxwriter streams rows in constant-memory mode (the row in progress is
-    flushed to ``fh`` when a later row is written, and the dimensions are kept
-    by ``_check_dimensions``); the Excel tests read every rendered cell back
-    with openpyxl, so a change there fails them."""
+    200,000-item export; rendered in bulk, the rows cost a fraction of that
+    and Python only copies text. This relies on how xlsxwriter streams rows
+    in constant-memory mode (the row in progress is flushed to ``fh`` when a
+    later row is written, and the dimensions are kept by
+    ``_check_dimensions``); the Excel tests read every rendered cell back
+    with openpyxl, so a change there fails them (and
+    tests/test_xlsx_internals.py names what changed)."""
 
     def write_sql_rows(self, cr, query, first_row, last_col):
         """Append the rows ``query`` renders (one text column, the ``<row>``
         elements numbered from ``first_row``, in order), read through a
         server-side cursor in chunks; return the last row index written, or
         ``first_row - 1`` when there is none."""
-        if not self.constant_memory:
-            raise ValueError("SQL-rendered rows need constant-memory mode")
-        self._write_single_row(first_row)  # flush the row in progress
+        self._start_rows(first_row)
         cr.execute(SQL("DECLARE ar_xlsx_rows NO SCROLL CURSOR FOR %s", query))
         count = 0
         try:
@@ -103,6 +103,21 @@ class SqlRowsWorksheet(Worksheet):
                 self.fh.write("".join(itertools.chain.from_iterable(rows)))
         finally:
             cr.execute("CLOSE ar_xlsx_rows")
+        return self._end_rows(first_row, count, last_col)
+
+    def write_xml_rows(self, xml, first_row, count, last_col):
+        """Append ``count`` rows rendered as ``xml`` (the ``<row>`` elements
+        numbered from ``first_row``, in order); return the last row index."""
+        self._start_rows(first_row)
+        self.fh.write(xml)
+        return self._end_rows(first_row, count, last_col)
+
+    def _start_rows(self, first_row):
+        if not self.constant_memory:
+            raise ValueError("Rendered rows need constant-memory mode")
+        self._write_single_row(first_row)  # flush the row in progress
+
+    def _end_rows(self, first_row, count, last_col):
         last_row = first_row + count - 1
         if count:
             self._check_dimensions(first_row, 0)

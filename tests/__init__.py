@@ -37,3 +37,4 @@ from . import test_portal_sign
 from . import test_documents
 from . import test_xlsx_internals
 from . import test_translations
+from . import test_payment_history

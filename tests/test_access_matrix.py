@@ -547,6 +547,11 @@ class _MatrixCase(ArInstrumentCommon):
             [report] = call(user, "ar.aging.report", "create", {"date": self.today})
             action = call(user, "ar.aging.report", "action_export_xlsx", ids=[report])
             self.assertEqual(action["type"], "ir.actions.act_url")
+        elif label == "export a customer's payment history":
+            action = call(
+                user, "res.partner", "action_ar_payment_history_xlsx", ids=partner.ids
+            )
+            self.assertEqual(action["type"], "ir.actions.act_url")
         elif label == "recompute a customer's figures":
             env["ar.partner.metrics"]._run(companies=self.company)
             row = env["ar.partner.metrics"].search(
