@@ -26,11 +26,17 @@ mkdir -p "$AR_RUN/addons"
 ar_die() { echo "ERROR: $*" >&2; exit 1; }
 ar_log() { echo "[ar] $*" >&2; }
 
+# What installs missing pieces (apt when root, else the command to run).
+source "$AR_ROOT/.ci/odoo_setup.sh"
+
 # --- Odoo -------------------------------------------------------------------
-if ! odoo_version="$("$AR_PYTHON" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null)"; then
-  ar_die "Odoo 18.0 is not importable by $AR_PYTHON ('python3 -m odoo' must work): see readme/CONFIGURE.md, 'Install into an existing Odoo 18'."
+ar_odoo_major() { "$1" -c 'import odoo.release as r; print(r.version_info[0])' 2>/dev/null; }
+if [ "$(ar_odoo_major "$AR_PYTHON")" != "18" ]; then
+  # no Odoo 18 here: the one set up under .run/ (made now if need be)
+  ar_setup_odoo
+  [ "$(ar_odoo_major "$AR_PYTHON")" = "18" ] \
+    || ar_die "Odoo 18.0 is still not importable by $AR_PYTHON: see readme/CONFIGURE.md, 'A machine without Odoo'."
 fi
-[ "$odoo_version" = "18" ] || ar_die "Odoo 18.0 is required, $AR_PYTHON imports Odoo $odoo_version."
 AR_ODOO_ADDONS="$("$AR_PYTHON" - <<'PY'
 import os, odoo
 base = os.path.dirname(odoo.__file__)
@@ -79,6 +85,10 @@ ar_start_system_cluster() {
 ar_start_private_cluster() {
   local bindir pgdata owner=()
   bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  if [ ! -x "$bindir/initdb" ]; then
+    ar_apt_install "the database server" postgresql
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  fi
   [ -x "$bindir/initdb" ] || ar_die "no PostgreSQL server binaries found: install PostgreSQL 15 or set AR_DB_HOST/AR_DB_PORT."
   pgdata="$AR_RUN/pg"
   AR_DB_PORT="${AR_PRIVATE_PG_PORT:-54329}"
@@ -97,6 +107,7 @@ ar_start_private_cluster() {
   fi
 }
 
+command -v psql >/dev/null 2>&1 || ar_apt_install "the database client" postgresql-client
 if ! ar_db_ok; then
   if [ -n "${AR_DB_EXTERNAL:-}" ]; then
     ar_die "cannot connect to PostgreSQL at $AR_DB_HOST:$AR_DB_PORT as $AR_DB_USER."
