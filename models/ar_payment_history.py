@@ -144,26 +144,27 @@ class ResPartnerPaymentHistory(models.Model):
         )
 
     def _ar_payment_history_labels(self):
-        _ = self.env._
         return {
-            "Invoice": _("Invoice"),
-            "Invoice Date": _("Invoice Date"),
-            "Due Date": _("Due Date"),
-            "Amount": _("Amount"),
-            "Size": _("Size"),
-            "Paid On": _("Paid On"),
-            "Days to Pay": _("Days to Pay"),
-            "Days Late": _("Days Late"),
-            "Still Open": _("Still Open"),
-            "Month Paid": _("Month Paid"),
-            "Paid": _("Paid"),
-            "Days Late, 3 Months": _("Days Late, 3 Months"),
-            "Days Late, Small": _("Days Late, Small"),
-            "Days Late, Medium": _("Days Late, Medium"),
-            "Days Late, Large": _("Days Late, Large"),
-            "Small": _("Small"),
-            "Medium": _("Medium"),
-            "Large": _("Large"),
-            "Days late": _("Days late"),
-            "Days late by month of payment": _("Days late by month of payment"),
+            "Invoice": self.env._("Invoice"),
+            "Invoice Date": self.env._("Invoice Date"),
+            "Due Date": self.env._("Due Date"),
+            "Amount": self.env._("Amount"),
+            "Size": self.env._("Size"),
+            "Paid On": self.env._("Paid On"),
+            "Days to Pay": self.env._("Days to Pay"),
+            "Days Late": self.env._("Days Late"),
+            "Still Open": self.env._("Still Open"),
+            "Month Paid": self.env._("Month Paid"),
+            "Paid": self.env._("Paid"),
+            "Days Late, 3 Months": self.env._("Days Late, 3 Months"),
+            "Days Late, Small": self.env._("Days Late, Small"),
+            "Days Late, Medium": self.env._("Days Late, Medium"),
+            "Days Late, Large": self.env._("Days Late, Large"),
+            "Small": self.env._("Small"),
+            "Medium": self.env._("Medium"),
+            "Large": self.env._("Large"),
+            "Days late": self.env._("Days late"),
+            "Days late by month of payment": self.env._(
+                "Days late by month of payment"
+            ),
         }
