@@ -62,11 +62,9 @@ WITH open_items AS (
 ), forecast AS (
     SELECT json_agg(f) AS rows FROM (
         SELECT (m.ar_predicted_pay_date - %(monday)s::date) / 7 AS week,
-               SUM(m.amount_residual_signed) AS amount
+               SUM(m.ar_forecast_amount) AS amount
           FROM account_move m
-         WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-           AND m.payment_state IN ('not_paid', 'partial')
-           AND m.company_id = %(company)s
+         WHERE m.ar_open_invoice AND m.company_id = %(company)s
            AND m.ar_predicted_pay_date >= %(monday)s
            AND m.ar_predicted_pay_date < %(monday)s::date + 91
       GROUP BY 1) f
@@ -107,8 +105,7 @@ WITH rows AS (
       JOIN res_partner rp ON rp.id = m.commercial_partner_id
       LEFT JOIN ar_partner_metrics mt ON mt.partner_id = m.commercial_partner_id
                                      AND mt.company_id = m.company_id
-     WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
-       AND m.payment_state IN ('not_paid', 'partial')
+     WHERE m.ar_open_invoice
        AND m.company_id = %(company)s AND m.invoice_date_due < CURRENT_DATE
        AND (rp.ar_collector_id ->> %(company_key)s)::int = %(uid)s
        AND NOT EXISTS (SELECT 1 FROM ar_promise_invoice_rel rel
@@ -120,22 +117,22 @@ WITH rows AS (
 )
 SELECT *, (SELECT COUNT(*) FROM rows) FROM rows
  ORDER BY amount_residual_signed * GREATEST(COALESCE(risk_score, 0), 1)
-          * GREATEST(days, 1) DESC
+          * SQRT(GREATEST(days, 1)) DESC
  LIMIT 80
 """
 
+# the forecast action's domain and measure (the expected cash), by hand
 FORECAST_WHERE = """
- m.move_type = 'out_invoice' AND m.state = 'posted'
- AND m.payment_state IN ('not_paid', 'partial') AND m.company_id = %(company)s
+ m.ar_open_invoice AND m.company_id = %(company)s
  AND m.ar_predicted_pay_date IS NOT NULL AND m.ar_predicted_pay_date < %(end)s
 """
 FORECAST_GRAPH_BARE = f"""
-SELECT date_trunc('week', m.ar_predicted_pay_date), SUM(m.amount_residual_signed)
+SELECT date_trunc('week', m.ar_predicted_pay_date), SUM(m.ar_forecast_amount)
   FROM account_move m WHERE {FORECAST_WHERE} GROUP BY 1 ORDER BY 1
 """
 FORECAST_PIVOT_BARE = f"""
 SELECT m.commercial_partner_id, date_trunc('week', m.ar_predicted_pay_date),
-       SUM(m.amount_residual_signed)
+       SUM(m.ar_forecast_amount)
   FROM account_move m WHERE {FORECAST_WHERE}
  GROUP BY ROLLUP (1, 2)
 """
@@ -384,7 +381,8 @@ def screens(env, manager, company, today):
             )
         )
 
-    worklist_domain = [("collector_id", "=", manager.id)]
+    # the manager's customers, To Contact (the action's default filter)
+    worklist_domain = [("collector_id", "=", manager.id), ("contacted", "=", False)]
     worklist_spec = {
         name: {}
         for name in (
@@ -400,11 +398,10 @@ def screens(env, manager, company, today):
             "currency_id",
         )
     } | {"partner_id": {"fields": {"display_name": {}}}}
+    # the forecast action's domain (views/ar_metrics_views.xml), this company
     forecast_domain = [
         ("company_id", "=", company.id),
-        ("move_type", "=", "out_invoice"),
-        ("state", "=", "posted"),
-        ("payment_state", "in", ("not_paid", "partial")),
+        ("ar_open_invoice", "=", True),
         ("ar_predicted_pay_date", "!=", False),
         ("ar_predicted_pay_date", "<", end),
     ]
@@ -415,7 +412,7 @@ def screens(env, manager, company, today):
         row, col = "commercial_partner_id", "ar_predicted_pay_date:week"
         return [
             Move.read_group(
-                forecast_domain, ["amount_residual_signed:sum"], groupby, lazy=False
+                forecast_domain, ["ar_forecast_amount:sum"], groupby, lazy=False
             )
             for groupby in ([], [row], [col], [row, col])
         ]
@@ -485,7 +482,7 @@ def screens(env, manager, company, today):
         "forecast graph by week": (
             lambda: Move.read_group(
                 forecast_domain,
-                ["amount_residual_signed:sum"],
+                ["ar_forecast_amount:sum"],
                 ["ar_predicted_pay_date:week"],
                 lazy=False,
             ),
@@ -566,10 +563,7 @@ def main():
                           (SELECT COUNT(*) FROM account_move m
                             WHERE m.company_id = %(c)s AND %(open)s)""",
                 c=company.id,
-                open=SQL(
-                    "m.move_type = 'out_invoice' AND m.state = 'posted'"
-                    " AND m.payment_state IN ('not_paid', 'partial')"
-                ),
+                open=SQL("m.ar_open_invoice"),
             )
         )
         print(

@@ -142,19 +142,32 @@ class ArDashboard(models.AbstractModel):
     # ------------------------------------------------------------------
     # Parts
     # ------------------------------------------------------------------
+    def _money_cards(self, company, today):
+        """(receivable, owed, overdue): the three money cards in one pass over
+        the open items of ``_receivable_domain`` (record rules applied), each
+        the sum of its own list's domain (``_owed_domain``,
+        ``_overdue_domain``: the receivable's plus a condition, checked in
+        SQL below); three read groups read the open items three times."""
+        query = self.env["account.move.line"]._search(
+            self._receivable_domain(company, today)
+        )
+        line = SQL.identifier(query.table)
+        [(receivable, owed, overdue)] = self.env.execute_query(
+            query.select(
+                SQL(
+                    "SUM(%(open)s), SUM(%(open)s) FILTER (WHERE %(open)s > 0),"
+                    " SUM(%(open)s) FILTER (WHERE %(open)s > 0"
+                    " AND %(line)s.date_maturity < %(today)s)",
+                    open=SQL("%s.amount_residual", line),
+                    line=line,
+                    today=today,
+                )
+            )
+        )
+        return (float(receivable or 0.0), float(owed or 0.0), float(overdue or 0.0))
+
     def _cards(self, company, today):
-        Line = self.env["account.move.line"]
-        [(receivable,)] = Line._read_group(
-            self._receivable_domain(company, today),
-            aggregates=["amount_residual:sum"],
-        )
-        [(owed,)] = Line._read_group(
-            self._owed_domain(company, today), aggregates=["amount_residual:sum"]
-        )
-        [(overdue,)] = Line._read_group(
-            self._overdue_domain(company, today), aggregates=["amount_residual:sum"]
-        )
-        receivable, owed, overdue = receivable or 0.0, owed or 0.0, overdue or 0.0
+        receivable, owed, overdue = self._money_cards(company, today)
         kpi = self.env["ar.company.kpi"].search(
             [("company_id", "=", company.id), ("month", "=", today.replace(day=1))],
             limit=1,

@@ -685,7 +685,13 @@ class ArPartnerMetrics(models.Model):
             if commit:
                 cr.commit()  # pylint: disable=invalid-commit
             if not incremental:
+                # statistics of the rows just written: taken before the first
+                # full run (no rows, as right after install), they made
+                # PostgreSQL compare every worklist row with every metrics row
+                # until autovacuum came by
+                cr.execute("ANALYZE ar_partner_metrics")
                 metrics.env["ar.company.kpi"]._store_month(company, today)
+                metrics.env["ar.worklist"]._store_scale(company, today)
 
     def _drop_stale(self, company, written):
         """Customers with nothing in the window and nothing open lose their row."""

@@ -17,6 +17,11 @@ class ResCompany(models.Model):
         domain="[('share', '=', False)]",
         help="Owns the disputes of customers without a collector.",
     )
+    # The percentiles of the worklist's urgency in this company, stored once a
+    # day (``ar.worklist._store_scale``): a row's priority without ranking
+    # every row of the company at each read. PostgreSQL array text.
+    ar_worklist_scale = fields.Text(readonly=True, groups="base.group_system")
+    ar_worklist_scale_date = fields.Date(readonly=True, groups="base.group_system")
     ar_warning_digest = fields.Boolean(
         string="Daily Early-Warning Digest",
         help="Email the Credit Managers the early warnings of the day.",
