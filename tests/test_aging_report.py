@@ -476,3 +476,31 @@ class TestRiskReport(ArInstrumentCommon):
         self.assertEqual(row["Credit Limit"], "no limit")
         self.assertEqual(row["Grade"], rows.risk_grade)
         self.assertIn("nightly run of", sheet["A3"].value)
+
+    def test_risk_export_leaves_no_attachment_behind(self):
+        """The workbook is kept in a transient row its owner reads, not in an
+        ir.attachment (served to any internal user asking for its id); the
+        row goes with Odoo's cleaning of transient rows after an hour."""
+        self._invoice(self.customer, 400.0, days_old=60, term_days=30)
+        metrics = self.env["ar.partner.metrics"]
+        metrics._run(companies=self.company, today=self.today)
+        rows = metrics.search([("partner_id", "=", self.customer.id)])
+        attachments = self.env["ir.attachment"].search_count([])
+        action = rows.with_user(self.collector).action_export_risk_xlsx()
+        self.assertEqual(self.env["ir.attachment"].search_count([]), attachments)
+        export = (
+            self.env["ar.export"]
+            .sudo()
+            .search([("create_uid", "=", self.collector.id)])
+        )
+        self.assertIn(f"id={export.id}", action["url"])
+        # an hour later, Odoo's vacuum of transient rows takes it
+        self.env.cr.execute(
+            "UPDATE ar_export"
+            " SET create_date = (now() AT TIME ZONE 'UTC') - interval '2 hours',"
+            " write_date = (now() AT TIME ZONE 'UTC') - interval '2 hours'"
+            " WHERE id = %s",
+            [export.id],
+        )
+        self.env["ar.export"]._transient_vacuum()
+        self.assertFalse(export.exists())
