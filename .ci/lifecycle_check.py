@@ -286,6 +286,22 @@ def upgraded(db):
             f"the migration computed the expected cash of {forecast_count} of"
             f" {open_count} open invoices",
         )
+        # 18.0.1.7.0: the open-invoice flag stored by the upgrade, in one
+        # UPDATE, for exactly the open invoices; the worklist's old view gone
+        env.cr.execute(
+            "SELECT count(*) FILTER (WHERE ar_open_invoice),"
+            " count(*) FILTER (WHERE COALESCE(ar_open_invoice, FALSE) IS DISTINCT"
+            " FROM (move_type = 'out_invoice' AND state = 'posted'"
+            " AND payment_state IN ('not_paid', 'partial'))) FROM account_move"
+        )
+        flagged, wrong = env.cr.fetchone()
+        check(
+            flagged == open_count and not wrong,
+            f"the upgrade flagged the {flagged} open invoices of {open_count},"
+            f" {wrong} moves flagged wrong",
+        )
+        env.cr.execute("SELECT count(*) FROM pg_views WHERE viewname = 'ar_worklist'")
+        check(not env.cr.fetchone()[0], "the worklist's view is gone")
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)
