@@ -44,7 +44,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from . import aging, paid_facts, risk_score, sql_tools
-from .access import require_collector
+from .access import notification_action, require_collector
 from .account_move import open_invoice_sql
 from .ar_company_kpi import countback_days, period_days
 from .risk_score import GRADE_SELECTION
@@ -720,17 +720,10 @@ class ArPartnerMetrics(models.Model):
                     "again in a minute."
                 )
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": self.env._(
-                    "Figures of %(count)s customers recomputed.", count=len(self)
-                ),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification_action(
+            self.env._("Figures of %(count)s customers recomputed.", count=len(self)),
+            then={"type": "ir.actions.client", "tag": "soft_reload"},
+        )
 
     @api.model
     def _mark_dirty(self, pairs):

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
-from ..models.access import require_collector
+from ..models.access import notification_action, require_collector
 
 
 class ArCallLog(models.TransientModel):
@@ -102,12 +102,4 @@ class ArCallLog(models.TransientModel):
                 customer=partner.name,
             )
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification_action(message)

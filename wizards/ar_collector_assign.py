@@ -5,7 +5,7 @@ and the worklist."""
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.access import COLLECTOR_GROUP, require_collector
+from ..models.access import COLLECTOR_GROUP, notification_action, require_collector
 
 # The models the action is bound to -> the field of their rows' customer.
 SOURCES = {
@@ -135,12 +135,4 @@ class ArCollectorAssign(models.TransientModel):
                 company=company.name,
             )
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": message,
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification_action(message)

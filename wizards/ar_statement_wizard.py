@@ -10,7 +10,7 @@ import zipfile
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.access import require_collector
+from ..models.access import notification_action, require_collector
 from ..models.ar_statement import statement_day, statement_period
 from ..reports.xlsx_export import download_action
 
@@ -198,14 +198,8 @@ class ArStatementWizard(models.TransientModel):
                 "post them.",
                 names=", ".join(missing),
             )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Statements of Account"),
-                "message": message,
-                "type": "warning" if missing else "success",
-                "sticky": bool(missing),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification_action(
+            message,
+            kind="warning" if missing else "success",
+            title=self.env._("Statements of Account"),
+        )

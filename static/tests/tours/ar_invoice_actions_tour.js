@@ -5,6 +5,7 @@
  * Action menu.
  */
 import { registry } from "@web/core/registry";
+import { promiseDialogSteps } from "@account_receivable_management/../tests/tours/ar_tour_steps";
 
 registry.category("web_tour.tours").add("ar_invoice_actions_tour", {
     steps: () => [
@@ -33,29 +34,6 @@ registry.category("web_tour.tours").add("ar_invoice_actions_tour", {
                 ".o-dropdown--menu .o-dropdown-item:contains('Record promise to pay')",
             run: "click",
         },
-        {
-            content: "The promise starts at what the invoice leaves open",
-            trigger: ".modal div[name='amount'] input:value(1,500.00)",
-        },
-        {
-            trigger: ".modal div[name='promised_date'] input",
-            run() {
-                const day = new Date(Date.now() + 7 * 86400000);
-                const text = `${String(day.getMonth() + 1).padStart(2, "0")}/${String(
-                    day.getDate()
-                ).padStart(2, "0")}/${day.getFullYear()}`;
-                this.anchor.value = text;
-                this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
-                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
-            },
-        },
-        {
-            content: "Save it",
-            trigger: ".modal .o_form_button_save",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
+        ...promiseDialogSteps("1,500.00", 7),
     ],
 });

@@ -4,6 +4,7 @@
  * invoice's own "Promise to Pay" records a promise for what it leaves open.
  */
 import { registry } from "@web/core/registry";
+import { promiseDialogSteps } from "@account_receivable_management/../tests/tours/ar_tour_steps";
 
 registry.category("web_tour.tours").add("ar_worklist_invoice_tour", {
     steps: () => [
@@ -24,29 +25,6 @@ registry.category("web_tour.tours").add("ar_worklist_invoice_tour", {
                 ".o_form_view .o_form_statusbar button[name='action_ar_record_promise']",
             run: "click",
         },
-        {
-            content: "The promise starts at what the invoice leaves open",
-            trigger: ".modal div[name='amount'] input:value(9,000.00)",
-        },
-        {
-            trigger: ".modal div[name='promised_date'] input",
-            run() {
-                const day = new Date(Date.now() + 5 * 86400000);
-                const text = `${String(day.getMonth() + 1).padStart(2, "0")}/${String(
-                    day.getDate()
-                ).padStart(2, "0")}/${day.getFullYear()}`;
-                this.anchor.value = text;
-                this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
-                this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
-            },
-        },
-        {
-            content: "Save it",
-            trigger: ".modal .o_form_button_save",
-            run: "click",
-        },
-        {
-            trigger: "body:not(:has(.modal))",
-        },
+        ...promiseDialogSteps("9,000.00", 5),
     ],
 });
