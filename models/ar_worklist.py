@@ -127,9 +127,8 @@ SELECT w.id * 4 + 2 AS id, 'warning'::varchar AS kind, w.partner_id, w.company_i
 
 # Overdue invoices no promise, plan nor pausing dispute covers, read
 # customer by customer (the index of open invoices by company and customer),
-# one arm per company of the user: the company a constant, a filter on the
-# customer's collector in it is checked on the customer before its invoices
-# are read. The
+# one arm per company: the company a constant, a filter on the customer's
+# collector in it is checked on the customer before its invoices are read. The
 # customer's credits not yet applied (credit notes, payments, in company
 # currency) offset its oldest such invoices first: an invoice they cover is
 # not chased, one they cover in part is chased for the rest; the running
@@ -322,11 +321,16 @@ class ArWorklist(models.Model):
 
     @property
     def _table_query(self):
-        # built at each read: the user's day, the user's companies (what the
-        # record rule lets them read), the receivable accounts as ids (an
-        # index condition, where a subquery of account types is a filter)
+        # built at each read: the user's day, the receivable accounts as ids
+        # (an index condition, where a subquery of account types is a
+        # filter), an arm per company. Every company: the record rule is what
+        # keeps a user to theirs (reading another company's row is refused,
+        # not missing), and its condition on the company prunes the arms of
+        # the others.
         return worklist_sql(
-            self.env, fields.Date.context_today(self), self.env.companies
+            self.env,
+            fields.Date.context_today(self),
+            self.env["res.company"].sudo().search([]),  # pylint: disable=no-search-all
         )
 
     def init(self):
