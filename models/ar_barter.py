@@ -390,6 +390,7 @@ class ArBarterLine(models.Model):
         """The product's expense account; without a product, the expense
         account of the company's purchase journal (what a vendor bill of the
         supply would book)."""
+        purchase_accounts = {}  # company -> its purchase journal's account
         for line in self:
             if line.product_id:
                 accounts = line.product_id.product_tmpl_id.with_company(
@@ -397,16 +398,22 @@ class ArBarterLine(models.Model):
                 )._get_product_accounts()
                 line.account_id = accounts["expense"] or line.account_id
             elif not line.account_id and line.company_id:
-                journal = self.env["account.journal"].search(
-                    [
-                        *self.env["account.journal"]._check_company_domain(
-                            line.company_id
-                        ),
-                        ("type", "=", "purchase"),
-                    ],
-                    limit=1,
-                )
-                line.account_id = journal.default_account_id
+                company = line.company_id
+                if company not in purchase_accounts:
+                    purchase_accounts[company] = (
+                        self.env["account.journal"]
+                        .search(
+                            [
+                                *self.env["account.journal"]._check_company_domain(
+                                    company
+                                ),
+                                ("type", "=", "purchase"),
+                            ],
+                            limit=1,
+                        )
+                        .default_account_id
+                    )
+                line.account_id = purchase_accounts[company]
 
     @api.depends("product_id")
     def _compute_tax_ids(self):

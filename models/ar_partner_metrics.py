@@ -44,9 +44,10 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, split_every
 
 from . import aging, paid_facts, risk_score, sql_tools
-from .access import notification_action, require_collector
+from .access import require_collector
 from .account_move import open_invoice_sql
 from .ar_company_kpi import countback_days, period_days
+from .client_actions import notification_action
 from .risk_score import GRADE_SELECTION
 
 _logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 from the customer's Credit & Collections tab and from Customer Risk."""
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_amount
 
 from ..reports import payment_history
@@ -66,7 +66,7 @@ class ResPartnerPaymentHistory(models.Model):
         partners = partners.commercial_partner_id
         partners.check_access("read")
         if company not in self.env.user.company_ids:
-            raise UserError(
+            raise AccessError(
                 self.env._(
                     "Choose a company you work for: %(company)s is not one.",
                     company=company.name,

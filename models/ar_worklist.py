@@ -380,19 +380,18 @@ class ArWorklist(models.Model):
 
     @api.model
     def _ensure_scales(self):
-        """The scale of each of the user's companies, stored today."""
+        """The scale of each of the user's companies, stored today. On a
+        read-only cursor (Odoo 18 serves reads so) yesterday's scale serves;
+        a company without any is stored, Odoo retrying the read on a
+        read-write cursor."""
         today = fields.Date.context_today(self)
+        stale = [("ar_worklist_scale_date", "=", False)]
+        if not self.env.cr.readonly:
+            stale = ["|", *stale, ("ar_worklist_scale_date", "<", today)]
         stale = (
             self.env["res.company"]
             .sudo()
-            .search(
-                [
-                    ("id", "in", self.env.companies.ids),
-                    "|",
-                    ("ar_worklist_scale_date", "=", False),
-                    ("ar_worklist_scale_date", "<", today),
-                ]
-            )
+            .search([("id", "in", self.env.companies.ids), *stale])
         )
         for company in stale:
             self.sudo()._store_scale(company, today)

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class ResCompany(models.Model):
@@ -39,6 +39,14 @@ class ResCompany(models.Model):
         self.sudo().search([])._ar_ensure_policy()  # pylint: disable=no-search-all
 
     def write(self, vals):
+        scale = {"ar_worklist_scale", "ar_worklist_scale_date"} & vals.keys()
+        if scale and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "The worklist's priority scale is computed by the nightly run, "
+                    "never written by hand."
+                )
+            )
         res = super().write(vals)
         if "account_use_credit_limit" in vals:
             # The limit rule starts or stops applying to every customer.

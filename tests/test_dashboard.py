@@ -1,6 +1,7 @@
 import math
 import unittest
 from datetime import timedelta
+from unittest.mock import PropertyMock, patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -550,3 +551,22 @@ class TestWorklistContacts(ArInstrumentCommon):
             self.env["ar.collector.assign"].with_user(clerk).create(
                 {"partner_ids": [Command.set(self.customer.ids)]}
             ).action_assign()
+
+    def test_priority_scale_is_the_nightly_run_s(self):
+        """The scale is written by the run and the day's first read only; on
+        a read-only cursor yesterday's scale serves."""
+        admin = self._user("ar_scale_admin", "base.group_system,base.group_erp_manager")
+        with self.assertRaisesRegex(AccessError, "nightly run"):
+            self.company.with_user(admin).write({"ar_worklist_scale": "{1,2,3}"})
+        self._invoice(self.customer, 300.0, days_old=60, term_days=30)
+        Worklist = self.env["ar.worklist"]
+        Worklist._store_scale(self.company, self.today - timedelta(days=1))
+        company = self.company.sudo()
+        with patch.object(
+            type(self.env.cr), "readonly", new_callable=PropertyMock, return_value=True
+        ):
+            Worklist._ensure_scales()
+        self.assertEqual(company.ar_worklist_scale_date, self.today - timedelta(days=1))
+        Worklist._ensure_scales()
+        company.invalidate_recordset()
+        self.assertEqual(company.ar_worklist_scale_date, self.today)

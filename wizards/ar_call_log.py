@@ -4,7 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
-from ..models.access import notification_action, require_collector
+from ..models.access import require_collector
+from ..models.client_actions import notification_action
 
 
 class ArCallLog(models.TransientModel):

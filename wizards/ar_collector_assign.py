@@ -5,7 +5,8 @@ and the worklist."""
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.access import COLLECTOR_GROUP, notification_action, require_collector
+from ..models.access import COLLECTOR_GROUP, require_collector
+from ..models.client_actions import notification_action
 
 # The models the action is bound to -> the field of their rows' customer.
 SOURCES = {

@@ -10,8 +10,9 @@ import zipfile
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.access import notification_action, require_collector
+from ..models.access import require_collector
 from ..models.ar_statement import statement_day, statement_period
+from ..models.client_actions import notification_action
 from ..reports.xlsx_export import download_action
 
 # Customers per batch: each is a PDF rendered in the request.
