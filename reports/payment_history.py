@@ -16,21 +16,16 @@ returns frames, ``workbook`` takes them and returns the file's bytes.
 """
 
 import io
-import os
+import itertools
 import re
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from .xlsx_export import (
-    SqlRowsWorksheet,
-    _Workbook,
-    money_format,
-    xml_text,
-)
-
-FAST_TMPDIR = "/dev/shm"
+from . import xlsx_package
+from .xlsx_export import money_format, xml_text
 
 # Columns of the invoices query, in order (``invoices_sql``).
 INVOICE_COLUMNS = [
@@ -123,12 +118,16 @@ def monthly_series(frame):
         ]
     ].sum()
     # every month from each customer's first payment to its last
-    spans = sums.reset_index().groupby("partner_id")["month"].agg(["min", "max"])
-    full = pd.MultiIndex.from_tuples(
+    ordinals = sums.index.get_level_values("month").asi8
+    spans = pd.Series(ordinals).groupby(sums.index.get_level_values("partner_id"))
+    first, last = spans.min(), spans.max()
+    lengths = (last - first + 1).to_numpy()
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    months = np.repeat(first.to_numpy(), lengths) + np.arange(lengths.sum()) - starts
+    full = pd.MultiIndex.from_arrays(
         [
-            (partner, month)
-            for partner, first, last in spans.itertuples()
-            for month in pd.period_range(first, last, freq="M")
+            np.repeat(first.index.to_numpy(), lengths),
+            pd.PeriodIndex.from_ordinals(months, freq="M"),
         ],
         names=["partner_id", "month"],
     )
@@ -166,91 +165,125 @@ def sheet_names(names):
     return result
 
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
+# Days are written to a hundred-millionth (a millisecond): enough for any
+# check against the metrics, and without the noise of a division
+# (23.999999999999996) that made the file larger and slower to write.
+DAYS_DIGITS = 8
+# XML 1.0 text that needs escaping (``xlsx_export.xml_text``).
+NEEDS_ESCAPING = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _xml_text(values):
-    """``xlsx_export.xml_text`` of each text of ``values`` (empty for none)."""
-    return np.array(
-        [
-            xml_text(str(text)) if text is not None and text == text else ""
-            for text in values.tolist()
-        ],
-        dtype=object,
-    )
+def _texts(values):
+    """The XML text of each of ``values`` ("" for none), escaped where it
+    needs to be: invoice numbers seldom do, so they are first looked at all
+    at once, in one pass in C."""
+    texts = ["" if text is None or text != text else str(text) for text in values]
+    if NEEDS_ESCAPING.search("".join(texts)):
+        texts = [xml_text(text) for text in texts]
+    return texts
 
 
-def _render_cells(rows, columns):
-    """The ``<c>`` elements of each row, one text per row: ``rows`` is an
-    array of the 1-based sheet rows (text), ``columns`` [(letter, kind,
-    values, format)], kind "text", "number" or "date"; an empty value has no
-    element. A column at a time over object arrays (numpy adds texts in a C
-    loop; pandas' own strings took three times as long)."""
-    rendered = np.full(len(rows), "", dtype=object)
+def _values(kind, values):
+    """The texts of a column's values as they go in their cells, and which
+    are empty (None when none is): ``kind`` "text", "number", "date" or a
+    dict {value: text} (the texts of a few choices). Numbers as Python
+    writes them back exactly (``repr``, of the whole list at once), dates as
+    Excel's day numbers."""
+    if isinstance(kind, dict) or kind == "text":
+        if isinstance(kind, dict):
+            choices = {key: xml_text(text) for key, text in kind.items()}
+            texts = [choices.get(value, "") for value in values.tolist()]
+        else:
+            texts = _texts(values.tolist())
+        missing = [not text for text in texts]
+    elif kind == "date":
+        days = values.to_numpy(dtype="datetime64[D]")
+        missing = np.isnat(days).tolist()
+        texts = [str(day) for day in (days - EXCEL_EPOCH).astype(np.int64).tolist()]
+    else:
+        numbers = values.to_numpy(dtype=float)
+        missing = np.isnan(numbers).tolist()
+        texts = repr(numbers.tolist())[1:-1].split(", ") if len(numbers) else []
+    return texts, (missing if any(missing) else None)
+
+
+def _table(frame, partner_ids, columns):
+    """{partner id: [cells of each row, in order]} of one table: ``frame``
+    is sorted by customer, ``columns`` [(letter, kind, values, format)].
+    A row's cells come from one template (``%`` of its row number and
+    texts); a column with empty values is rendered cell by cell first."""
+    positions = frame.groupby(partner_ids, sort=False).cumcount()
+    rows = [str(pos + HEADER_ROW + 2) for pos in positions.tolist()]
+    template, arguments = [], []
     for letter, kind, values, cell_format in columns:
         style = f' s="{cell_format._get_xf_index()}"' if cell_format else ""
-        head = f'<c r="{letter}' + rows + f'"{style}'
-        if kind == "text":
-            text = _xml_text(values)
-            cell = head + ' t="inlineStr"><is><t>' + text + "</t></is></c>"
-            rendered += np.where(text != "", cell, "")
-            continue
-        if kind == "date":
-            missing = values.isna().to_numpy()
-            days = (values - EXCEL_EPOCH).dt.days.fillna(0).astype(int)
-            number = np.array([str(day) for day in days.tolist()], dtype=object)
+        if isinstance(kind, dict) or kind == "text":
+            cell = '<c r="%s%%s"%s t="inlineStr"><is><t>%%s</t></is></c>'
         else:
-            numbers = values.astype(float).to_numpy()
-            missing = np.isnan(numbers)
-            number = np.array([repr(value) for value in numbers.tolist()], dtype=object)
-        cell = head + "><v>" + number + "</v></c>"
-        rendered += np.where(missing, "", cell)
-    return rendered
+            cell = '<c r="%s%%s"%s><v>%%s</v></c>'
+        cell %= (letter, style)
+        texts, missing = _values(kind, values)
+        if missing is None:
+            template.append(cell)
+            arguments += [rows, texts]
+            continue
+        template.append("%s")
+        arguments.append(
+            [
+                "" if empty else cell % (row, text)
+                for row, text, empty in zip(rows, texts, missing, strict=True)
+            ]
+        )
+    template = "".join(template)
+    cells = [template % values for values in zip(*arguments, strict=True)]
+    partners = partner_ids.to_numpy()
+    if not len(partners):
+        return {}
+    starts = np.flatnonzero(np.r_[True, partners[1:] != partners[:-1]]).tolist()
+    ends = [*starts[1:], len(partners)]
+    return {
+        int(partners[start]): cells[start:end]
+        for start, end in zip(starts, ends, strict=True)
+    }
 
 
-def _row_numbers(positions):
-    """The 1-based sheet rows of these 0-based positions under the titles,
-    as texts (an object array)."""
-    return np.array(
-        [str(pos + HEADER_ROW + 2) for pos in np.asarray(positions).tolist()],
-        dtype=object,
-    )
-
-
-def render_rows(frame, series, formats, band_names):
-    """{partner id: (``<row>`` elements, count)} of every customer's sheet:
-    its invoices on the left, its months on the right, row for row."""
-    invoices = frame.sort_values(["partner_id", "invoice_date", "name"]).copy()
-    invoices["pos"] = invoices.groupby("partner_id").cumcount()
-    invoices_rows = _row_numbers(invoices["pos"])
+def render_rows(frame, series, formats, band_names, money_digits):
+    """{partner id: (``<row>`` elements, rows, months)} of every customer's
+    sheet: its invoices on the left, its months on the right, row for row.
+    Amounts are rounded to ``money_digits`` (the currency's: a sum of paid
+    amounts in floating point may be off by a fraction of a cent), days to
+    ``DAYS_DIGITS``."""
+    # in the query's order within each customer (invoice date, number)
+    invoices = frame.sort_values("partner_id", kind="stable")
     paid = invoices["is_paid"].astype(bool)
-    bands = pd.Series(band_names, index=BANDS)
-    invoice_cells = _render_cells(
-        invoices_rows,
+    invoice_rows = _table(
+        invoices,
+        invoices["partner_id"],
         [
             ("A", "text", invoices["name"], None),
             ("B", "date", invoices["invoice_date"], formats["date"]),
             ("C", "date", invoices["due_date"], formats["date"]),
-            ("D", "number", invoices["amount"], formats["money"]),
-            ("E", "text", invoices["band"].map(bands), None),
+            ("D", "number", invoices["amount"].round(money_digits), formats["money"]),
+            ("E", dict(zip(BANDS, band_names, strict=True)), invoices["band"], None),
             ("F", "date", invoices["paid_date"].where(paid), formats["date"]),
-            ("G", "number", invoices["days_to_pay"], formats["days"]),
-            ("H", "number", invoices["days_late"], formats["days"]),
-            ("I", "number", invoices["residual"], formats["money"]),
+            (
+                "G",
+                "number",
+                invoices["days_to_pay"].round(DAYS_DIGITS),
+                formats["days"],
+            ),
+            ("H", "number", invoices["days_late"].round(DAYS_DIGITS), formats["days"]),
+            ("I", "number", invoices["residual"].round(money_digits), formats["money"]),
         ],
     )
-    cells = pd.DataFrame(
-        {"invoice": invoice_cells},
-        index=pd.MultiIndex.from_arrays([invoices["partner_id"], invoices["pos"]]),
-        dtype=object,
-    )
+    month_rows = {}
     if len(series):
         months = series.reset_index()
-        months["pos"] = months.groupby("partner_id").cumcount()
-        months_rows = _row_numbers(months["pos"])
         letters = [xl_col_to_name(MONTH_COL + offset) for offset in range(8)]
-        month_cells = _render_cells(
-            months_rows,
+        month_rows = _table(
+            months,
+            months["partner_id"],
             [
                 (
                     letters[0],
@@ -258,41 +291,45 @@ def render_rows(frame, series, formats, band_names):
                     months["month"].dt.to_timestamp(),
                     formats["month"],
                 ),
-                (letters[1], "number", months["paid"], formats["money"]),
+                (
+                    letters[1],
+                    "number",
+                    months["paid"].round(money_digits),
+                    formats["money"],
+                ),
                 *(
-                    (letters[2 + index], "number", months[column], formats["days"])
+                    (
+                        letters[2 + index],
+                        "number",
+                        months[column].round(DAYS_DIGITS),
+                        formats["days"],
+                    )
                     for index, column in enumerate(series.columns[1:])
                 ),
             ],
         )
-        cells = cells.join(
-            pd.DataFrame(
-                {"month": month_cells},
-                index=pd.MultiIndex.from_arrays([months["partner_id"], months["pos"]]),
-                dtype=object,
+    rendered = {}
+    for partner in invoice_rows.keys() | month_rows.keys():
+        left = invoice_rows.get(partner, ())
+        right = month_rows.get(partner, ())
+        rendered[partner] = (
+            "".join(
+                f'<row r="{number}">{cells}{more}</row>'
+                for number, (cells, more) in enumerate(
+                    itertools.zip_longest(left, right, fillvalue=""),
+                    start=HEADER_ROW + 2,
+                )
             ),
-            how="outer",
+            max(len(left), len(right)),
+            len(right),
         )
-    else:
-        cells["month"] = ""
-    cells = cells.fillna("").sort_index()
-    xml = pd.Series(
-        '<row r="'
-        + _row_numbers(cells.index.get_level_values(1))
-        + '">'
-        + cells["invoice"].to_numpy(dtype=object)
-        + cells["month"].to_numpy(dtype=object)
-        + "</row>",
-        index=cells.index,
-        dtype=object,
-    )
-    grouped = xml.groupby(level=0)
-    return {
-        partner: (text, count)
-        for (partner, text), count in zip(
-            grouped.agg("".join).items(), grouped.size(), strict=True
-        )
-    }
+    return rendered
+
+
+def _chart_row(months):
+    """The 0-based row of the chart's top-left corner: below the monthly
+    table, and not above the twelfth row under the titles."""
+    return max(HEADER_ROW + months + 2, HEADER_ROW + 12)
 
 
 def workbook(customers, frame, series, header, labels, currency):
@@ -301,14 +338,11 @@ def workbook(customers, frame, series, header, labels, currency):
     figures (``monthly_series``); ``header`` the lines above each sheet's
     tables (the customer's name comes first), ``labels`` the translated
     titles {english title: label}, ``currency`` the company's res.currency.
-    The rows are rendered at once for all customers (``render_rows``); each
-    sheet gets its header, its rows and its chart."""
+    xlsxwriter writes one prototype sheet (``xlsx_package``); the rows are
+    rendered at once for all customers (``render_rows``) and each customer
+    gets a copy of the prototype with its name, rows and chart."""
     output = io.BytesIO()
-    options = {"constant_memory": True, "remove_timezone": True}
-    if os.path.isdir(FAST_TMPDIR) and os.access(FAST_TMPDIR, os.W_OK):
-        # a scratch file per sheet: on tmpfs, not the disk (0.5 ms each here)
-        options["tmpdir"] = FAST_TMPDIR
-    book = _Workbook(output, options)
+    book = xlsxwriter.Workbook(output, {"constant_memory": True})
     title = book.add_format({"bold": True, "font_size": 14})
     note = book.add_format({"italic": True, "font_color": "#555555"})
     head = book.add_format(
@@ -327,54 +361,52 @@ def workbook(customers, frame, series, header, labels, currency):
         "days": book.add_format({"num_format": "0.0"}),
     }
     band_names = [labels["Small"], labels["Medium"], labels["Large"]]
-    rendered = render_rows(frame, series, formats, band_names)
-    month_counts = (
-        series.groupby(level="partner_id").size().to_dict() if len(series) else {}
-    )
-    widths = (16, 12, 12, 14, 9, 12, 9, 9, 14)
-    # the header block, the same on every sheet but for the customer's name:
-    # rendered once (written cell by cell it was a tenth of the export)
-    note_style = note._get_xf_index()
-    head_style = head._get_xf_index()
-    header_xml = "".join(
-        f'<row r="{row + 1}"><c r="A{row + 1}" s="{note_style}" t="inlineStr">'
-        f"<is><t>{xml_text(text)}</t></is></c></row>"
-        for row, text in enumerate(header, start=1)
-    ) + (
-        f'<row r="{HEADER_ROW + 1}">'
-        + "".join(
-            f'<c r="{xl_col_to_name(col)}{HEADER_ROW + 1}" s="{head_style}" '
-            f't="inlineStr"><is><t>{xml_text(labels[text])}</t></is></c>'
-            for col, text in [
-                *enumerate(INVOICE_TITLES),
-                *enumerate(MONTH_TITLES, start=MONTH_COL),
-            ]
-        )
-        + "</row>"
-    )
+    rendered = render_rows(frame, series, formats, band_names, currency.decimal_places)
+
+    sheet = book.add_worksheet(xlsx_package.PROTOTYPE_SHEET)
+    sheet.write(0, 0, xlsx_package.PROTOTYPE_TITLE, title)
+    for row, text in enumerate(header, start=1):
+        sheet.write(row, 0, text, note)
+    titles = [
+        *enumerate(INVOICE_TITLES),
+        *enumerate(MONTH_TITLES, start=MONTH_COL),
+    ]
+    for col, text in titles:
+        sheet.write(HEADER_ROW, col, labels[text], head)
+    for col, width in enumerate((16, 12, 12, 14, 9, 12, 9, 9, 14)):
+        sheet.set_column(col, col, width)
     last_col = MONTH_COL + len(MONTH_TITLES) - 1
+    sheet.set_column(MONTH_COL, MONTH_COL, 12)
+    sheet.set_column(MONTH_COL + 1, last_col, 11)
+    sheet.freeze_panes(HEADER_ROW + 1, 1)
+    _insert_chart(book, sheet, xlsx_package.PROTOTYPE_CHART_ROWS, band_names, labels)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(HEADER_ROW)
+    book.close()
+
+    sheets = []
     for (partner_id, name), sheet_name in zip(
         customers, sheet_names([name for _id, name in customers]), strict=True
     ):
-        sheet = book.add_worksheet(sheet_name, worksheet_class=SqlRowsWorksheet)
-        sheet.write(0, 0, name, title)
-        sheet.write_xml_rows(header_xml, 1, HEADER_ROW, last_col)
-        for col, width in enumerate(widths):
-            sheet.set_column(col, col, width)
-        sheet.set_column(MONTH_COL, MONTH_COL, 12)
-        sheet.set_column(MONTH_COL + 1, last_col, 11)
-        sheet.freeze_panes(HEADER_ROW + 1, 1)
-        xml, count = rendered.get(partner_id, ("", 0))
-        sheet.write_xml_rows(xml, HEADER_ROW + 1, count, last_col)
-        months = month_counts.get(partner_id, 0)
-        if months:
-            _insert_chart(book, sheet, months, band_names, labels)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(HEADER_ROW)
-    book.close()
-    return output.getvalue()
+        rows, count, months = rendered.get(partner_id, ("", 0, 0))
+        sheets.append(
+            xlsx_package.Sheet(
+                name=sheet_name,
+                title=name or "",
+                rows=rows,
+                last_row=HEADER_ROW + count,
+                chart_rows=months,
+                chart_at=_chart_row(months),
+            )
+        )
+    return xlsx_package.clone_sheets(
+        output.getvalue(),
+        sheets,
+        HEADER_ROW + 1,
+        _chart_row(xlsx_package.PROTOTYPE_CHART_ROWS),
+    )
 
 
 def _insert_chart(book, sheet, count, band_names, labels):
@@ -412,4 +444,4 @@ def _insert_chart(book, sheet, count, band_names, labels):
     columns.set_y_axis({"name": labels["Days late"]})
     columns.set_legend({"position": "bottom"})
     columns.set_size({"width": 720, "height": 320})
-    sheet.insert_chart(max(last + 2, HEADER_ROW + 12), MONTH_COL, columns)
+    sheet.insert_chart(_chart_row(count), MONTH_COL, columns)

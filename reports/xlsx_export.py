@@ -73,8 +73,8 @@ class _Workbook(xlsxwriter.Workbook):
 
 class SqlRowsWorksheet(Worksheet):
     """An xlsxwriter worksheet that also takes rows already rendered as
-    SpreadsheetML ``<row>`` elements: by PostgreSQL (``row_xml_sql``,
-    ``write_sql_rows``) or by pandas (``payment_history``, ``write_xml_rows``).
+    SpreadsheetML ``<row>`` elements by PostgreSQL (``row_xml_sql``,
+    ``write_sql_rows``).
 
     Writing cell by cell costs xlsxwriter some microseconds a cell, most of a
     200,000-item export; rendered in bulk, the rows cost a fraction of that
@@ -103,13 +103,6 @@ class SqlRowsWorksheet(Worksheet):
                 self.fh.write("".join(itertools.chain.from_iterable(rows)))
         finally:
             cr.execute("CLOSE ar_xlsx_rows")
-        return self._end_rows(first_row, count, last_col)
-
-    def write_xml_rows(self, xml, first_row, count, last_col):
-        """Append ``count`` rows rendered as ``xml`` (the ``<row>`` elements
-        numbered from ``first_row``, in order); return the last row index."""
-        self._start_rows(first_row)
-        self.fh.write(xml)
         return self._end_rows(first_row, count, last_col)
 
     def _start_rows(self, first_row):

@@ -1,18 +1,24 @@
 """The customer payment history workbook, read back with openpyxl: every
 invoice of the window with its days to pay and late, the monthly series by
 month of payment (checked against a hand computation and, in total, against
-the nightly metrics), the chart, both entry points and who may export."""
+the nightly metrics), the chart, both entry points and who may export; and
+the workbook of many customers, each sheet a copy of one prototype with its
+own name, rows, print titles and chart."""
 
 import io
+import re
+import types
 import zipfile
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 import openpyxl
+from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import BaseCase, tagged
 
+from ..reports import payment_history
 from .common import exported_file
 from .common_instruments import ArInstrumentCommon
 
@@ -250,3 +256,158 @@ class TestPaymentHistory(ArInstrumentCommon):
         )
         with self.assertRaisesRegex(UserError, "one company"):
             (self.metrics | other_row).action_export_payment_history_xlsx()
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentHistoryWorkbook(BaseCase):
+    """``payment_history.workbook`` on its own, with invoices made up here:
+    three customers, one paying over twenty months (its chart further down),
+    one that never paid (no chart), one whose name Excel would refuse."""
+
+    LABELS = dict(
+        zip(
+            [
+                *payment_history.INVOICE_TITLES,
+                *payment_history.MONTH_TITLES,
+                "Small",
+                "Medium",
+                "Large",
+                "Days late",
+                "Days late by month of payment",
+            ],
+            [
+                *payment_history.INVOICE_TITLES,
+                *payment_history.MONTH_TITLES,
+                "Small",
+                "Medium",
+                "Large",
+                "Days late",
+                "Days late by month of payment",
+            ],
+            strict=True,
+        )
+    )
+    EURO = types.SimpleNamespace(
+        name="EUR", symbol="€", position="after", decimal_places=2
+    )
+
+    def _rows(self):
+        """Query rows (``INVOICE_COLUMNS``): customer 1 invoices on the 1st
+        of each of 20 months and pays 40 days later (10 late); customer 2
+        never pays; customer 3 pays one invoice."""
+        rows = []
+        start = date(2024, 1, 1)
+        for month in range(20):
+            invoiced = date(2024 + month // 12, month % 12 + 1, 1)
+            paid = invoiced + timedelta(days=40)
+            amount = 100.0 + month
+            rows.append(
+                (
+                    1,
+                    f"INV/{month:03d}",
+                    invoiced,
+                    invoiced + timedelta(days=30),
+                    amount,
+                    1,
+                    True,
+                    paid,
+                    amount,
+                    amount * 40,
+                    amount * 10,
+                    0.0,
+                )
+            )
+        rows.append(
+            (
+                2,
+                "INV/OPEN",
+                start,
+                start + timedelta(days=30),
+                500.0,
+                1,
+                False,
+                None,
+                None,
+                None,
+                None,
+                500.0,
+            )
+        )
+        rows.append(
+            (
+                3,
+                "R&D <1>",
+                start,
+                start + timedelta(days=30),
+                20000.0,
+                3,
+                True,
+                date(2024, 3, 1),
+                20000.0,
+                20000.0 * 60,
+                20000.0 * 30,
+                0.0,
+            )
+        )
+        return rows
+
+    def test_one_sheet_and_chart_per_customer(self):
+        frame = payment_history.invoices_frame(self._rows())
+        series = payment_history.monthly_series(frame)
+        customers = [(1, "Long Payer"), (2, "Never Paid"), (3, "O'Hara & Sons: [East]")]
+        content = payment_history.workbook(
+            customers, frame, series, ["a", "b", "c"], self.LABELS, self.EURO
+        )
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            self.assertIsNone(package.testzip(), "every part reads back")
+            for name in package.namelist():  # and is well-formed XML
+                etree.fromstring(package.read(name))
+            charts = sorted(n for n in package.namelist() if n.startswith("xl/charts/"))
+            texts = [package.read(name).decode() for name in charts]
+            workbook_xml = package.read("xl/workbook.xml").decode()
+        book = openpyxl.load_workbook(io.BytesIO(content))
+        names = ["Long Payer", "Never Paid", "O Hara & Sons   East"]
+        self.assertEqual(book.sheetnames, names)
+        for sheet, (_id, name) in zip(book.worksheets, customers, strict=True):
+            self.assertEqual(sheet["A1"].value, name, "the title is the full name")
+            self.assertEqual(sheet["A2"].value, "a")
+            self.assertEqual(sheet["A6"].value, "Invoice")
+            self.assertEqual(sheet.print_title_rows, "$6:$6")
+            self.assertEqual(sheet.freeze_panes, "B7")
+        long_payer, never, ohara = book.worksheets
+        self.assertEqual(
+            [long_payer.cell(row, 1).value for row in (7, 26)], ["INV/000", "INV/019"]
+        )
+        self.assertIsNone(long_payer["A27"].value)
+        self.assertEqual(long_payer["H26"].value, 10.0)
+        # months of payment: Feb 2024 to Sep 2025, one row each
+        self.assertEqual(long_payer["K7"].value.date(), date(2024, 2, 1))
+        self.assertEqual(long_payer["K26"].value.date(), date(2025, 9, 1))
+        self.assertEqual(long_payer["L26"].value, 119.0)
+        self.assertEqual(never["D7"].value, 500.0)
+        self.assertIsNone(never["K7"].value)
+        self.assertEqual(ohara["A7"].value, "R&D <1>", "escaped, read back as is")
+        self.assertEqual(ohara["E7"].value, "Large")
+        self.assertEqual(ohara["G7"].value, 60.0)
+        # a chart for each customer that paid, over its own months
+        self.assertEqual(len(texts), 2)
+        self.assertIn("'Long Payer'!$K$7:$K$26", texts[0])
+        self.assertIn("'Long Payer'!$N$7:$N$26", texts[0])
+        self.assertIn("'O Hara &amp; Sons   East'!$K$7:$K$7", texts[1])
+        self.assertNotIn(payment_history.xlsx_package.PROTOTYPE_SHEET, workbook_xml)
+        self.assertEqual(len(long_payer._charts), 1)
+        self.assertEqual(len(never._charts), 0)
+        self.assertEqual(len(ohara._charts), 1)
+        # a row below the monthly table (0-based rows 6 to 25), and no higher
+        # than the twelfth row under the titles (row 6)
+        self.assertEqual(long_payer._charts[0].anchor._from.row, 27)
+        self.assertEqual(ohara._charts[0].anchor._from.row, 17)
+        # only the first sheet is the selected one
+        self.assertEqual(
+            len(re.findall('tabSelected="1"', self._sheet_xml(content, 1))), 1
+        )
+        self.assertNotIn('tabSelected="1"', self._sheet_xml(content, 2))
+
+    def _sheet_xml(self, content, number):
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            return package.read(f"xl/worksheets/sheet{number}.xml").decode()
