@@ -30,6 +30,7 @@
         "views/ar_return_views.xml",
         "views/ar_barter_views.xml",
         "views/ar_metrics_views.xml",
+        "views/ar_cash_forecast_views.xml",
         "wizards/ar_aging_report_views.xml",
         "views/ar_worklist_views.xml",
         "views/ar_reminder_views.xml",

@@ -398,22 +398,19 @@ def screens(env, manager, company, today):
             "currency_id",
         )
     } | {"partner_id": {"fields": {"display_name": {}}}}
-    # the forecast action's domain (views/ar_metrics_views.xml), this company
+    # the forecast action's domain (views/ar_cash_forecast_views.xml), this
+    # company
     forecast_domain = [
         ("company_id", "=", company.id),
-        ("ar_open_invoice", "=", True),
-        ("ar_predicted_pay_date", "!=", False),
-        ("ar_predicted_pay_date", "<", end),
+        ("predicted_date", "<", end),
     ]
-    Move = me["account.move"]
+    Forecast = me["ar.cash.forecast"]
 
     def pivot():
         # the pivot's four calls: total, rows, columns, cells
-        row, col = "commercial_partner_id", "ar_predicted_pay_date:week"
+        row, col = "partner_id", "week:day"
         return [
-            Move.read_group(
-                forecast_domain, ["ar_forecast_amount:sum"], groupby, lazy=False
-            )
+            Forecast.read_group(forecast_domain, ["amount:sum"], groupby, lazy=False)
             for groupby in ([], [row], [col], [row, col])
         ]
 
@@ -480,11 +477,8 @@ def screens(env, manager, company, today):
             ),
         ),
         "forecast graph by week": (
-            lambda: Move.read_group(
-                forecast_domain,
-                ["ar_forecast_amount:sum"],
-                ["ar_predicted_pay_date:week"],
-                lazy=False,
+            lambda: Forecast.with_context(fill_temporal=True).read_group(
+                forecast_domain, ["amount:sum"], ["week:day"], lazy=False
             ),
             bare_query(FORECAST_GRAPH_BARE, company=company.id, end=end),
         ),

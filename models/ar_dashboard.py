@@ -10,7 +10,6 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from . import aging, sql_tools
-from .account_move import OPEN_INVOICE_DOMAIN
 
 # The open items the money cards open: a list whose Open column sums to the
 # card (Odoo's journal items list shows debit and credit instead).
@@ -107,15 +106,14 @@ class ArDashboard(models.AbstractModel):
         ]
 
     def _forecast_domain(self, company, today):
-        """Open invoices predicted to be paid in the 13 weeks from this
-        week's Monday."""
+        """The cash-in forecast's invoices predicted to be paid in the 13
+        weeks from this week's Monday."""
         start = today - relativedelta(days=today.weekday())
         return [
             ("company_id", "=", company.id),
-            *OPEN_INVOICE_DOMAIN,
-            ("ar_predicted_pay_date", ">=", fields.Date.to_string(start)),
+            ("predicted_date", ">=", fields.Date.to_string(start)),
             (
-                "ar_predicted_pay_date",
+                "predicted_date",
                 "<",
                 fields.Date.to_string(start + relativedelta(weeks=13)),
             ),
@@ -372,16 +370,14 @@ class ArDashboard(models.AbstractModel):
     def _forecast(self, company, today):
         """Open invoices by predicted pay week, 13 weeks from this one."""
         domain = self._forecast_domain(company, today)
-        groups = self.env["account.move"]._read_group(
-            domain,
-            ["ar_predicted_pay_date:day"],
-            ["ar_forecast_amount:sum"],
+        groups = self.env["ar.cash.forecast"]._read_group(
+            domain, ["week:day"], ["amount:sum"]
         )
         # Weeks from Monday, whatever the language's first day of the week.
         start = today - relativedelta(days=today.weekday())
         totals = [0.0] * 13
-        for day, amount in groups:
-            totals[(fields.Date.to_date(day) - start).days // 7] += amount
+        for week, amount in groups:
+            totals[(fields.Date.to_date(week) - start).days // 7] += amount
         weeks = [
             {
                 "week": fields.Date.to_string(start + relativedelta(weeks=index)),
@@ -390,7 +386,7 @@ class ArDashboard(models.AbstractModel):
             for index, total in enumerate(totals)
         ]
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_receivable_management.account_move_action_ar_forecast"
+            "account_receivable_management.ar_cash_forecast_action"
         )
         action["domain"] = domain
         return {"weeks": weeks, "action": action}

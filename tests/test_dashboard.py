@@ -3,7 +3,7 @@ import unittest
 from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
-from odoo import Command
+from odoo import Command, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
 
@@ -115,7 +115,7 @@ class TestDashboardOnDemo(TransactionCase):
         self.assertEqual(len(forecast["weeks"]), 13)
         self.assertAlmostEqual(
             sum(week["value"] for week in forecast["weeks"]),
-            self._list_sum(forecast["action"], "ar_forecast_amount"),
+            self._list_sum(forecast["action"], "amount"),
             places=2,
         )
         # Top risk: scored customers who owe something, riskiest first.
@@ -233,6 +233,64 @@ class TestForecastNetOfCredits(ArInstrumentCommon):
         self.assertEqual(later.amount_residual, 0.0)
         self.assertEqual(soon.ar_forecast_amount, 500.0)
         self.assertAlmostEqual(self._forecast(), before - 1000.0, places=2)
+
+
+@tagged("post_install", "-at_install")
+class TestForecastPivot(ArInstrumentCommon):
+    """The forecast's pivot, customers by week: its groups are formatted by
+    the addon (once per customer and per week, not per cell) and must read
+    as Odoo's own: the customer's display name, the day's label and range,
+    and a domain that opens exactly the group's invoices."""
+
+    def test_groups_read_as_odoo_formats_them(self):
+        company = self.env["res.partner"].create(
+            {"name": "Pivot Traders", "is_company": True}
+        )
+        person = self.env["res.partner"].create(
+            {"name": "Jane Roe", "company_name": "Roe Typed Inc"}
+        )
+        invoices = (
+            self._invoice(company, 400.0, days_old=10, term_days=30)
+            | self._invoice(company, 250.0, days_old=2, term_days=60)
+            | self._invoice(person, 900.0, days_old=5, term_days=20)
+        )
+        forecast = self.env["ar.cash.forecast"].with_user(self.collector)
+        domain = [("move_id", "in", invoices.ids)]
+        self.assertEqual(forecast.search_count(domain), 3, "each has a prediction")
+        groupby = ["partner_id", "week:day"]
+        groups = forecast.read_group(domain, ["amount:sum"], groupby, lazy=False)
+        # what Odoo's own read_group gives for the same rows
+        expected = models.Model.read_group(
+            forecast, domain, ["amount:sum"], groupby, lazy=False
+        )
+        self.assertEqual(len(groups), len(expected))
+        self.assertEqual(
+            {group["partner_id"] for group in groups},
+            {(company.id, "Pivot Traders"), (person.id, "Roe Typed Inc, Jane Roe")},
+        )
+        for group, odoo in zip(groups, expected, strict=True):
+            self.assertEqual(
+                {k: v for k, v in group.items() if k != "__domain"},
+                {k: v for k, v in odoo.items() if k != "__domain"},
+            )
+            found = forecast.search(group["__domain"])
+            self.assertEqual(len(found), group["__count"], "the group's invoices")
+            self.assertEqual(found.mapped("partner_id").id, group["partner_id"][0])
+            self.assertAlmostEqual(sum(found.mapped("amount")), group["amount"])
+        # the total, by customer alone and by week alone still add up
+        total = sum(invoice.ar_forecast_amount for invoice in invoices)
+        for one in (["partner_id"], ["week:day"]):
+            groups = forecast.read_group(domain, ["amount:sum"], one)
+            self.assertEqual(
+                [{k: v for k, v in g.items() if k != "__domain"} for g in groups],
+                [
+                    {k: v for k, v in g.items() if k != "__domain"}
+                    for g in models.Model.read_group(
+                        forecast, domain, ["amount:sum"], one
+                    )
+                ],
+            )
+            self.assertAlmostEqual(sum(g["amount"] for g in groups), total)
 
 
 @tagged("post_install", "-at_install")

@@ -184,7 +184,5 @@ class TestMenusAndGroups(TransactionCase):
     def test_forecast_window_follows_the_day(self):
         """The forecast's thirteen weeks run from the day it is opened: its
         domain is evaluated by the client, not frozen at install."""
-        action = self.env.ref(
-            "account_receivable_management.account_move_action_ar_forecast"
-        )
+        action = self.env.ref("account_receivable_management.ar_cash_forecast_action")
         self.assertIn("context_today()", action.domain)
