@@ -5,10 +5,12 @@ figures, in this one process.
     python3 bench/bench_screens.py -c CONF -d DB [--reps 5] [--prepare]
 
 DB holds a generated history (``bench/generate_payment_history.py``);
-``--prepare`` (``bench/run_screens`` passes it, on a throwaway copy) first runs
-the nightly metrics job once, so that scores, grades, predicted pay dates and
-warnings exist as on a database in use, creates the Credit Manager, adds promises
-due today for the worklist (no payment plans yet), and analyzes the tables.
+``--prepare`` first runs the nightly metrics job once, so that scores, grades,
+predicted pay dates and warnings exist as on a database in use, creates the
+Credit Manager, adds promises due today for the worklist (no payment plans
+yet), and analyzes the tables; ``--prepare-only`` stops there
+(``bench/run_screens`` passes it on a throwaway copy, then vacuums the copy
+as autovacuum would after the night's run, then measures).
 
 Each screen is called as the web client calls it (``get_data``, ``action_show``
 then ``web_read_group``, ``web_search_read``, ``read_group`` per pivot header,
@@ -536,6 +538,9 @@ def main():
     parser.add_argument("-d", "--database", required=True)
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--prepare", action="store_true")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="prepare the copy, measure nothing"
+    )
     parser.add_argument("--extra-customers", type=int, default=0)
     parser.add_argument("--only", help="measure the screens whose name has this")
     args = parser.parse_args()
@@ -543,8 +548,10 @@ def main():
     with environment(args.database, commit=True) as env:
         company = env.company
         today = fields.Date.context_today(env.user)
-        if args.prepare:
+        if args.prepare or args.prepare_only:
             prepare(env, company, today)
+        if args.prepare_only:
+            return
         if args.extra_customers:
             add_customers(env, company, args.extra_customers)
         manager = env["res.users"].search([("login", "=", "bench_credit_manager")])

@@ -196,6 +196,18 @@ class AccountMove(models.Model):
                 """
             )
         )
+        # The same invoices by due date: the worklist reads the overdue ones
+        # of a company (a quarter of the open ones at 20,000 customers), not
+        # every open invoice to keep those due before today.
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE INDEX IF NOT EXISTS ar_move_open_invoice_due_idx
+                ON account_move (company_id, invoice_date_due)
+             WHERE ar_open_invoice
+                """
+            )
+        )
         # Customer invoices by last reconciliation: the metrics replayed on a
         # past day recompute the paid facts of those reconciled after it.
         self.env.cr.execute(

@@ -37,7 +37,7 @@ do not outrank.
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
-from . import aging
+from . import aging, sql_tools
 from .account_move import OPEN_INVOICE_DOMAIN, open_invoice_sql
 from .ar_dispute import pausing_disputes_sql
 from .risk_score import GRADE_SELECTION
@@ -141,22 +141,25 @@ SELECT m.id * 4 + 3 AS id, 'invoice'::varchar AS kind, rp.id AS partner_id,
             ELSE m.amount_residual_signed END AS amount,
        NULL::int AS promise_id, NULL::int AS plan_id, NULL::int AS warning_id,
        m.id AS move_id, m.name::varchar AS reference, %(contact)s
-  FROM res_partner rp
- CROSS JOIN LATERAL (
-        SELECT m.id, m.invoice_date_due, m.amount_residual_signed, m.name
+  FROM (
+        SELECT m.id, m.commercial_partner_id, m.invoice_date_due,
+               m.amount_residual_signed, m.name
           FROM account_move m
-         WHERE m.commercial_partner_id = rp.id AND m.company_id = %(company)s
-           AND %(open_m)s AND m.invoice_date_due < %(today)s AND %(uncommitted_m)s
+         WHERE m.company_id = %(company)s AND %(open_m)s
+           AND m.invoice_date_due < %(today)s AND %(uncommitted_m)s
+        OFFSET 0
        ) m
-  LEFT JOIN LATERAL (
-        SELECT -SUM(l.amount_residual) AS credit
-          FROM res_partner cp
-          JOIN account_move_line l ON l.partner_id = cp.id
-         WHERE cp.commercial_partner_id = rp.id
-           AND l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+  JOIN res_partner rp ON rp.id = m.commercial_partner_id
+  LEFT JOIN (
+        SELECT cp.commercial_partner_id AS partner_id,
+               -SUM(l.amount_residual) AS credit
+          FROM account_move_line l
+          JOIN res_partner cp ON cp.id = l.partner_id
+         WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
            AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
            AND l.amount_residual < 0
-       ) cr ON true
+      GROUP BY 1
+       ) cr ON cr.partner_id = rp.id
   LEFT JOIN LATERAL (
         SELECT SUM(o.amount_residual_signed) AS total
           FROM account_move o
@@ -202,16 +205,18 @@ SELECT r.*,
 
 def uncommitted_sql(alias):
     """The invoice ``alias`` is neither under an open promise, nor in an
-    active plan, nor in a dispute that pauses collection."""
+    active plan, nor in a dispute that pauses collection. Each a ``NOT IN``
+    (the ids are never null): PostgreSQL hashes the few committed invoices
+    once, where a ``NOT EXISTS`` could be planned as a loop over them for
+    each invoice (170 ms at 19,000 overdue invoices when the promises'
+    statistics were a few rows out)."""
     return SQL(
-        """NOT EXISTS (
-            SELECT 1 FROM ar_promise_invoice_rel rel
-              JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open'
-             WHERE rel.move_id = %(m)s.id)
-       AND NOT EXISTS (
-            SELECT 1 FROM ar_payment_plan_invoice_rel rel
-              JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active'
-             WHERE rel.move_id = %(m)s.id)
+        """%(m)s.id NOT IN (
+            SELECT rel.move_id FROM ar_promise_invoice_rel rel
+              JOIN ar_promise p ON p.id = rel.promise_id AND p.state = 'open')
+       AND %(m)s.id NOT IN (
+            SELECT rel.move_id FROM ar_payment_plan_invoice_rel rel
+              JOIN ar_payment_plan pp ON pp.id = rel.plan_id AND pp.state = 'active')
        AND %(m)s.id NOT IN (%(disputed)s)""",
         m=SQL.identifier(alias),
         disputed=pausing_disputes_sql(),
@@ -402,6 +407,30 @@ class ArWorklist(models.Model):
         return super()._search(
             domain, offset=offset, limit=limit, order=order, **kwargs
         )
+
+    # The list's reads run with the screens' settings (no JIT): its plan is
+    # costed far above what it runs, and PostgreSQL compiled it for 240 ms
+    # at 20,000 customers, three times its run.
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        with sql_tools.screen_settings(self.env):
+            return super().search_fetch(
+                domain, field_names, offset=offset, limit=limit, order=order
+            )
+
+    def fetch(self, field_names):
+        with sql_tools.screen_settings(self.env):
+            return super().fetch(field_names)
+
+    @api.model
+    def search_count(self, domain, limit=None):
+        with sql_tools.screen_settings(self.env):
+            return super().search_count(domain, limit=limit)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        with sql_tools.screen_settings(self.env):
+            return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
 
     # ------------------------------------------------------------------
     # One-click actions
