@@ -33,6 +33,7 @@ from . import ar_risk_report
 from . import ar_payment_history
 from . import ar_dashboard
 from . import ar_dispute
+from . import ar_sql_screen
 from . import ar_worklist
 from . import ar_cash_forecast
 from . import ar_reminder_step

@@ -16,11 +16,11 @@ import babel.dates
 
 from odoo import api, fields, models
 from odoo.models import READ_GROUP_DISPLAY_FORMAT
-from odoo.osv import expression
 from odoo.tools import SQL, get_lang
 
 from . import sql_tools
 from .account_move import open_invoice_sql
+from .ar_sql_screen import group_domain_head
 
 # The groupings done here (the pivot's and the graph's); any other is Odoo's.
 QUICK_GROUPS = ("partner_id", "week:day")
@@ -141,10 +141,7 @@ class ArCashForecast(models.Model):
             if not lazy or len(groupby) > 1
             else f"{groupby[0].split(':')[0]}_count"
         )
-        # as Odoo ANDs them: the list's domain, then each grouping's
-        base = expression.normalize_domain(domain)
-        base = [] if base == expression.TRUE_DOMAIN else base
-        head = ["&"] * (len(groupby) - (0 if base else 1)) + base
+        head = group_domain_head(domain, len(groupby))
         if groupby == ["week:day"]:
             weeks = self._week_groups({row[0] for row in rows})
             return [

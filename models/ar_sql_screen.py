@@ -1,0 +1,62 @@
+"""A screen read from an SQL query (a model with a ``_table_query``) whose
+reads run with statement settings of their own (``sql_tools.settings``).
+
+The worklist and the aged receivables are such queries: costed by the
+planner far above what they run (its estimates of the addon's and Odoo's
+partial indexes are pessimistic), so that PostgreSQL would compile them
+with its JIT for longer than they run, or, for the open items, read every
+journal item instead of the index of unreconciled ones. The settings hold
+for the read only: the ORM's reads that run the query are wrapped here, and
+flush first what the transaction changed (the query reads other models'
+tables, which the ORM does not know to flush).
+"""
+
+from odoo import api, models
+from odoo.osv import expression
+
+from . import sql_tools
+
+
+def group_domain_head(domain, conditions):
+    """The start of a group's domain as Odoo writes it (the list's domain,
+    then each grouping's condition, ANDed): the ``&`` operators and the
+    list's domain, normalised, to which each group appends its
+    ``conditions`` (that many complete terms)."""
+    base = expression.normalize_domain(domain)
+    base = [] if base == expression.TRUE_DOMAIN else base
+    return ["&"] * (conditions - (0 if base else 1)) + base
+
+
+class ArSqlScreenMixin(models.AbstractModel):
+    _name = "ar.sql.screen.mixin"
+    _description = "Screen Read from an SQL Query"
+
+    # The settings of this screen's reads (see sql_tools).
+    _ar_read_settings = sql_tools.SCREEN_SETTINGS
+
+    def _ar_read_context(self):
+        # the query reads other models' tables: what the transaction changed
+        # in them goes to the database first
+        self.env.flush_all()
+        return sql_tools.settings(self.env, self._ar_read_settings)
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        with self._ar_read_context():
+            return super().search_fetch(
+                domain, field_names, offset=offset, limit=limit, order=order
+            )
+
+    def fetch(self, field_names):
+        with self._ar_read_context():
+            return super().fetch(field_names)
+
+    @api.model
+    def search_count(self, domain, limit=None):
+        with self._ar_read_context():
+            return super().search_count(domain, limit=limit)
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        with self._ar_read_context():
+            return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
