@@ -356,7 +356,7 @@ def screens(env, manager, company, today):
     def show(day):
         report = me["ar.aging.report"].create({"date": day})
         action = report.action_show()
-        return Line.web_read_group(
+        return Line.with_context(**action["context"]).web_read_group(
             action["domain"], measures, ["partner_id"], limit=PAGE, lazy=True
         )
 

@@ -4,6 +4,17 @@ from odoo import api, models
 class AccountPartialReconcile(models.Model):
     _inherit = "account.partial.reconcile"
 
+    def init(self):
+        result = super().init()
+        # The reconciliations dated after a day (by the later of their two
+        # items): what the aged receivables and the statements of a past day
+        # add back to the items open today. A month's of 1.2 million.
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS ar_partial_reconcile_max_date_idx
+                   ON account_partial_reconcile (company_id, max_date)"""
+        )
+        return result
+
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)

@@ -146,19 +146,18 @@ def open_items_sql(company_id, day, receivable_ids, today, partner_ids=None):
     # currency (amount) and in the item's (debit/credit_amount_currency).
     return SQL(
         """
-    WITH later AS (
-        SELECT pr.debit_move_id AS line_id, pr.amount,
-               pr.debit_amount_currency AS amount_currency
+    WITH added AS (
+        -- each reconciliation after the day, read once (its index by
+        -- company and date), for both of its items
+        SELECT side.line_id, SUM(side.amount) AS amount,
+               SUM(side.amount_currency) AS amount_currency
           FROM account_partial_reconcile pr
+         CROSS JOIN LATERAL (
+                VALUES (pr.debit_move_id, pr.amount, pr.debit_amount_currency),
+                       (pr.credit_move_id, -pr.amount, -pr.credit_amount_currency)
+               ) side (line_id, amount, amount_currency)
          WHERE pr.max_date > %(day)s AND pr.company_id = %(company)s
-        UNION ALL
-        SELECT pr.credit_move_id, -pr.amount, -pr.credit_amount_currency
-          FROM account_partial_reconcile pr
-         WHERE pr.max_date > %(day)s AND pr.company_id = %(company)s
-    ), added AS (
-        SELECT line_id, SUM(amount) AS amount,
-               SUM(amount_currency) AS amount_currency
-          FROM later GROUP BY line_id
+      GROUP BY side.line_id
     )
     SELECT * FROM (
         -- items not reconciled today (Odoo's partial index of unreconciled

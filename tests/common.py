@@ -169,6 +169,14 @@ class ArCommon(AccountTestInvoicingCommon):
         self.assertFalse(partner.ar_hold_reason_ids)
 
 
+def shown_lines(report):
+    """The aged receivables lines as *Show*'s list reads them: with its
+    action's domain and context (which names the report)."""
+    action = report.action_show()
+    lines = report.env["ar.aging.line"].with_context(**action["context"])
+    return lines.search(action["domain"])
+
+
 def exported_file(env, action):
     """The bytes of the workbook an export action downloads (``ar.export``)."""
     export_id = int(parse_qs(urlparse(action["url"]).query)["id"][0])

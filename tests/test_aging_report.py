@@ -4,11 +4,11 @@ from datetime import timedelta
 import openpyxl
 
 from odoo import Command
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged, users
 
 from ..models import aging
-from .common import exported_file
+from .common import exported_file, shown_lines
 from .common_instruments import ArInstrumentCommon
 
 
@@ -54,8 +54,7 @@ class TestAgingReport(ArInstrumentCommon):
         )
 
     def _lines(self, report):
-        action = report.action_show()
-        return self.env["ar.aging.line"].search(action["domain"])
+        return shown_lines(report)
 
     def test_past_day_rows_and_buckets(self):
         lines = self._lines(self._report())
@@ -112,7 +111,7 @@ class TestAgingReport(ArInstrumentCommon):
             ledger,
         )
         self.assertAlmostEqual(sum(lines.mapped("amount")), ledger)
-        groups = self.env["ar.aging.line"].read_group(
+        groups = lines.read_group(
             [("report_id", "=", report.id)], ["amount:sum"], ["bucket"]
         )
         by_bucket = {group["bucket"]: group["amount"] for group in groups}
@@ -132,37 +131,99 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(refund_row[5], "Unapplied Credits")
         self.assertEqual(refund_row[9 + 6], -150)  # the column after "> 120"
 
-    def test_lines_follow_their_report(self):
-        """Show again replaces the rows; the rows go with their report, also
-        when the transient vacuum removes it."""
-        report, other = self._report(), self._report()
+    def test_lines_read_from_their_report(self):
+        """*Show* writes nothing: its list reads the report named in its
+        context, as the ledger stands (a payment since shows at once), with
+        the open-items settings for that read only; without a report there
+        are no rows, another user's report is refused, and the transient
+        vacuum has no rows of the lines to clean up."""
+        report, other = self._report(), self._report(date=self.today)
         self.env.cr.execute("SELECT current_setting('jit')")
         [(jit,)] = self.env.cr.fetchall()
-        self.assertEqual(len(self._lines(report)), 2)
-        # the open-items settings (sql_tools) are the statement's only
+        lines = self._lines(report)
+        self.assertEqual(len(lines), 2)
+        # the open-items settings (sql_tools) are the read's only
         self.env.cr.execute(
             "SELECT current_setting('enable_seqscan'), current_setting('jit')"
         )
         self.assertEqual(self.env.cr.fetchall(), [("on", jit)])
-        self.assertEqual(len(self._lines(report)), 2, "replaced, not added")
-        self._lines(other)
-        Line = self.env["ar.aging.line"]
-        report.unlink()
-        self.assertFalse(Line.search_count([("report_id", "=", report.id)]))
-        self.assertEqual(Line.search_count([("report_id", "=", other.id)]), 2)
-        self.env.cr.execute(
-            "UPDATE ar_aging_report SET create_date = create_date - interval '1 day',"
-            " write_date = write_date - interval '1 day' WHERE id = %s",
-            [other.id],
+        # the report's own rows: another report's day is another list
+        self.assertEqual(
+            self._lines(other).mapped("report_id"), other, "rows of their report"
         )
-        self.env["ar.aging.report"]._transient_vacuum()
-        self.assertFalse(other.exists())
-        self.assertFalse(Line.search_count([("report_id", "=", other.id)]))
+        # D paid in part today: today's list says so, the past day's does not
+        self._pay_days_ago(self.inv_d, 300.0, 0)
+        self.env.invalidate_all()
+        by_move = {line.move_id: line.amount for line in self._lines(other)}
+        self.assertAlmostEqual(by_move[self.inv_d], 500.0)
+        by_move = {line.move_id: line.amount for line in self._lines(report)}
+        self.assertAlmostEqual(by_move[self.inv_d], 800.0)
+        Line = self.env["ar.aging.line"]
+        self.assertFalse(Line.search([]), "no report named: no rows")
+        self.assertFalse(Line.search_count([("report_id", "=", report.id)]))
+        mine = (
+            self.env["ar.aging.report"]
+            .with_user(self.collector)
+            .create({"date": self.today})
+        )
+        with self.assertRaises(AccessError):
+            Line.with_user(self.manager).with_context(
+                ar_aging_report_id=mine.id
+            ).search([])
+        Line._transient_vacuum()  # nothing to clean, nothing fails
+        report.unlink()
+        self.assertFalse(
+            Line.with_context(ar_aging_report_id=report.id).search([]),
+            "a deleted report has no rows",
+        )
+
+    def test_list_by_customer_reads_as_odoo_groups_it(self):
+        """*Show*'s list, by customer, comes from one query of the addon's
+        (``ArAgingLine.web_read_group``): the same groups, sums, counts,
+        order and number of customers as Odoo's own grouping, page by page,
+        today and on a past day, and each group's domain opens exactly its
+        customer's lines."""
+        refund = self._invoice(self.other, 40.0, days_old=3, move_type="out_refund")
+        self.assertTrue(refund)
+        fields = [
+            "amount:sum",
+            "amount_credit:sum",
+            *(f"amount_b{index}:sum" for index in range(8)),
+        ]
+        for day in (self.today, self.as_of):
+            report = self.env["ar.aging.report"].create({"date": day})
+            action = report.action_show()
+            lines = self.env["ar.aging.line"].with_context(**action["context"])
+            domain = action["domain"]
+            for limit, offset in ((80, 0), (1, 0), (1, 1)):
+                ours = lines.web_read_group(
+                    domain, fields, ["partner_id"], limit=limit, offset=offset
+                )
+                # Odoo's own: the web client's grouping, as any model has it
+                odoo = type(self.env["base"]).web_read_group(
+                    lines, domain, fields, ["partner_id"], limit=limit, offset=offset
+                )
+                self.assertEqual(ours["length"], odoo["length"])
+                self.assertGreaterEqual(ours["length"], 2, "two customers or more")
+                self.assertEqual(
+                    [
+                        {k: v for k, v in g.items() if k != "__domain"}
+                        for g in ours["groups"]
+                    ],
+                    [
+                        {k: v for k, v in g.items() if k != "__domain"}
+                        for g in odoo["groups"]
+                    ],
+                )
+                for group in ours["groups"]:
+                    found = lines.search(group["__domain"])
+                    self.assertEqual(len(found), group["partner_id_count"])
+                    self.assertEqual(found.partner_id.id, group["partner_id"][0])
+                    self.assertAlmostEqual(sum(found.mapped("amount")), group["amount"])
 
     def test_pivot_groups_by_the_policy_buckets(self):
         report = self._report()
-        self._lines(report)
-        groups = self.env["ar.aging.line"]._read_group(
+        groups = self._lines(report)._read_group(
             [("report_id", "=", report.id)], ["bucket"], ["amount:sum"]
         )
         self.assertEqual(dict(groups), {"0": 800.0, "2": 700.0})

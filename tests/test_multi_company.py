@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
+from .common import shown_lines
 from .common_instruments import ArInstrumentCommon
 
 # The addon's records that carry a company, and how to find the customer's.
@@ -257,10 +258,7 @@ class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
             .with_user(self.manager)
             .create({"date": self.today, "company_id": self.company_a.id})
         )
-        report_a.action_show()
-        lines_a = self.env(su=True)["ar.aging.line"].search(
-            [("report_id", "=", report_a.id)]
-        )
+        lines_a = shown_lines(report_a.sudo())
         self.assertTrue(lines_a)
         self.env.flush_all()
         self.authenticate("ar_manager_b", "ar_manager_b_pw")
@@ -285,8 +283,14 @@ class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
                 )
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             call("ar.hold", "read", [held_a.ids, ["reason"]])
+        # A's lines, asked for with A's report named as Show names it
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
-            call("ar.aging.line", "read", [lines_a.ids, ["amount"]])
+            call(
+                "ar.aging.line",
+                "read",
+                [lines_a.ids, ["amount"]],
+                context={"ar_aging_report_id": report_a.id},
+            )
         # Asking for company A in the context is refused, not obeyed.
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             call(

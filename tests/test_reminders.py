@@ -6,6 +6,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, tagged, users
 
+from .common import shown_lines
 from .common_instruments import ArInstrumentCommon
 
 
@@ -390,7 +391,7 @@ class TestReminders(ArInstrumentCommon):
         report = self.env["ar.aging.report"].create(
             {"date": self.today, "partner_ids": [Command.set(self.customer.ids)]}
         )
-        lines = self.env["ar.aging.line"].search(report.action_show()["domain"])
+        lines = shown_lines(report)
         values = self.env["report.account_receivable_management.ar_statement"]
         values = values._get_report_values(self.customer.ids)
         sections = values["statements"][self.customer.id]

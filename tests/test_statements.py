@@ -8,6 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged, users
 
+from .common import shown_lines
 from .common_instruments import ArInstrumentCommon
 
 
@@ -81,7 +82,7 @@ class TestStatements(ArInstrumentCommon):
             report = self.env["ar.aging.report"].create(
                 {"date": day, "partner_ids": [Command.set(self.customer.ids)]}
             )
-            lines = self.env["ar.aging.line"].search(report.action_show()["domain"])
+            lines = shown_lines(report)
             self.assertAlmostEqual(closing, sum(lines.mapped("amount")), places=2)
 
     def test_report_renders_and_refuses_a_bad_period(self):
