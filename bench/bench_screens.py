@@ -26,7 +26,6 @@ customers.
 import argparse
 from datetime import timedelta
 
-from bench_aging import BARE_SQL as AGING_ROWS_BARE
 from common import environment, median, setup_odoo, timed
 from lxml import etree
 
@@ -85,16 +84,53 @@ SELECT cards.*, top_risk.rows, forecast.rows,
 """
 
 # The first grouped page of Show: per customer (by name), the bucket sums.
+# The first grouped page of Show: the receivable items open at the end of the
+# day (today's residual plus what reconciliations dated after the day took
+# off), by customer (commercial entity), credits apart, the first 80 by name,
+# and how many customers there are.
 AGING_PAGE_BARE = """
-SELECT p.name, r.partner_id, COUNT(*), SUM(r.open_amount),
-       SUM(r.open_amount) FILTER (WHERE r.days <= 0),
-       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 1 AND 30),
-       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 31 AND 60),
-       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 61 AND 90),
-       SUM(r.open_amount) FILTER (WHERE r.days BETWEEN 91 AND 120),
-       SUM(r.open_amount) FILTER (WHERE r.days > 120)
-  FROM (%(rows)s) r JOIN res_partner p ON p.id = r.partner_id
- GROUP BY p.name, r.partner_id ORDER BY p.name, r.partner_id LIMIT 80
+WITH added AS (
+    SELECT x.line_id, SUM(x.amount) AS amount FROM (
+        SELECT debit_move_id AS line_id, amount FROM account_partial_reconcile
+         WHERE company_id = %(company)s AND max_date > %(day)s
+        UNION ALL
+        SELECT credit_move_id, -amount FROM account_partial_reconcile
+         WHERE company_id = %(company)s AND max_date > %(day)s) x
+     GROUP BY x.line_id
+), items AS (
+    SELECT l.partner_id, COALESCE(l.date_maturity, l.date) AS due,
+           l.amount_residual + COALESCE(a.amount, 0) AS amount
+      FROM account_move_line l LEFT JOIN added a ON a.line_id = l.id
+     WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+       AND l.parent_state = 'posted' AND l.reconciled IS NOT TRUE
+       AND l.date <= %(day)s
+    UNION ALL
+    SELECT l.partner_id, COALESCE(l.date_maturity, l.date),
+           l.amount_residual + a.amount
+      FROM added a JOIN account_move_line l ON l.id = a.line_id
+     WHERE l.account_id = ANY(%(accounts)s) AND l.company_id = %(company)s
+       AND l.parent_state = 'posted' AND l.reconciled AND l.date <= %(day)s
+), by_customer AS (
+    SELECT rp.commercial_partner_id AS partner_id, COUNT(*) AS items,
+           SUM(i.amount) AS amount,
+           SUM(i.amount) FILTER (WHERE i.amount < 0) AS credits,
+           SUM(i.amount) FILTER (WHERE i.amount > 0 AND %(day)s - i.due <= 0),
+           SUM(i.amount) FILTER (WHERE i.amount > 0
+                                   AND %(day)s - i.due BETWEEN 1 AND 30),
+           SUM(i.amount) FILTER (WHERE i.amount > 0
+                                   AND %(day)s - i.due BETWEEN 31 AND 60),
+           SUM(i.amount) FILTER (WHERE i.amount > 0
+                                   AND %(day)s - i.due BETWEEN 61 AND 90),
+           SUM(i.amount) FILTER (WHERE i.amount > 0
+                                   AND %(day)s - i.due BETWEEN 91 AND 120),
+           SUM(i.amount) FILTER (WHERE i.amount > 0 AND %(day)s - i.due > 120)
+      FROM items i JOIN res_partner rp ON rp.id = i.partner_id
+     WHERE i.amount != 0
+     GROUP BY 1
+)
+SELECT p.complete_name, c.*, COUNT(*) OVER ()
+  FROM by_customer c JOIN res_partner p ON p.id = c.partner_id
+ ORDER BY p.complete_name, p.id DESC LIMIT 80
 """
 
 # Today's worklist, first page: the overdue invoices no promise or plan
@@ -374,13 +410,8 @@ def screens(env, manager, company, today):
         return run
 
     def aging_bare(day):
-        # the rows of Show (bench_aging's bare query), then the first page
-        rows = SQL(AGING_ROWS_BARE, day=day, company=company.id)
         return indexed(
-            lambda: (
-                env.execute_query(rows),
-                env.execute_query(SQL(AGING_PAGE_BARE, rows=rows)),
-            )
+            bare_query(AGING_PAGE_BARE, day=day, company=company.id, accounts=accounts)
         )
 
     # the manager's customers, To Contact (the action's default filter)

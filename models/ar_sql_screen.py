@@ -13,6 +13,7 @@ tables, which the ORM does not know to flush).
 
 from odoo import api, models
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from . import sql_tools
 
@@ -60,3 +61,58 @@ class ArSqlScreenMixin(models.AbstractModel):
     def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
         with self._ar_read_context():
             return super()._read_group(domain, groupby, aggregates, *args, **kwargs)
+
+    @api.model
+    def web_search_read(
+        self, domain, specification, offset=0, limit=None, order=None, count_limit=None
+    ):
+        """A page of the list and how many rows match, from one run of the
+        query (``COUNT(*) OVER ()`` beside the page's columns), where Odoo
+        runs it twice: the page, then a count. The page's values (every column
+        of the query) go to the cache as Odoo's own fetch puts them
+        (``_fetch_query``), then are read as Odoo reads them (``web_read``)."""
+        # every column (few): a related field of the page (a currency)
+        # reads its own from the cache, not from another run of the query
+        fields = [
+            field
+            for name, field in self._fields.items()
+            if name != "id" and field.store and field.column_type
+        ]
+        if not limit:
+            return super().web_search_read(
+                domain,
+                specification,
+                offset=offset,
+                limit=limit,
+                order=order,
+                count_limit=count_limit,
+            )
+        with self._ar_read_context():
+            query = self._search(
+                domain, offset=offset, limit=limit, order=order or self._order
+            )
+            rows = self.env.execute_query(
+                query.select(
+                    SQL.identifier(self._table, "id"),
+                    *(self._field_to_sql(self._table, f.name, query) for f in fields),
+                    SQL("COUNT(*) OVER ()"),
+                )
+            )
+        if not rows:
+            return super().web_search_read(
+                domain,
+                specification,
+                offset=offset,
+                limit=limit,
+                order=order,
+                count_limit=count_limit,
+            )
+        ids, *columns, totals = zip(*rows, strict=True)
+        records = self.browse(ids)
+        for field, values in zip(fields, columns, strict=True):
+            self.env.cache.insert_missing(records, field, values)
+        length = totals[0]  # every matching row, before the page's offset
+        return {
+            "length": min(length, count_limit) if count_limit else length,
+            "records": records.web_read(specification),
+        }

@@ -221,6 +221,27 @@ class TestAgingReport(ArInstrumentCommon):
                     self.assertEqual(found.partner_id.id, group["partner_id"][0])
                     self.assertAlmostEqual(sum(found.mapped("amount")), group["amount"])
 
+    def test_ungrouped_list_reads_as_odoo_reads_it(self):
+        """The list ungrouped: a page and the number of lines from one run of
+        the report's query, as Odoo reads them."""
+        report = self.env["ar.aging.report"].create({"date": self.today})
+        action = report.action_show()
+        lines = self.env["ar.aging.line"].with_context(**action["context"])
+        spec = {
+            name: {}
+            for name in ("move_id", "date_maturity", "days", "bucket", "amount")
+        } | {"company_currency_id": {}, "partner_id": {"fields": {"display_name": {}}}}
+        odoo_read = type(self.env["base"]).web_search_read
+        for offset, limit in ((0, 2), (2, 2), (0, 80)):
+            lines.invalidate_model()
+            ours = lines.web_search_read(
+                action["domain"], spec, offset=offset, limit=limit
+            )
+            lines.invalidate_model()
+            odoo = odoo_read(lines, action["domain"], spec, offset=offset, limit=limit)
+            self.assertEqual(ours, odoo)
+            self.assertEqual(ours["length"], 3, "C and D, and the euro invoice E")
+
     def test_pivot_groups_by_the_policy_buckets(self):
         report = self._report()
         groups = self._lines(report)._read_group(

@@ -359,6 +359,43 @@ class TestWorklist(ArInstrumentCommon):
         self._pay(self.late)
         self.assertNotIn(self.late, self._rows().move_id)
 
+    def test_page_and_count_read_as_odoo_reads_them(self):
+        """A page of the list and how many rows match come from one run of
+        its query (``ar.sql.screen.mixin.web_search_read``): the same rows,
+        values, order and count as Odoo's own reading, page by page, capped
+        by the count limit as Odoo caps it."""
+        self._rows()
+        Worklist = self.env["ar.worklist"].with_user(self.collector)
+        spec = {
+            name: {}
+            for name in ("kind", "reference", "amount", "days", "priority", "urgency")
+        } | {"currency_id": {}, "partner_id": {"fields": {"display_name": {}}}}
+        odoo_read = type(self.env["base"]).web_search_read
+        total = Worklist.search_count([])
+        self.assertGreaterEqual(total, 3)
+        for domain, offset, limit, count_limit in (
+            ([], 0, 2, None),
+            ([], 2, 2, None),
+            ([], 0, 1, 2),
+            ([("kind", "=", "invoice")], 0, 80, 10001),
+        ):
+            Worklist.invalidate_model()
+            ours = Worklist.web_search_read(
+                domain, spec, offset=offset, limit=limit, count_limit=count_limit
+            )
+            Worklist.invalidate_model()
+            odoo = odoo_read(
+                Worklist,
+                domain,
+                spec,
+                offset=offset,
+                limit=limit,
+                count_limit=count_limit,
+            )
+            self.assertEqual(ours, odoo, (domain, offset, limit, count_limit))
+            self.assertTrue(ours["records"])
+        self.assertEqual(Worklist.web_search_read([], spec, limit=1)["length"], total)
+
     def test_credits_not_applied_are_not_chased(self):
         """A credit note not applied yet offsets the customer's oldest overdue
         invoices: a covered one leaves the list, a partly covered one shows
