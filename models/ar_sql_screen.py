@@ -78,27 +78,23 @@ class ArSqlScreenMixin(models.AbstractModel):
             for name, field in self._fields.items()
             if name != "id" and field.store and field.column_type
         ]
-        if not limit:
-            return super().web_search_read(
-                domain,
-                specification,
-                offset=offset,
-                limit=limit,
-                order=order,
-                count_limit=count_limit,
-            )
-        with self._ar_read_context():
-            query = self._search(
-                domain, offset=offset, limit=limit, order=order or self._order
-            )
-            rows = self.env.execute_query(
-                query.select(
-                    SQL.identifier(self._table, "id"),
-                    *(self._field_to_sql(self._table, f.name, query) for f in fields),
-                    SQL("COUNT(*) OVER ()"),
+        rows = None
+        if limit:
+            with self._ar_read_context():
+                query = self._search(
+                    domain, offset=offset, limit=limit, order=order or self._order
                 )
-            )
-        if not rows:
+                rows = self.env.execute_query(
+                    query.select(
+                        SQL.identifier(self._table, "id"),
+                        *(
+                            self._field_to_sql(self._table, f.name, query)
+                            for f in fields
+                        ),
+                        SQL("COUNT(*) OVER ()"),
+                    )
+                )
+        if not rows:  # not paged, or past the last page: Odoo's own reading
             return super().web_search_read(
                 domain,
                 specification,

@@ -344,6 +344,14 @@ class ArAgingReport(models.TransientModel):
             cr.execute("DROP TABLE IF EXISTS ar_aging_xlsx_rows")
 
 
+def _bucket_field():
+    """A bucket's column of the aged receivables' lines (``BUCKET_COLUMNS``:
+    its label is the company's, see ``ArAgingLine.fields_get``)."""
+    return fields.Monetary(
+        currency_field="company_currency_id", readonly=True, depends_context=REPORT
+    )
+
+
 class ArAgingLine(models.TransientModel):
     """One receivable item open on the report's day, with its bucket.
 
@@ -411,30 +419,14 @@ class ArAgingLine(models.TransientModel):
         readonly=True,
         depends_context=REPORT,
     )
-    amount_b0 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b1 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b2 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b3 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b4 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b5 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b6 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
-    amount_b7 = fields.Monetary(
-        currency_field="company_currency_id", readonly=True, depends_context=REPORT
-    )
+    amount_b0 = _bucket_field()
+    amount_b1 = _bucket_field()
+    amount_b2 = _bucket_field()
+    amount_b3 = _bucket_field()
+    amount_b4 = _bucket_field()
+    amount_b5 = _bucket_field()
+    amount_b6 = _bucket_field()
+    amount_b7 = _bucket_field()
     amount_credit = fields.Monetary(
         string=aging.CREDITS_LABEL,
         currency_field="company_currency_id",
