@@ -20,7 +20,7 @@ from odoo.tools import SQL, get_lang
 
 from . import sql_tools
 from .account_move import open_invoice_sql
-from .ar_sql_screen import group_domain_head
+from .ar_sql_screen import gc_paused, group_domain_head
 
 # The groupings done here (the pivot's and the graph's); any other is Odoo's.
 QUICK_GROUPS = ("partner_id", "week:day")
@@ -142,6 +142,11 @@ class ArCashForecast(models.Model):
             else f"{groupby[0].split(':')[0]}_count"
         )
         head = group_domain_head(domain, len(groupby))
+        with gc_paused():
+            return self._quick_groups(rows, groupby, head, count)
+
+    def _quick_groups(self, rows, groupby, head, count):
+        """The groups of ``read_group``'s rows, formatted as Odoo does."""
         if groupby == ["week:day"]:
             weeks = self._week_groups({row[0] for row in rows})
             return [

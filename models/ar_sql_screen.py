@@ -11,6 +11,9 @@ flush first what the transaction changed (the query reads other models'
 tables, which the ORM does not know to flush).
 """
 
+import contextlib
+import gc
+
 from odoo import api, models
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -26,6 +29,22 @@ def group_domain_head(domain, conditions):
     base = expression.normalize_domain(domain)
     base = [] if base == expression.TRUE_DOMAIN else base
     return ["&"] * (conditions - (0 if base else 1)) + base
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector paused while a screen builds tens
+    of thousands of groups (dicts and lists that hold no cycle, freed by
+    their reference counts): its full passes over the whole server's heap,
+    which those allocations set off, were a third of the forecast pivot's
+    time. Restored afterwards, whatever happens."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ArSqlScreenMixin(models.AbstractModel):
