@@ -16,6 +16,8 @@ since must be added back from the reconciliation dates), each round times:
   with detail must read;
 * **ours**: ``ar.aging.report._xlsx()``, the workbook the Export button
   downloads (summary by customer, and the detail of every open item);
+* **show**: *Show* and the first page of its list by customer, as the web
+  client opens them (``web_read_group``): no slower than the export;
 * **OCA**: the aged partner balance XLSX with move line details, as its
   wizard's Export button renders it, over the same receivable accounts.
 
@@ -121,18 +123,31 @@ def main():
             day: json.loads(json.dumps(wizard._prepare_report_data(), default=str))
             for day, wizard in wizards.items()
         }
+        measures = ["amount:sum", "amount_credit:sum"] + [
+            f"amount_b{index}:sum" for index in range(8)
+        ]
+
+        def show(day):
+            """*Show* and its first page, as the web client opens them."""
+            action = ours_reports[day].action_show()
+            lines = env["ar.aging.line"].with_context(**action["context"])
+            return lines.web_read_group(
+                action["domain"], measures, ["partner_id"], limit=80, lazy=True
+            )
+
         contenders = {
             "bare": lambda day: env.execute_query(
                 SQL(BARE_SQL, day=day, company=company.id)
             ),
             "ours": lambda day: ours_reports[day]._xlsx(),
+            "show": show,
             "oca": lambda day: Reports._render_xlsx(
                 oca_xlsx, wizards[day].ids, oca_data[day]
             )[0],
         }
         results = {day: {name: [] for name in contenders} for day in days}
         # bare and ours first, so that the peak memory after them is theirs
-        for names in (("bare", "ours"), ("oca",)):
+        for names in (("bare", "ours", "show"), ("oca",)):
             for day in days:
                 for rep in range(args.reps):
                     for name in names:
@@ -147,7 +162,7 @@ def main():
                         ),
                         flush=True,
                     )
-            if names == ("bare", "ours"):
+            if names[0] == "bare":
                 rss_ours = peak_rss_mb()
         for day in days:
             rows = contenders["bare"](day)
@@ -172,8 +187,8 @@ def main():
         print(f"\n{args.reps} rounds, medians:")
         agree = True
         for day, times in results.items():
-            bare_ms, ours_ms, oca_ms = (
-                median(times[k]) for k in ("bare", "ours", "oca")
+            bare_ms, ours_ms, show_ms, oca_ms = (
+                median(times[k]) for k in ("bare", "ours", "show", "oca")
             )
             totals = times["totals"]
             agree &= len(set(totals)) == 1
@@ -183,6 +198,8 @@ def main():
                 f"    ours, summary and detail  {ours_ms:10,.0f} ms"
                 f"   {ours_ms / bare_ms:5.2f} x bare (target <= 3),"
                 f" {ours_ms / oca_ms:5.2f} x OCA (target <= 0.5)\n"
+                f"    ours, Show + first page   {show_ms:10,.0f} ms"
+                f"   {show_ms / ours_ms:5.2f} x the export (target <= 1)\n"
                 f"    OCA, with details         {oca_ms:10,.0f} ms"
                 f"   {oca_ms / bare_ms:5.2f} x bare\n"
                 f"    total open: bare {totals[0]:,.2f}, ours {totals[1]:,.2f},"
