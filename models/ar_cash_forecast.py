@@ -18,7 +18,6 @@ from odoo import api, fields, models
 from odoo.models import READ_GROUP_DISPLAY_FORMAT
 from odoo.tools import SQL, get_lang
 
-from . import sql_tools
 from .account_move import open_invoice_sql
 from .ar_sql_screen import gc_paused, group_domain_head
 
@@ -28,6 +27,7 @@ QUICK_GROUPS = ("partner_id", "week:day")
 
 class ArCashForecast(models.Model):
     _name = "ar.cash.forecast"
+    _inherit = ["ar.sql.screen.mixin"]
     _description = "Cash-in Forecast"
     _auto = False
     _order = "predicted_date, id"
@@ -134,7 +134,7 @@ class ArCashForecast(models.Model):
             )
         else:
             named = SQL("SELECT g.*, NULL FROM (%s) g ORDER BY g.k0", groups)
-        with sql_tools.screen_settings(self.env):
+        with self._ar_read_context():
             rows = self.env.execute_query(named)
         count = (
             "__count"

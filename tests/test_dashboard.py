@@ -277,6 +277,14 @@ class TestForecastPivot(ArInstrumentCommon):
             self.assertEqual(len(found), group["__count"], "the group's invoices")
             self.assertEqual(found.mapped("partner_id").id, group["partner_id"][0])
             self.assertAlmostEqual(sum(found.mapped("amount")), group["amount"])
+        # its list: a page and the count from one query, as Odoo reads them
+        spec = {"partner_id": {}, "move_id": {}, "predicted_date": {}, "amount": {}}
+        forecast.invalidate_model()
+        ours = forecast.web_search_read(domain, spec, limit=2)
+        forecast.invalidate_model()
+        odoo = type(self.env["base"]).web_search_read(forecast, domain, spec, limit=2)
+        self.assertEqual(ours, odoo)
+        self.assertEqual(ours["length"], 3)
         # the total, by customer alone and by week alone still add up
         total = sum(invoice.ar_forecast_amount for invoice in invoices)
         for one in (["partner_id"], ["week:day"]):
