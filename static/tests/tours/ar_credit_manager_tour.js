@@ -1,7 +1,8 @@
 /** @odoo-module **/
 /*
  * A Credit Manager's morning: from the dashboard to a held customer, a refused
- * quotation, an override with its reason, and the aged receivables in Excel.
+ * quotation, an override with its reason, and the aged receivables in Excel
+ * and on screen, by customer, a customer unfolded.
  */
 import { registry } from "@web/core/registry";
 
@@ -86,8 +87,18 @@ registry.category("web_tour.tours").add("ar_credit_manager_tour", {
             run: "click",
         },
         {
-            content: "No error: the options stay open for another export",
+            content: "No error: the options stay open, to show them too",
             trigger: ".modal button[name='action_show']:not(:disabled)",
+            run: "click",
+        },
+        {
+            content: "Shown by customer: the list names the report in its context",
+            trigger: ".o_list_view .o_group_header:contains('(')",
+            run: "click",
+        },
+        {
+            content: "A customer unfolds into its open items",
+            trigger: ".o_list_view .o_data_row .o_data_cell[name='move_id']",
         },
     ],
 });
