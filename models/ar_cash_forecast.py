@@ -105,8 +105,7 @@ class ArCashForecast(models.Model):
                 orderby=orderby,
                 lazy=lazy,
             )
-        self.check_access("read")
-        query = self._search(domain)  # the record rules with it
+        query = self._search(domain)  # access rights and record rules checked
         table = self._table
         keys = [
             SQL.identifier(table, "partner_id" if group == "partner_id" else "week")

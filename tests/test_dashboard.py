@@ -1,3 +1,4 @@
+import gc
 import math
 import unittest
 from datetime import timedelta
@@ -7,6 +8,7 @@ from odoo import Command, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
 
+from ..models.ar_sql_screen import gc_paused
 from .common_instruments import ArInstrumentCommon
 
 
@@ -242,6 +244,22 @@ class TestForecastPivot(ArInstrumentCommon):
     as Odoo's own: the customer's display name, the day's label and range,
     and a domain that opens exactly the group's invoices."""
 
+    def test_gc_paused_restores_the_collector(self):
+        """The collector is paused while the groups are built and put back
+        as it was, also when building fails."""
+        self.assertTrue(gc.isenabled())
+        with self.assertRaises(ZeroDivisionError), gc_paused():
+            self.assertFalse(gc.isenabled())
+            _ = 1 / 0
+        self.assertTrue(gc.isenabled())
+        gc.disable()
+        try:
+            with gc_paused():
+                pass
+            self.assertFalse(gc.isenabled(), "left off, as it was")
+        finally:
+            gc.enable()
+
     def test_groups_read_as_odoo_formats_them(self):
         company = self.env["res.partner"].create(
             {"name": "Pivot Traders", "is_company": True}
@@ -259,6 +277,7 @@ class TestForecastPivot(ArInstrumentCommon):
         self.assertEqual(forecast.search_count(domain), 3, "each has a prediction")
         groupby = ["partner_id", "week:day"]
         groups = forecast.read_group(domain, ["amount:sum"], groupby, lazy=False)
+        self.assertTrue(gc.isenabled(), "the garbage collector is back on")
         # what Odoo's own read_group gives for the same rows
         expected = models.Model.read_group(
             forecast, domain, ["amount:sum"], groupby, lazy=False

@@ -493,8 +493,7 @@ class ArAgingLine(models.TransientModel):
                 lazy=lazy,
             )
         measures = [name for name in dict.fromkeys(names) if name in summed]
-        self.check_access("read")
-        query = self._search(domain)  # the record rules with it
+        query = self._search(domain)  # access rights and record rules checked
         table = self._table
         # summed by customer and bucket first (one sum a row, not one per
         # column), then each column from its bucket's sums (``lines_sql``)
@@ -557,8 +556,8 @@ class ArAgingLine(models.TransientModel):
             }
             # a column without an item reads False, as Odoo's sum of nothing
             group.update(
-                (name, False if value is None else value)
-                for name, value in zip(measures, sums, strict=True)
+                (measure, False if value is None else value)
+                for measure, value in zip(measures, sums, strict=True)
             )
             result.append(group)
         return {"groups": result, "length": rows[0][-1]}
