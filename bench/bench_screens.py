@@ -164,13 +164,16 @@ FORECAST_WHERE = """
  m.ar_open_invoice AND m.company_id = %(company)s
  AND m.ar_predicted_pay_date IS NOT NULL AND m.ar_predicted_pay_date < %(end)s
 """
+# the Monday on or before the predicted date, in whole days (1900-01-01 was
+# a Monday), as the forecast computes it
+WEEK = """(m.ar_predicted_pay_date
+        - mod(mod(m.ar_predicted_pay_date - DATE '1900-01-01', 7) + 7, 7))"""
 FORECAST_GRAPH_BARE = f"""
-SELECT date_trunc('week', m.ar_predicted_pay_date), SUM(m.ar_forecast_amount)
+SELECT {WEEK}, SUM(m.ar_forecast_amount)
   FROM account_move m WHERE {FORECAST_WHERE} GROUP BY 1 ORDER BY 1
 """
 FORECAST_PIVOT_BARE = f"""
-SELECT m.commercial_partner_id, date_trunc('week', m.ar_predicted_pay_date),
-       SUM(m.ar_forecast_amount)
+SELECT m.commercial_partner_id, {WEEK}, SUM(m.ar_forecast_amount)
   FROM account_move m WHERE {FORECAST_WHERE}
  GROUP BY ROLLUP (1, 2)
 """
@@ -409,6 +412,16 @@ def screens(env, manager, company, today):
 
         return run
 
+    def forecast_bare(query):
+        """The same with the forecast's settings (FORECAST_SETTINGS)."""
+        query = bare_query(query, company=company.id, end=end)
+
+        def run():
+            with sql_tools.settings(env, sql_tools.FORECAST_SETTINGS):
+                return query()
+
+        return run
+
     def aging_bare(day):
         return indexed(
             bare_query(AGING_PAGE_BARE, day=day, company=company.id, accounts=accounts)
@@ -513,11 +526,11 @@ def screens(env, manager, company, today):
             lambda: Forecast.with_context(fill_temporal=True).read_group(
                 forecast_domain, ["amount:sum"], ["week:day"], lazy=False
             ),
-            bare_query(FORECAST_GRAPH_BARE, company=company.id, end=end),
+            forecast_bare(FORECAST_GRAPH_BARE),
         ),
         "forecast pivot customer x week": (
             pivot,
-            bare_query(FORECAST_PIVOT_BARE, company=company.id, end=end),
+            forecast_bare(FORECAST_PIVOT_BARE),
         ),
         "risk list by score": (
             risk([]),

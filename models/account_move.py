@@ -208,6 +208,21 @@ class AccountMove(models.Model):
                 """
             )
         )
+        # The same invoices by predicted pay date, with what the cash-in
+        # forecast sums: its list, graph and pivot (four groupings of the
+        # company's 73,000 open invoices at 20,000 customers) read this index
+        # alone, 9 ms a grouping where reading the invoices took 60 ms
+        # (bench/README.md, screens).
+        self.env.cr.execute(
+            SQL(
+                """
+            CREATE INDEX IF NOT EXISTS ar_move_forecast_idx
+                ON account_move (company_id, ar_predicted_pay_date)
+           INCLUDE (commercial_partner_id, ar_forecast_amount)
+             WHERE ar_open_invoice
+                """
+            )
+        )
         # Customer invoices by last reconciliation: the metrics replayed on a
         # past day recompute the paid facts of those reconciled after it.
         self.env.cr.execute(

@@ -18,8 +18,17 @@ from odoo import api, fields, models
 from odoo.models import READ_GROUP_DISPLAY_FORMAT
 from odoo.tools import SQL, get_lang
 
+from . import sql_tools
 from .account_move import open_invoice_sql
 from .ar_sql_screen import gc_paused, group_domain_head
+
+
+def week_start_sql(day):
+    """The Monday on or before the date ``day`` (SQL): whole-day arithmetic
+    from a Monday (1 January 1900), where ``date_trunc('week', day)`` goes
+    through a timestamp with time zone for each row."""
+    return SQL("(%s - mod(mod(%s - DATE '1900-01-01', 7) + 7, 7))", day, day)
+
 
 # The groupings done here (the pivot's and the graph's); any other is Odoo's.
 QUICK_GROUPS = ("partner_id", "week:day")
@@ -58,6 +67,10 @@ class ArCashForecast(models.Model):
         "first. In company currency.",
     )
 
+    _ar_read_settings = sql_tools.FORECAST_SETTINGS
+
+    # The company is joined for its currency only, so that a reading without
+    # it skips the join.
     @property
     def _table_query(self):
         return SQL(
@@ -65,13 +78,14 @@ class ArCashForecast(models.Model):
             SELECT m.id, m.id AS move_id, m.company_id, c.currency_id,
                    m.commercial_partner_id AS partner_id, m.invoice_date_due,
                    m.ar_predicted_pay_date AS predicted_date,
-                   date_trunc('week', m.ar_predicted_pay_date)::date AS week,
+                   %s AS week,
                    m.amount_residual_signed AS open_amount,
                    m.ar_forecast_amount AS amount
               FROM account_move m
-              JOIN res_company c ON c.id = m.company_id
+              LEFT JOIN res_company c ON c.id = m.company_id
              WHERE %s AND m.ar_predicted_pay_date IS NOT NULL
             """,
+            week_start_sql(SQL.identifier("m", "ar_predicted_pay_date")),
             open_invoice_sql("m"),
         )
 
@@ -118,7 +132,9 @@ class ArCashForecast(models.Model):
                 for i, key in enumerate(keys)
             ),
             SQL("COUNT(*) AS number"),
-            SQL("SUM(%s) AS amount", SQL.identifier(table, "amount")),
+            # as a float, the type Odoo reads a sum in (the same value: both
+            # parse the sum's digits), without a Python call per group
+            SQL("SUM(%s)::float8 AS amount", SQL.identifier(table, "amount")),
         )
         # summed first, then named and sorted: the customer's display name is
         # a commercial entity's complete name, which res.partner stores and
@@ -133,15 +149,16 @@ class ArCashForecast(models.Model):
             )
         else:
             named = SQL("SELECT g.*, NULL FROM (%s) g ORDER BY g.k0", groups)
-        with self._ar_read_context():
-            rows = self.env.execute_query(named)
         count = (
             "__count"
             if not lazy or len(groupby) > 1
             else f"{groupby[0].split(':')[0]}_count"
         )
         head = group_domain_head(domain, len(groupby))
+        # paused from the fetch on: its rows are as many as the groups
         with gc_paused():
+            with self._ar_read_context():
+                rows = self.env.execute_query(named)
             return self._quick_groups(rows, groupby, head, count)
 
     def _quick_groups(self, rows, groupby, head, count):
@@ -169,12 +186,12 @@ class ArCashForecast(models.Model):
                 for partner, number, amount, name in rows
             ]
         weeks = self._week_groups({row[1] for row in rows})
-        partners = {}  # one value and condition per customer, shared
+        partners = {}  # one value and domain head per customer, shared
         for partner, _week, _number, _amount, name in rows:
             if partner not in partners:
                 partners[partner] = (
                     (partner, name) if partner else False,
-                    ("partner_id", "=", partner or False),
+                    [*head, ("partner_id", "=", partner or False)],
                 )
         return [
             {
@@ -183,7 +200,7 @@ class ArCashForecast(models.Model):
                 "__range": weeks[week][1],
                 "__count": number,
                 "amount": amount,
-                "__domain": [*head, partners[partner][1], *weeks[week][2]],
+                "__domain": partners[partner][1] + weeks[week][2],
             }
             for partner, week, number, amount, _name in rows
         ]

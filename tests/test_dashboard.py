@@ -4,10 +4,12 @@ import unittest
 from datetime import timedelta
 from unittest.mock import PropertyMock, patch
 
-from odoo import Command, models
+from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
+from odoo.tools import SQL
 
+from ..models.ar_cash_forecast import week_start_sql
 from ..models.ar_sql_screen import gc_paused
 from .common_instruments import ArInstrumentCommon
 
@@ -259,6 +261,24 @@ class TestForecastPivot(ArInstrumentCommon):
             self.assertFalse(gc.isenabled(), "left off, as it was")
         finally:
             gc.enable()
+
+    def test_week_is_the_monday_on_or_before(self):
+        """The forecast's week: the Monday on or before the predicted date,
+        on every weekday, across years and a leap day, and before 1900."""
+        first = fields.Date.to_date("1899-12-25")
+        days = [first + timedelta(days=n) for n in range(10)] + [
+            fields.Date.to_date("2027-12-27") + timedelta(days=n) for n in range(430)
+        ]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT d, %s FROM unnest(%s::date[]) d",
+                week_start_sql(SQL.identifier("d")),
+                days,
+            )
+        )
+        self.assertEqual(len(rows), len(days))
+        for day, week in rows:
+            self.assertEqual(week, day - timedelta(days=day.weekday()), day)
 
     def test_groups_read_as_odoo_formats_them(self):
         company = self.env["res.partner"].create(
