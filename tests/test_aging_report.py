@@ -142,6 +142,7 @@ class TestAgingReport(ArInstrumentCommon):
         [(jit,)] = self.env.cr.fetchall()
         lines = self._lines(report)
         self.assertEqual(len(lines), 2)
+        self.assertEqual(lines.create_uid, report.create_uid, "its owner's lines")
         # the open-items settings (sql_tools) are the read's only
         self.env.cr.execute(
             "SELECT current_setting('enable_seqscan'), current_setting('jit')"
