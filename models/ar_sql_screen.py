@@ -54,11 +54,11 @@ class ArSqlScreenMixin(models.AbstractModel):
     # The settings of this screen's reads (see sql_tools).
     _ar_read_settings = sql_tools.SCREEN_SETTINGS
 
-    def _ar_read_context(self):
+    def _ar_read_context(self, settings=None):
         # the query reads other models' tables: what the transaction changed
         # in them goes to the database first
         self.env.flush_all()
-        return sql_tools.settings(self.env, self._ar_read_settings)
+        return sql_tools.settings(self.env, settings or self._ar_read_settings)
 
     @api.model
     def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):

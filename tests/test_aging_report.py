@@ -200,6 +200,9 @@ class TestAgingReport(ArInstrumentCommon):
                 ours = lines.web_read_group(
                     domain, fields, ["partner_id"], limit=limit, offset=offset
                 )
+                # its settings (sorted aggregates) were that statement's only
+                self.env.cr.execute("SELECT current_setting('enable_hashagg')")
+                self.assertEqual(self.env.cr.fetchall(), [("on",)])
                 # Odoo's own: the web client's grouping, as any model has it
                 odoo = type(self.env["base"]).web_read_group(
                     lines, domain, fields, ["partner_id"], limit=limit, offset=offset

@@ -75,7 +75,8 @@ def lines_sql(report_id, company_id, owner_id, rows):
         SELECT r.move_line_id AS id, %(report)s::int AS report_id,
                %(company)s::int AS company_id, r.move_line_id, r.move_id,
                r.partner_id, r.invoice_date, r.date_maturity, r.days,
-               r.bucket::varchar AS bucket, r.currency_id, r.amount_currency,
+               r.bucket::varchar AS bucket, r.bucket AS bucket_index,
+               r.currency_id, r.amount_currency,
                r.amount, r.salesperson_id, r.collector_id, %(buckets)s,
                CASE WHEN r.bucket = %(credits)s THEN r.amount END AS amount_credit,
                -- a transient model's columns: the rows are not written
@@ -504,39 +505,36 @@ class ArAgingLine(models.TransientModel):
         measures = [name for name in dict.fromkeys(names) if name in summed]
         query = self._search(domain)  # access rights and record rules checked
         table = self._table
-        # summed by customer and bucket first (one sum a row, not one per
-        # column), then each column from its bucket's sums (``lines_sql``)
-        query.groupby = SQL(
-            "%s, %s",
-            SQL.identifier(table, "partner_id"),
-            SQL.identifier(table, "bucket"),
-        )
-        by_bucket = query.select(
+        # each row's customer, bucket (as its number, ``bucket_index``: the
+        # selection's text costs a conversion a row) and amount, computed
+        # once (OFFSET 0 keeps the query apart, where PostgreSQL would
+        # compute the bucket again for each column), then summed by customer
+        # in one pass, each column from its bucket
+        items = query.select(
             SQL("%s AS partner_id", SQL.identifier(table, "partner_id")),
-            SQL("%s AS bucket", SQL.identifier(table, "bucket")),
-            SQL("COUNT(*) AS number"),
-            SQL("SUM(%s) AS amount", SQL.identifier(table, "amount")),
+            SQL("%s AS bucket", SQL.identifier(table, "bucket_index")),
+            SQL("%s AS amount", SQL.identifier(table, "amount")),
         )
         columns = {
             "amount": SQL("SUM(b.amount)"),
             "amount_credit": SQL(
-                "SUM(b.amount) FILTER (WHERE b.bucket = %s)", str(aging.CREDITS)
+                "SUM(b.amount) FILTER (WHERE b.bucket = %s)", aging.CREDITS
             ),
             **{
-                column: SQL("SUM(b.amount) FILTER (WHERE b.bucket = %s)", str(index))
+                column: SQL("SUM(b.amount) FILTER (WHERE b.bucket = %s)", index)
                 for index, column in enumerate(BUCKET_COLUMNS)
             },
         }
         groups = SQL(
-            "SELECT b.partner_id, SUM(b.number)::int AS number%s FROM (%s) b"
-            " GROUP BY b.partner_id",
+            "SELECT b.partner_id, COUNT(*)::int AS number%s"
+            " FROM (%s OFFSET 0) b GROUP BY b.partner_id",
             SQL().join(
                 SQL(", %s AS %s", columns[name], SQL.identifier(name))
                 for name in measures
             ),
-            by_bucket,
+            items,
         )
-        with self._ar_read_context():
+        with self._ar_read_context(sql_tools.AGING_BY_CUSTOMER_SETTINGS):
             rows = self.env.execute_query(
                 SQL(
                     """SELECT p.complete_name, g.*, COUNT(*) OVER () FROM (%s) g
