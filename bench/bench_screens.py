@@ -186,21 +186,85 @@ SELECT m.id, p.name, m.risk_grade, m.risk_score, m.open_amount, m.overdue_amount
  ORDER BY m.risk_score DESC, m.id LIMIT 80
 """
 
+# The Credit & Collections tab of one customer: every figure it shows (the
+# customer's settings and hold state in this company, the open items and the
+# overdue, what is left to invoice on its orders and in draft invoices, its
+# metrics, the counts of its promises, plans, settlements, returns, barters
+# and disputes, the names of its policy and collector, and its holds).
 TAB_BARE = """
-SELECT (SELECT SUM(l.amount_residual) FROM account_move_line l
-         WHERE l.partner_id = %(partner)s AND l.account_id = ANY(%(accounts)s)
-           AND l.company_id = %(company)s AND l.parent_state = 'posted'
-           AND l.reconciled IS NOT TRUE),
-       (SELECT SUM(l.amount_residual) FROM account_move_line l
-         WHERE l.partner_id = %(partner)s AND l.account_id = ANY(%(accounts)s)
-           AND l.company_id = %(company)s AND l.parent_state = 'posted'
-           AND l.reconciled IS NOT TRUE AND l.date_maturity < CURRENT_DATE),
+SELECT p.complete_name,
+       p.credit_limit ->> %(company_key)s, p.ar_policy_id ->> %(company_key)s,
+       p.ar_no_reminders ->> %(company_key)s,
+       p.ar_no_late_charges ->> %(company_key)s,
+       p.ar_credit_hold ->> %(company_key)s, p.ar_hold_since ->> %(company_key)s,
+       p.ar_promise_kept_count ->> %(company_key)s,
+       p.ar_promise_broken_count ->> %(company_key)s,
+       p.ar_last_broken_promise_date ->> %(company_key)s,
+       p.ar_last_contact_date ->> %(company_key)s,
+       p.ar_next_contact_date ->> %(company_key)s,
+       (SELECT pol.name ->> 'en_US' FROM ar_credit_policy pol
+         WHERE pol.id = (p.ar_policy_id ->> %(company_key)s)::int),
+       (SELECT cp.name FROM res_users u JOIN res_partner cp ON cp.id = u.partner_id
+         WHERE u.id = (p.ar_collector_id ->> %(company_key)s)::int),
+       (SELECT c.name FROM res_company co JOIN res_currency c ON c.id = co.currency_id
+         WHERE co.id = %(company)s),
+       open_items.*,
        (SELECT SUM(o.ar_amount_to_invoice) FROM sale_order o
-         WHERE o.partner_id = %(partner)s AND o.state = 'sale'),
-       m.*,
-       (SELECT json_agg(h) FROM ar_hold h WHERE h.partner_id = %(partner)s)
-  FROM ar_partner_metrics m
- WHERE m.partner_id = %(partner)s AND m.company_id = %(company)s
+         WHERE o.ar_payer_id = p.id AND o.company_id = %(company)s
+           AND o.ar_amount_to_invoice != 0),
+       -- draft invoices count where the customer's policy says so
+       CASE WHEN %(drafts)s THEN (
+           SELECT SUM(l.balance) FROM account_move_line l
+             JOIN account_move mv ON mv.id = l.move_id
+            WHERE l.partner_id = p.id AND l.account_id = ANY(%(accounts)s)
+              AND l.company_id = %(company)s AND l.parent_state = 'draft'
+              AND mv.move_type IN ('out_invoice', 'out_refund')
+              AND NOT EXISTS (
+                  SELECT 1 FROM account_move_line src
+                    JOIN sale_order_line_invoice_rel rel
+                      ON rel.invoice_line_id = src.id
+                   WHERE src.move_id = mv.id))
+       END,
+       (SELECT COUNT(*) FROM ar_promise x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s AND x.state = 'open'),
+       (SELECT COUNT(*) FROM ar_payment_plan x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s),
+       (SELECT COUNT(*) FROM ar_settlement x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s),
+       (SELECT COUNT(*) FROM ar_return x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s),
+       (SELECT COUNT(*) FROM ar_barter x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s),
+       (SELECT COUNT(*) FROM ar_dispute x WHERE x.partner_id = p.id
+           AND x.company_id = %(company)s),
+       m.risk_grade, m.risk_score, m.risk_explanation, m.avg_days_to_pay,
+       m.avg_days_late, m.on_time_share, m.trend_days, m.dso,
+       (SELECT json_agg(json_build_object(
+                   'reason', h.reason, 'detail', h.detail, 'note', h.note,
+                   'start', h.date_start, 'end', h.date_end, 'active', h.active,
+                   'user', hu.name, 'released_by', ru.name,
+                   'release_note', h.release_note))
+          FROM ar_hold h
+          LEFT JOIN res_users u1 ON u1.id = h.user_id
+          LEFT JOIN res_partner hu ON hu.id = u1.partner_id
+          LEFT JOIN res_users u2 ON u2.id = h.release_user_id
+          LEFT JOIN res_partner ru ON ru.id = u2.partner_id
+         WHERE h.partner_id = p.id AND h.company_id = %(company)s)
+  FROM res_partner p
+ CROSS JOIN LATERAL (
+        SELECT SUM(l.amount_residual) AS receivable,
+               SUM(l.amount_residual) FILTER (
+                   WHERE l.date_maturity < CURRENT_DATE) AS overdue,
+               MIN(l.date_maturity) FILTER (
+                   WHERE l.date_maturity < CURRENT_DATE AND l.amount_residual > 0)
+                   AS oldest_due
+          FROM account_move_line l
+         WHERE l.partner_id = p.id AND l.account_id = ANY(%(accounts)s)
+           AND l.company_id = %(company)s AND l.parent_state = 'posted'
+           AND l.reconciled IS NOT TRUE) open_items
+  LEFT JOIN ar_partner_metrics m
+    ON m.partner_id = p.id AND m.company_id = %(company)s
+ WHERE p.id = %(partner)s
 """
 
 
@@ -489,6 +553,8 @@ def screens(env, manager, company, today):
         )
     )
     spec = tab_specification(me)
+    partner = env["res.partner"].browse(partner_id)
+    drafts = partner._ar_rules(company)[partner_id].include_draft_invoices
     return {
         "dashboard get_data": (
             lambda: me["ar.dashboard"].get_data(),
@@ -547,7 +613,12 @@ def screens(env, manager, company, today):
         "customer tab, most invoices": (
             lambda: me["res.partner"].browse(partner_id).web_read(spec),
             bare_query(
-                TAB_BARE, partner=partner_id, company=company.id, accounts=accounts
+                TAB_BARE,
+                partner=partner_id,
+                company=company.id,
+                company_key=str(company.id),
+                accounts=accounts,
+                drafts=drafts,
             ),
         ),
     }
