@@ -476,12 +476,14 @@ def screens(env, manager, company, today):
 
         return run
 
-    def forecast_bare(query):
-        """The same with the forecast's settings (FORECAST_SETTINGS)."""
+    def forecast_bare(query, settings):
+        """The same with the settings of the forecast's read (the graph's:
+        Odoo's read_group, FORECAST_SETTINGS; the pivot's: the addon's
+        groupings, FORECAST_GROUPS_SETTINGS)."""
         query = bare_query(query, company=company.id, end=end)
 
         def run():
-            with sql_tools.settings(env, sql_tools.FORECAST_SETTINGS):
+            with sql_tools.settings(env, settings):
                 return query()
 
         return run
@@ -592,11 +594,11 @@ def screens(env, manager, company, today):
             lambda: Forecast.with_context(fill_temporal=True).read_group(
                 forecast_domain, ["amount:sum"], ["week:day"], lazy=False
             ),
-            forecast_bare(FORECAST_GRAPH_BARE),
+            forecast_bare(FORECAST_GRAPH_BARE, sql_tools.FORECAST_SETTINGS),
         ),
         "forecast pivot customer x week": (
             pivot,
-            forecast_bare(FORECAST_PIVOT_BARE),
+            forecast_bare(FORECAST_PIVOT_BARE, sql_tools.FORECAST_GROUPS_SETTINGS),
         ),
         "risk list by score": (
             risk([]),

@@ -157,7 +157,7 @@ class ArCashForecast(models.Model):
         head = group_domain_head(domain, len(groupby))
         # paused from the fetch on: its rows are as many as the groups
         with gc_paused():
-            with self._ar_read_context():
+            with self._ar_read_context(sql_tools.FORECAST_GROUPS_SETTINGS):
                 rows = self.env.execute_query(named)
             return self._quick_groups(rows, groupby, head, count)
 

@@ -51,6 +51,12 @@ SCREEN_SETTINGS = {"jit": "off"}
 # which spilled to disk at 4 MB and was then sorted on disk.
 FORECAST_SETTINGS = {"jit": "off", "work_mem": "16MB"}
 
+# The same for the forecast's groupings by customer and week (its pivot and
+# graph), sorted rather than hashed: hashing 53,000 groups of numeric sums
+# took 27 ms more than sorting them (157 -> 130 ms for the pivot's cells).
+# Only for those statements, whose one join is on a primary key.
+FORECAST_GROUPS_SETTINGS = {**FORECAST_SETTINGS, "enable_hashagg": "off"}
+
 
 def unreconciled(alias):
     """A journal item of ``alias`` not reconciled yet (NULL counts as not).
