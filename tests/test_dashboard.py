@@ -298,6 +298,9 @@ class TestForecastPivot(ArInstrumentCommon):
         groupby = ["partner_id", "week:day"]
         groups = forecast.read_group(domain, ["amount:sum"], groupby, lazy=False)
         self.assertTrue(gc.isenabled(), "the garbage collector is back on")
+        # sorted aggregates (FORECAST_GROUPS_SETTINGS) were that read's only
+        self.env.cr.execute("SELECT current_setting('enable_hashagg')")
+        self.assertEqual(self.env.cr.fetchall(), [("on",)])
         # what Odoo's own read_group gives for the same rows
         expected = models.Model.read_group(
             forecast, domain, ["amount:sum"], groupby, lazy=False
