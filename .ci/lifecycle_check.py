@@ -302,6 +302,14 @@ def upgraded(db):
         )
         env.cr.execute("SELECT count(*) FROM pg_views WHERE viewname = 'ar_worklist'")
         check(not env.cr.fetchone()[0], "the worklist's view is gone")
+        # 18.0.1.9.0: the aged receivables lines' rule (noupdate) reads the
+        # line's own owner, no longer its report's
+        rule = env.ref("account_receivable_management.ar_aging_line_rule_owner")
+        check(
+            "report_id" not in rule.domain_force
+            and "('create_uid', '=', user.id)" in rule.domain_force,
+            f"the aged receivables lines' rule is {rule.domain_force}",
+        )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)
