@@ -225,6 +225,71 @@ class TestAgingReport(ArInstrumentCommon):
                     self.assertEqual(found.partner_id.id, group["partner_id"][0])
                     self.assertAlmostEqual(sum(found.mapped("amount")), group["amount"])
 
+    def test_contact_items_under_their_customer(self):
+        """An item posted for a contact (a journal entry keeps the partner
+        it was posted for) is its company's: *Show* lists and sums it under
+        the commercial entity, today and on a past day, as Odoo's own
+        grouping of the same lines does."""
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": self.as_of - timedelta(days=5),
+                "line_ids": [
+                    Command.create(
+                        {
+                            "name": "Fee",
+                            "partner_id": self.contact.id,
+                            "account_id": (
+                                self.customer.property_account_receivable_id.id
+                            ),
+                            "debit": 60.0,
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Fee",
+                            "account_id": self.company_data[
+                                "default_account_revenue"
+                            ].id,
+                            "credit": 60.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        item = entry.line_ids.filtered("debit")
+        self.assertEqual(item.partner_id, self.contact)
+        fields = ["amount:sum", *(f"amount_b{index}:sum" for index in range(8))]
+        for day in (self.today, self.as_of):
+            report = self._report(date=day)
+            lines = shown_lines(report)
+            line = lines.filtered(lambda ln, item=item: ln.move_line_id == item)
+            self.assertEqual(line.partner_id, self.customer, "its company's")
+            self.assertAlmostEqual(line.amount, 60.0)
+            action = report.action_show()
+            Line = self.env["ar.aging.line"].with_context(**action["context"])
+            ours = Line.web_read_group(action["domain"], fields, ["partner_id"])
+            odoo = type(self.env["base"]).web_read_group(
+                Line, action["domain"], fields, ["partner_id"]
+            )
+            self.assertEqual(
+                [g["partner_id"] for g in ours["groups"]],
+                [(self.customer.id, self.customer.display_name)],
+                "one group: the customer, not its contact",
+            )
+            self.assertEqual(ours["groups"][0]["amount"], sum(lines.mapped("amount")))
+            self.assertEqual(
+                [
+                    {k: v for k, v in g.items() if k != "__domain"}
+                    for g in ours["groups"]
+                ],
+                [
+                    {k: v for k, v in g.items() if k != "__domain"}
+                    for g in odoo["groups"]
+                ],
+            )
+
     def test_ungrouped_list_reads_as_odoo_reads_it(self):
         """The list ungrouped: a page and the number of lines from one run of
         the report's query, as Odoo reads them."""
