@@ -1,14 +1,15 @@
 """A screen read from an SQL query (a model with a ``_table_query``) whose
 reads run with statement settings of their own (``sql_tools.settings``).
 
-The worklist and the aged receivables are such queries: costed by the
-planner far above what they run (its estimates of the addon's and Odoo's
-partial indexes are pessimistic), so that PostgreSQL would compile them
-with its JIT for longer than they run, or, for the open items, read every
-journal item instead of the index of unreconciled ones. The settings hold
-for the read only: the ORM's reads that run the query are wrapped here, and
-flush first what the transaction changed (the query reads other models'
-tables, which the ORM does not know to flush).
+The worklist, the cash-in forecast and the aged receivables are such
+queries: costed by the planner far above what they run (its estimates of
+the addon's and Odoo's partial indexes are pessimistic), so that
+PostgreSQL would compile them with its JIT for longer than they run, or,
+for the open items, read every journal item instead of the index of
+unreconciled ones. The settings hold for the read only: the ORM's reads
+that run the query are wrapped here, and flush first what the transaction
+changed (the query reads other models' tables, which the ORM does not know
+to flush).
 """
 
 import contextlib

@@ -106,8 +106,3 @@ def batch_settings(env):
 def open_items_settings(env):
     """The open-items screens' settings (OPEN_ITEMS_SETTINGS)."""
     return settings(env, OPEN_ITEMS_SETTINGS)
-
-
-def screen_settings(env):
-    """A screen's aggregate's settings (SCREEN_SETTINGS)."""
-    return settings(env, SCREEN_SETTINGS)
