@@ -40,6 +40,9 @@ class ArCreditFigures(models.AbstractModel):
             .sudo()
             ._open_items(company, today, partner_ids, recompute=recompute)
         )
+        # The limit only: reading it alone would prefetch every column of
+        # res.partner.
+        partners.fetch(["credit_limit"])
         limits = {p.id: p.credit_limit for p in partners}
         rules_of = rules_of or partners._ar_rules(company)
         limited = partner_ids

@@ -34,13 +34,14 @@ HOLD_STATE_FIELDS = {
 # When the collector last spoke to the customer and will again: written by
 # the call log only (``ar.call.log``), which sets the worklist's rows aside.
 CONTACT_FIELDS = {"ar_last_contact_date", "ar_next_contact_date"}
-# Partner counter field -> the customer documents it counts.
+# Partner counter field -> (the customer documents it counts, which of them).
 DOCUMENT_COUNTS = {
-    "ar_plan_count": "ar.payment.plan",
-    "ar_settlement_count": "ar.settlement",
-    "ar_return_count": "ar.return",
-    "ar_barter_count": "ar.barter",
-    "ar_dispute_count": "ar.dispute",
+    "ar_promise_open_count": ("ar.promise", [("state", "=", "open")]),
+    "ar_plan_count": ("ar.payment.plan", []),
+    "ar_settlement_count": ("ar.settlement", []),
+    "ar_return_count": ("ar.return", []),
+    "ar_barter_count": ("ar.barter", []),
+    "ar_dispute_count": ("ar.dispute", []),
 }
 
 
@@ -141,7 +142,7 @@ class ResPartner(models.Model):
     )
     ar_promise_open_count = fields.Integer(
         string="Open Promises",
-        compute="_compute_ar_promise_open_count",
+        compute="_compute_ar_document_counts",
         groups=CREDIT_GROUPS,
     )
     ar_plan_count = fields.Integer(
@@ -270,23 +271,6 @@ class ResPartner(models.Model):
             partner.ar_hold_reason_ids = Hold.browse(found.ids)
 
     @api.depends_context("company")
-    def _compute_ar_promise_open_count(self):
-        groups = self.env["ar.promise"]._read_group(
-            [
-                ("partner_id", "in", self.commercial_partner_id.ids),
-                ("company_id", "=", self.env.company.id),
-                ("state", "=", "open"),
-            ],
-            ["partner_id"],
-            ["__count"],
-        )
-        counts = {partner.id: count for partner, count in groups}
-        for partner in self:
-            partner.ar_promise_open_count = counts.get(
-                partner.commercial_partner_id.id, 0
-            )
-
-    @api.depends_context("company")
     def _compute_ar_metrics_id(self):
         rows = (
             self.env["ar.partner.metrics"]
@@ -333,20 +317,36 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_ar_document_counts(self):
-        """How many plans, settlements, returns and barters the customer has in
-        the current company: one grouped query per model."""
-        for field, model in DOCUMENT_COUNTS.items():
-            groups = self.env[model]._read_group(
+        """How many open promises, plans, settlements, returns, barters and
+        disputes the customer has in the current company: one statement for
+        all of them, each count through the user's record rules."""
+        customer_ids = [pid for pid in self.commercial_partner_id._origin.ids if pid]
+        counts = self._ar_document_counts(customer_ids) if customer_ids else {}
+        for partner in self:
+            customer_id = partner.commercial_partner_id._origin.id
+            for field in DOCUMENT_COUNTS:
+                partner[field] = counts.get((field, customer_id), 0)
+
+    def _ar_document_counts(self, customer_ids):
+        """{(counter field, customer id): count} in the current company."""
+        selects = []
+        for field, (model, domain) in DOCUMENT_COUNTS.items():
+            query = self.env[model]._search(
                 [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("partner_id", "in", customer_ids),
                     ("company_id", "=", self.env.company.id),
-                ],
-                ["partner_id"],
-                ["__count"],
+                    *domain,
+                ]
             )
-            counts = {partner.id: count for partner, count in groups}
-            for partner in self:
-                partner[field] = counts.get(partner.commercial_partner_id.id, 0)
+            if query.is_empty():
+                continue
+            partner = SQL.identifier(query.table, "partner_id")
+            query.groupby = partner
+            selects.append(query.select(SQL("%s::text", field), partner, "COUNT(*)"))
+        if not selects:
+            return {}
+        rows = self.env.execute_query(SQL(" UNION ALL ").join(selects))
+        return {(field, customer_id): count for field, customer_id, count in rows}
 
     @api.depends_context("company")
     def _compute_ar_currency_id(self):
@@ -356,8 +356,10 @@ class ResPartner(models.Model):
     def _compute_ar_exposure(self):
         company = self.env.company
         commercial = self.commercial_partner_id._origin
-        figures = self.env["ar.credit.figures"]._of(commercial, company)
         rules_of = commercial.sudo()._ar_rules(company)
+        figures = self.env["ar.credit.figures"]._of(
+            commercial, company, rules_of=rules_of
+        )
         empty = credit_rules.CreditFigures()
         for partner in self:
             key = partner.commercial_partner_id._origin.id

@@ -102,3 +102,76 @@ class TestPrintedDocuments(ArInstrumentCommon):
         text = self._text(plan)
         self.assertIn("Signed online by Ann Buyer", text)
         self.assertEqual(text.count("Signature: "), 1, "the company's line only")
+
+    def test_the_customer_counts_its_documents_in_this_company(self):
+        """The smart buttons' counters: each kind of document counted apart,
+        a contact showing its company's, a cancelled promise no longer open,
+        and none of them in another company."""
+        self._settlement()
+        self._plan()
+        second = self._taxed_invoice(300.0, days_old=50)
+        self.env["ar.settlement"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(second.ids)],
+                "amount_agreed": 300.0,
+                "journal_id": self.bank.id,
+            }
+        )
+        Promise = self.env["ar.promise"].with_user(self.collector)
+        promises = Promise.browse()
+        for amount in (100.0, 200.0, 50.0):
+            promises |= Promise.create(
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(self.invoice.ids)],
+                    "amount": amount,
+                    "promised_date": self.today + timedelta(days=7),
+                }
+            )
+        promises[-1].action_cancel()
+        self.env["ar.barter"].create(
+            {
+                "partner_id": self.customer.id,
+                "kind": "advertising",
+                "line_ids": [
+                    Command.create(
+                        {"name": "Billboard, 6 weeks", "quantity": 6, "price_unit": 150}
+                    )
+                ],
+            }
+        )
+        self.env["ar.dispute"].with_user(self.collector).create(
+            {
+                "move_id": second.id,
+                "amount": 40.0,
+                "reason_id": self.env.ref(
+                    "account_receivable_management.dispute_reason_price"
+                ).id,
+                "description": "Two units were broken.",
+            }
+        )
+        expected = {
+            "ar_promise_open_count": 2,
+            "ar_plan_count": 1,
+            "ar_settlement_count": 2,
+            "ar_return_count": 0,
+            "ar_barter_count": 1,
+            "ar_dispute_count": 1,
+        }
+        for partner in (self.customer, self.contact):
+            partner = partner.with_user(self.collector)
+            partner.invalidate_recordset()
+            self.assertEqual(
+                {field: partner[field] for field in expected}, expected, partner.name
+            )
+        other = self.setup_other_company()["company"]
+        self.collector.company_ids |= other
+        # both companies selected, the other one current
+        elsewhere = self.customer.with_user(self.collector).with_context(
+            allowed_company_ids=[other.id, self.company.id]
+        )
+        self.assertEqual(
+            {field: elsewhere[field] for field in expected},
+            dict.fromkeys(expected, 0),
+        )
