@@ -111,7 +111,7 @@ class ArCustomerPortal(PortalAccount):
             "plans": plans,
             "disputes": request.env["ar.dispute"]
             .sudo()
-            .search([("partner_id", "=", customer.id)], limit=20),
+            .search(self._ar_dispute_domain(customer), limit=20),
             "message": kw.get("message"),
             "error": kw.get("error"),
         }
@@ -411,13 +411,21 @@ class ArCustomerPortal(PortalAccount):
             "redirect_url": f"/my/plans/{plan.id}?" + urlencode({"message": message}),
         }
 
+    def _ar_dispute_domain(self, customer):
+        """The disputes of ``customer`` the user sees: in the user's companies,
+        as its invoices and plans."""
+        return [
+            ("partner_id", "=", customer.id),
+            ("company_id", "in", self._ar_companies().ids),
+        ]
+
     def _ar_own_dispute(self, dispute_id):
         """The dispute if it is the user's own entity's, else None."""
         return (
             request.env["ar.dispute"]
             .sudo()
             .search(
-                [("id", "=", dispute_id), ("partner_id", "=", self._ar_customer().id)]
+                [("id", "=", dispute_id), *self._ar_dispute_domain(self._ar_customer())]
             )
         ) or None
 

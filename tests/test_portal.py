@@ -318,6 +318,21 @@ class TestPortalAccount(PortalCommon):
         # nor withdrawn by this customer
         self._post(f"{theirs.access_url}/withdraw", {})
         self.assertEqual(theirs.state, "open")
+        # nor its own dispute in a company the portal user is not a customer
+        # of (its invoices there are not shown either)
+        other_company = self.setup_other_company(name="Company P")["company"]
+        elsewhere = self._invoice(self.customer, 300.0, company=other_company)
+        hidden = (
+            self.env["ar.dispute"]
+            .with_company(other_company)
+            .create({"move_id": elsewhere.id, "amount": 7.0, "reason_id": reason.id})
+        )
+        self.assertEqual(hidden.company_id, other_company)
+        response = self.url_open(hidden.access_url, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertNotIn(hidden.name, self._page().text)
+        self._post(f"{hidden.access_url}/withdraw", {})
+        self.assertEqual(hidden.state, "open")
         # over what is open, on another's invoice: refused, nothing written
         for data, expected in (
             ({"invoice_id": self.soon.id, "amount": "999"}, "more than"),
