@@ -440,7 +440,16 @@ def screens(env, manager, company, today):
     # importable once setup_odoo has set the addons path
     from odoo.addons.account_receivable_management.models import sql_tools
 
-    me = env(user=manager.id, context={"allowed_company_ids": company.ids})
+    # the context the web client sends with every call
+    me = env(
+        user=manager.id,
+        context={
+            "lang": manager.lang or "en_US",
+            "tz": manager.tz or "UTC",
+            "uid": manager.id,
+            "allowed_company_ids": company.ids,
+        },
+    )
     accounts = [
         row[0]
         for row in env.execute_query(
