@@ -310,6 +310,25 @@ def upgraded(db):
             and "('create_uid', '=', user.id)" in rule.domain_force,
             f"the aged receivables lines' rule is {rule.domain_force}",
         )
+        # 18.0.1.10.0: the open-items cache is accounting users' only (the
+        # access every employee had is removed by the upgrade)
+        readers = (
+            env["ir.model.access"]
+            .search(
+                [
+                    ("model_id.model", "=", "ar.partner.exposure"),
+                    ("perm_read", "=", True),
+                ]
+            )
+            .group_id
+        )
+        expected = env.ref("account.group_account_invoice") | env.ref(
+            "account.group_account_readonly"
+        )
+        check(
+            readers == expected,
+            f"the open-items cache is read by {', '.join(readers.mapped('full_name'))}",
+        )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)
