@@ -10,10 +10,11 @@ shows the items' own amounts.
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from . import aging
+from .access import ACCOUNTING_GROUPS
 
 
 def statement_day(report, data):
@@ -48,6 +49,26 @@ def statement_period(report, data):
     return date_from, date_to
 
 
+def statement_customers(report, docids):
+    """The customers (commercial partners) of ``docids`` a statement may show
+    the current user: their receivable items are what the customer's exposure
+    figures are made of, accounting users' and the credit team's to read.
+    The report's print menu (``groups_id``) is no such check: Odoo renders a
+    report for anyone who asks ``/report/pdf/...`` by name. The portal prints
+    its customer's own statement as the system."""
+    partners = report.env["res.partner"].browse(docids)
+    if not report.env.su:
+        if not report.env.user.has_groups(ACCOUNTING_GROUPS):
+            raise AccessError(
+                report.env._(
+                    "Only accounting users and the credit team can print a "
+                    "customer's statement."
+                )
+            )
+        partners.check_access("read")
+    return partners.commercial_partner_id
+
+
 def statement_contacts(env, partner):
     """``partner`` and its contacts, archived ones too: an item keeps the
     contact it was posted for, and a statement lists them all."""
@@ -67,8 +88,8 @@ class ArStatementReport(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         data = data or {}
         company = self.env.company
+        partners = statement_customers(self, docids)
         day = statement_day(self, data)
-        partners = self.env["res.partner"].browse(docids).commercial_partner_id
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",
@@ -167,8 +188,8 @@ class ArActivityStatementReport(models.AbstractModel):
     def _get_report_values(self, docids, data=None):
         data = data or {}
         company = self.env.company
+        partners = statement_customers(self, docids)
         date_from, date_to = statement_period(self, data)
-        partners = self.env["res.partner"].browse(docids).commercial_partner_id
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",

@@ -577,6 +577,8 @@ class _MatrixCase(ArInstrumentCommon):
                 user, "res.partner", "action_ar_payment_history_xlsx", ids=partner.ids
             )
             self.assertEqual(action["type"], "ir.actions.act_url")
+        elif label == "print a customer's statement of account":
+            self._print(user, "account_receivable_management.ar_statement", partner)
         elif label == "recompute a customer's figures":
             env["ar.partner.metrics"]._run(companies=self.company)
             row = env["ar.partner.metrics"].search(
@@ -908,6 +910,15 @@ class TestAccessMatrixOrm(OrmCalls, _MatrixCase):
         export_id = int(parse_qs(urlparse(url).query)["id"][0])
         self.env["ar.export"].with_user(user).browse(export_id).read(["file"])
 
+    def _print(self, user, report, records):
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            ._render_qweb_html(report, records.ids)[0]
+            .decode()
+        )
+        self.assertIn(records.name, html)
+
     def test_workflow_fields_refused_through_the_orm(self):
         self._check_workflow_fields()
 
@@ -924,6 +935,12 @@ class TestAccessMatrixRpc(RpcCalls, _MatrixCase, HttpCase):
         response = self.url_open(url)
         if response.status_code != 200:
             raise Refused(f"{url}: HTTP {response.status_code}")
+
+    def _print(self, user, report, records):
+        """Ask Odoo's report route for the report by name, logged in as
+        ``user``: whatever the print menu shows, anyone may ask."""
+        ids = ",".join(str(record_id) for record_id in records.ids)
+        self._download(user, f"/report/html/{report}/{ids}")
 
     def test_workflow_fields_refused_over_rpc(self):
         self._check_workflow_fields()

@@ -105,6 +105,29 @@ class TestStatements(ArInstrumentCommon):
                 {"date": str(self.start), "date_from": str(self.today)},
             )
 
+    def test_only_accounting_and_the_credit_team_print_a_statement(self):
+        """Odoo renders a report for whoever asks ``/report/pdf/<name>/<ids>``,
+        whatever its print menu's groups: a salesperson asking for a
+        customer's statement gets nothing, a billing user gets it."""
+        billing = self._user("ar_billing_statements", "account.group_account_invoice")
+        data = {"date": str(self.today), "date_from": str(self.start)}
+        Report = self.env["ir.actions.report"]
+        for report in (
+            "ar_statement_report_action",
+            "ar_activity_statement_report_action",
+        ):
+            name = f"account_receivable_management.{report}"
+            with self.assertRaisesRegex(AccessError, "accounting users"):
+                Report.with_user(self.salesman)._render_qweb_html(
+                    name, self.customer.ids, data=data
+                )
+            html = (
+                Report.with_user(billing)
+                ._render_qweb_html(name, self.customer.ids, data=data)[0]
+                .decode()
+            )
+            self.assertIn(self.new.name, html, report)
+
     def _wizard(self, partners, **vals):
         return (
             self.env["ar.statement.wizard"]
