@@ -32,6 +32,20 @@ def require_collector(env, step):
         )
 
 
+def require_company(env, company, step):
+    """Refuse ``step`` (translated words: "log the call") in ``company`` to a
+    user who does not work for it, with an ``AccessError`` that names it (its
+    name read as the system: the user may not read that company)."""
+    if not env.su and company not in env.user.company_ids:
+        raise AccessError(
+            env._(
+                "You do not work for %(company)s: %(step)s in one of your companies.",
+                company=company.sudo().name,
+                step=step,
+            )
+        )
+
+
 def manager_reason(record, policy, worth, limit=None):
     """Why only a Credit Manager may decide ``record`` (a settlement, a
     return, a barter, a dispute credited, a payment plan), worth ``worth`` in

@@ -2,12 +2,12 @@
 from the customer's Credit & Collections tab and from Customer Risk."""
 
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_amount
 
 from ..reports import payment_history
 from ..reports.xlsx_export import download_action
-from .access import require_collector
+from .access import require_collector, require_company
 
 # Customers per workbook: a sheet and a chart each.
 MAX_CUSTOMERS = 2000
@@ -67,13 +67,7 @@ class ResPartnerPaymentHistory(models.Model):
         require_collector(self.env, self.env._("export payment histories"))
         partners = partners.commercial_partner_id
         partners.check_access("read")
-        if company not in self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "Choose a company you work for: %(company)s is not one.",
-                    company=company.name,
-                )
-            )
+        require_company(self.env, company, self.env._("export payment histories"))
         if len(partners) > MAX_CUSTOMERS:
             raise UserError(
                 self.env._(

@@ -365,13 +365,16 @@ class TestAgingReport(ArInstrumentCommon):
         self.assertEqual(sold.partner_id, self.customer)
 
     def test_bad_options(self):
-        with self.assertRaisesRegex(UserError, "as of today or a past day"):
-            self._report(date=self.today + timedelta(days=1)).action_show()
+        tomorrow = self._report(date=self.today + timedelta(days=1))
+        for action in (tomorrow.action_show, tomorrow.action_export_xlsx):
+            with self.assertRaisesRegex(UserError, "as of today or a past day"):
+                action()
+        # a company the collector does not work for: no report of it
         other_company = self.env["res.company"].create({"name": "Elsewhere"})
-        with self.assertRaisesRegex(UserError, "not among the companies"):
-            self._report(company_id=other_company.id).with_context(
-                allowed_company_ids=self.company.ids
-            ).action_show()
+        with self.assertRaises(AccessError):
+            self.env["ar.aging.report"].with_user(self.collector).create(
+                {"date": self.as_of, "company_id": other_company.id}
+            )
 
     @users("ar_collector")
     def test_collector_shows_and_exports_with_form(self):

@@ -2,6 +2,7 @@
 instrument stays in its company, and a user of one company cannot reach the
 other's records through search, read or RPC."""
 
+import re
 from datetime import timedelta
 
 from odoo import Command
@@ -243,6 +244,68 @@ class TestMultiCompany(_TwoCompanies):
                     as_b.with_context(allowed_company_ids=self.company_a.ids).search(
                         [("id", "in", records_a.ids)]
                     ).read(["company_id"])
+
+    def test_wizards_refuse_a_company_the_user_does_not_work_for(self):
+        """Each wizard that acts in the company it is given refuses company A
+        to a Credit Manager of B (at its creation, by its record rule, or when
+        it acts), and changes nothing in A."""
+        self.customer.email = "customer@example.com"
+        self._invoice(self.customer, 300.0, days_old=40)
+        as_b = self.env(
+            user=self.manager_b, context={"allowed_company_ids": self.company_b.ids}
+        )
+        customer = self.customer.with_env(as_b)
+        messages = len(self.customer.message_ids)
+        wizards = {
+            "ar.hold.wizard": (
+                {"partner_id": customer.id, "reason": "forged"},
+                "action_confirm",
+            ),
+            "ar.call.log": ({"partner_id": customer.id, "note": "x"}, "action_log"),
+            "ar.statement.wizard": ({"partner_ids": customer.ids}, "action_download"),
+            "ar.statement.wizard ": ({"partner_ids": customer.ids}, "action_send"),
+            "ar.collector.assign": (
+                {"partner_ids": customer.ids, "collector_id": self.manager_b.id},
+                "action_assign",
+            ),
+            "ar.aging.report": ({}, "action_show"),
+        }
+        for model, (vals, method) in wizards.items():
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                wizard = as_b[model.strip()].create(
+                    {"company_id": self.company_a.id, **vals}
+                )
+                getattr(wizard, method)()
+        # the call log's own check says why
+        log = as_b["ar.call.log"].create(
+            {"partner_id": customer.id, "company_id": self.company_a.id, "note": "x"}
+        )
+        with self.assertRaisesRegex(
+            AccessError, f"You do not work for {re.escape(self.company_a.name)}"
+        ):
+            log.action_log()
+        self.assertFalse(
+            self.env["ar.hold"].search(
+                [
+                    ("partner_id", "=", self.customer.id),
+                    ("company_id", "=", self.company_a.id),
+                    ("reason", "=", "manual"),
+                ]
+            )
+        )
+        partner_a = self.customer.with_company(self.company_a)
+        self.assertFalse(partner_a.ar_last_contact_date)
+        self.assertFalse(partner_a.ar_collector_id)
+        self.assertEqual(len(self.customer.message_ids), messages)
+        # in its own company, the same wizard places the hold
+        as_b["ar.hold.wizard"].create(
+            {
+                "partner_id": customer.id,
+                "company_id": self.company_b.id,
+                "reason": "asked by the customer's bank",
+            }
+        ).action_confirm()
+        self.assertHeld(self.customer, "manual", company=self.company_b)
 
 
 @tagged("post_install", "-at_install")

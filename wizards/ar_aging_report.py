@@ -196,14 +196,6 @@ class ArAgingReport(models.TransientModel):
         )
 
     def _check_options(self):
-        if self.company_id not in self.env.companies:
-            raise UserError(
-                self.env._(
-                    "Choose one of your companies for the aged receivables: %(name)s "
-                    "is not among the companies you work in.",
-                    name=self.company_id.name,
-                )
-            )
         if self.date > fields.Date.context_today(self):
             raise UserError(
                 self.env._(
@@ -248,6 +240,7 @@ class ArAgingReport(models.TransientModel):
     def action_export_xlsx(self):
         """Download the report as an Excel workbook: summary and detail."""
         self.ensure_one()
+        self._check_options()
         return xlsx_export.download_action(
             self.env, self._xlsx_filename(), self._xlsx()
         )

@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
-from ..models.access import require_collector
+from ..models.access import require_collector, require_company
 from ..models.client_actions import notification_action
 
 
@@ -60,14 +60,7 @@ class ArCallLog(models.TransientModel):
     def action_log(self):
         self.ensure_one()
         require_collector(self.env, self.env._("log a call"))
-        if self.company_id not in self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "You do not work for %(company)s: log the call in one of your "
-                    "companies.",
-                    company=self.company_id.name,
-                )
-            )
+        require_company(self.env, self.company_id, self.env._("log the call"))
         partner = self.partner_id.commercial_partner_id
         partner.check_access("read")
         body = self.env._("Collection call: %(note)s", note=self.note)

@@ -3,9 +3,9 @@ one company, in one write. From the Action menu of Customers, Customer Risk
 and the worklist."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from ..models.access import COLLECTOR_GROUP, require_collector
+from ..models.access import COLLECTOR_GROUP, require_collector, require_company
 from ..models.client_actions import notification_action
 
 # The models the action is bound to -> the field of their rows' customer.
@@ -79,14 +79,7 @@ class ArCollectorAssign(models.TransientModel):
         self.ensure_one()
         require_collector(self.env, self.env._("assign collectors"))
         company = self.company_id
-        if company not in self.env.user.company_ids:
-            raise AccessError(
-                self.env._(
-                    "You do not work for %(company)s: assign collectors in one of "
-                    "your companies.",
-                    company=company.name,
-                )
-            )
+        require_company(self.env, company, self.env._("assign collectors"))
         rows = self._selected()
         if rows is not None and "company_id" in rows._fields:
             others = rows.company_id - company

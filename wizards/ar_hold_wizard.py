@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..models import credit_rules
-from ..models.access import require_manager
+from ..models.access import require_company, require_manager
 
 
 class ArHoldWizard(models.TransientModel):
@@ -29,6 +29,9 @@ class ArHoldWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         require_manager(self.env, self.env._("place or release a credit hold"))
+        require_company(
+            self.env, self.company_id, self.env._("place or release credit holds")
+        )
         self._check_reason()
         partner = self.partner_id.commercial_partner_id.sudo()
         placed = self.env["ar.hold"]._manual_of(partner, self.company_id)

@@ -10,7 +10,7 @@ import zipfile
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.access import require_collector
+from ..models.access import require_collector, require_company
 from ..models.ar_statement import statement_day, statement_period
 from ..models.client_actions import notification_action
 from ..reports.xlsx_export import download_action
@@ -71,6 +71,9 @@ class ArStatementWizard(models.TransientModel):
         """The commercial entities chosen, checked: some, not too many."""
         require_collector(self.env, self.env._("print statements of account"))
         self.ensure_one()
+        require_company(
+            self.env, self.company_id, self.env._("print statements of account")
+        )
         customers = self.partner_ids.commercial_partner_id
         if not customers:
             raise UserError(self.env._("Choose the customers to make statements for."))
@@ -129,7 +132,11 @@ class ArStatementWizard(models.TransientModel):
         """One customer: its PDF. Several: a zip of one PDF each."""
         customers = self._customers()
         if len(customers) == 1:
-            return self._report().report_action(customers, data=self._report_data())
+            return (
+                self._report()
+                .with_company(self.company_id)
+                .report_action(customers, data=self._report_data())
+            )
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for customer in customers:
