@@ -2,7 +2,7 @@
     "name": "Accounts Receivable Management",
     "summary": "Credit limits, exposure and automatic credit holds that block sales "
     "orders; promises, payment plans, settlements, returns and barters.",
-    "version": "18.0.1.10.0",
+    "version": "18.0.1.11.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Account Receivable Management contributors",

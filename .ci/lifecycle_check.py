@@ -329,6 +329,16 @@ def upgraded(db):
             readers == expected,
             f"the open-items cache is read by {', '.join(readers.mapped('full_name'))}",
         )
+        # 18.0.1.11.0: the statement and collector wizards are their user's
+        # own, in the user's companies (new rules in a noupdate file)
+        for wizard in ("ar.statement.wizard", "ar.collector.assign"):
+            rules = env["ir.rule"].search([("model_id.model", "=", wizard)])
+            check(
+                len(rules) == 1
+                and "('create_uid', '=', user.id)" in rules.domain_force
+                and "('company_id', 'in', company_ids)" in rules.domain_force,
+                f"{wizard} has its owner's rule: {rules.mapped('domain_force')}",
+            )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)

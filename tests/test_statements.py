@@ -197,6 +197,23 @@ class TestStatements(ArInstrumentCommon):
         with self.assertRaisesRegex(UserError, "after its end"):
             wizard.action_send()
 
+    def test_another_users_wizard_is_not_yours(self):
+        """A statement wizard is its user's: another Credit Controller or
+        Manager neither reads its customers nor sends it."""
+        wizard = self._wizard(self.customer)
+        self.assertEqual(wizard.customer_count, 1)
+        theirs = wizard.with_user(self.manager)
+        self.assertFalse(theirs.search([("id", "=", wizard.id)]))
+        with self.assertRaises(AccessError):
+            theirs.read(["partner_ids"])
+        with self.assertRaises(AccessError):
+            theirs.action_send()
+        self.assertFalse(
+            self.customer.message_ids.filtered(
+                lambda m: m.attachment_ids and m.author_id == self.manager.partner_id
+            )
+        )
+
     @users("ar_salesman")
     def test_salesperson_cannot(self):
         with self.assertRaises(AccessError):
