@@ -7,6 +7,7 @@ POST with Odoo's CSRF token; every id it sends is checked against the
 user's own commercial entity (``account.move._ar_portal_invoices``), and a
 refusal writes nothing and says what to fix."""
 
+import json
 from urllib.parse import urlencode
 
 from odoo import Command, fields, http
@@ -14,6 +15,8 @@ from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
+from odoo.tools import consteq
+from odoo.tools.misc import hmac
 
 from ..models.account_move import OPEN_INVOICE_DOMAIN
 
@@ -21,6 +24,11 @@ from ..models.account_move import OPEN_INVOICE_DOMAIN
 # with thousands (bench/README.md, portal).
 PAGE_SIZE = 80
 STATEMENT = "report.account_receivable_management.ar_statement"
+# What a page says after a form (``message``, ``error``) travels in its URL,
+# signed for the user: a link made elsewhere cannot put its own words in the
+# company's colours on the customer's page.
+NOTICE_SCOPE = "account_receivable_management.portal_notice"
+NOTICES = ("message", "error")
 
 
 class ArCustomerPortal(PortalAccount):
@@ -112,12 +120,30 @@ class ArCustomerPortal(PortalAccount):
             "disputes": request.env["ar.dispute"]
             .sudo()
             .search(self._ar_dispute_domain(customer), limit=20),
-            "message": kw.get("message"),
-            "error": kw.get("error"),
+            **self._ar_notice(kw),
         }
 
-    def _ar_back(self, **params):
-        return request.redirect("/my/receivables?" + urlencode(params))
+    def _ar_notice_signature(self, notice):
+        text = json.dumps([request.env.uid, sorted(notice.items())])
+        return hmac(request.env(su=True), NOTICE_SCOPE, text)
+
+    def _ar_notice_url(self, path, **notice):
+        """``path`` with ``notice`` ({message or error: text}) and its
+        signature in its query."""
+        query = {**notice, "signature": self._ar_notice_signature(notice)}
+        return f"{path}?{urlencode(query)}"
+
+    def _ar_notice(self, kw):
+        """{message, error} of a page's query, when signed for this user by
+        ``_ar_notice_url``; nothing otherwise."""
+        notice = {key: kw[key] for key in NOTICES if kw.get(key)}
+        signature = kw.get("signature") or ""
+        if notice and consteq(signature, self._ar_notice_signature(notice)):
+            return notice
+        return {}
+
+    def _ar_back(self, **notice):
+        return request.redirect(self._ar_notice_url("/my/receivables", **notice))
 
     def _ar_submit(self, do, then=None):
         """Run what a portal form asks (``do``): back to the account page with
@@ -376,7 +402,7 @@ class ArCustomerPortal(PortalAccount):
                 "sign_url": f"/my/plans/{plan.id}/accept/{plan.approval_digest}"
                 if to_sign
                 else None,
-                "message": kw.get("message"),
+                **self._ar_notice(kw),
             },
         )
 
@@ -408,7 +434,9 @@ class ArCustomerPortal(PortalAccount):
         )
         return {
             "force_refresh": True,
-            "redirect_url": f"/my/plans/{plan.id}?" + urlencode({"message": message}),
+            "redirect_url": self._ar_notice_url(
+                f"/my/plans/{plan.id}", message=message
+            ),
         }
 
     def _ar_dispute_domain(self, customer):
@@ -439,7 +467,7 @@ class ArCustomerPortal(PortalAccount):
             {
                 "page_name": "ar_dispute",
                 "dispute": dispute.sudo(),
-                "error": kw.get("error"),
+                **self._ar_notice(kw),
             },
         )
 
@@ -459,6 +487,6 @@ class ArCustomerPortal(PortalAccount):
         except (UserError, ValidationError) as error:
             request.env.cr.rollback()
             return request.redirect(
-                f"/my/disputes/{dispute_id}?" + urlencode({"error": error.args[0]})
+                self._ar_notice_url(f"/my/disputes/{dispute_id}", error=error.args[0])
             )
         return request.redirect(f"/my/disputes/{dispute_id}")

@@ -1,10 +1,11 @@
 import json
 import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import html_escape
 
 from ..controllers import portal as portal_controller
 from .common import password_of
@@ -106,6 +107,42 @@ class TestPortalAccount(PortalCommon):
         self.assertNotIn(f">{self.late.name}<", second)
         # the aging still covers everything
         self.assertIn("700.00", second)
+
+    def test_page_shows_only_notices_it_made(self):
+        """A refused form comes back with its reason on the account page; a
+        link made elsewhere with its own "error" or "message" in the query
+        shows nothing (no one else's words in the company's page)."""
+        response = self._post(
+            "/my/receivables/promise",
+            {"invoice_ids": [self.theirs.id], "amount": "100"},
+        )
+        location = response.headers["Location"]
+        reason = self._redirected(response)["error"]
+        page = self._page(location).text
+        self.assertIn("o_ar_portal_error", page)
+        self.assertIn(html_escape(reason), page)
+        forged = "Your account is frozen: wire what you owe to IBAN XX00 0000"
+        for query in (
+            {"error": forged},
+            {"message": forged},
+            {"error": forged, "signature": "0" * 64},
+            # the genuine signature of another notice
+            {"error": forged, "signature": self._redirected(response)["signature"]},
+        ):
+            with self.subTest(query=query):
+                page = self._page("/my/receivables?" + urlencode(query)).text
+                self.assertNotIn("IBAN", page)
+                self.assertNotIn("o_ar_portal_error", page)
+                self.assertNotIn("o_ar_portal_message", page)
+        reason_id = self.env.ref("account_receivable_management.dispute_reason_price")
+        dispute = self.env["ar.dispute"].create(
+            {"move_id": self.late.id, "amount": 5.0, "reason_id": reason_id.id}
+        )
+        dispute_page = self._page(
+            f"{dispute.access_url}?" + urlencode({"error": forged})
+        ).text
+        self.assertIn(dispute.name, dispute_page)
+        self.assertNotIn("IBAN", dispute_page)
 
     def test_promise_within_the_portal_days(self):
         self.assertNotIn("o_ar_promised", self._page().text)
