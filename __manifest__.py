@@ -59,6 +59,7 @@
         ],
     },
     "demo": [
+        "demo/ar_users_demo.xml",
         "demo/ar_demo.xml",
         "demo/ar_commitments_demo.xml",
         "demo/ar_instruments_demo.xml",

@@ -38,3 +38,4 @@ from . import test_documents
 from . import test_xlsx_internals
 from . import test_translations
 from . import test_payment_history
+from . import test_demo_users
