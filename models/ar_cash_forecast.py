@@ -12,6 +12,8 @@ are formatted as Odoo formats them, once per customer and per week
 (``read_group``).
 """
 
+from datetime import date, timedelta
+
 import babel.dates
 
 from odoo import api, fields, models
@@ -22,12 +24,15 @@ from . import sql_tools
 from .account_move import open_invoice_sql
 from .ar_sql_screen import gc_paused, group_domain_head
 
+# A Monday: weeks are counted in whole days from it.
+EPOCH = date(1900, 1, 1)
+
 
 def week_start_sql(day):
     """The Monday on or before the date ``day`` (SQL): whole-day arithmetic
-    from a Monday (1 January 1900), where ``date_trunc('week', day)`` goes
+    from a Monday (``EPOCH``), where ``date_trunc('week', day)`` goes
     through a timestamp with time zone for each row."""
-    return SQL("(%s - mod(mod(%s - DATE '1900-01-01', 7) + 7, 7))", day, day)
+    return SQL("(%s - mod(mod(%s - %s::date, 7) + 7, 7))", day, day, EPOCH)
 
 
 # The groupings done here (the pivot's and the graph's); any other is Odoo's.
@@ -128,8 +133,14 @@ class ArCashForecast(models.Model):
         query.groupby = SQL(", ").join(keys)
         groups = query.select(
             *(
-                SQL("%s AS %s", key, SQL.identifier(f"k{i}"))
-                for i, key in enumerate(keys)
+                # a week as its days from EPOCH: an integer is fetched in
+                # half the time of a date, and 13 weeks are dated in Python
+                SQL(
+                    "%s AS %s",
+                    key if group == "partner_id" else SQL("%s - %s::date", key, EPOCH),
+                    SQL.identifier(f"k{i}"),
+                )
+                for i, (group, key) in enumerate(zip(groupby, keys, strict=True))
             ),
             SQL("COUNT(*) AS number"),
             # as a float, the type Odoo reads a sum in (the same value: both
@@ -205,16 +216,17 @@ class ArCashForecast(models.Model):
             for partner, week, number, amount, _name in rows
         ]
 
-    def _week_groups(self, weeks):
-        """{week: (label, ranges, domain)} as Odoo formats a group by day (a
-        group's ranges are shared by the week's groups: nothing changes
-        them)."""
+    def _week_groups(self, days):
+        """{days: (label, ranges, domain)} of the weeks starting ``days``
+        after ``EPOCH``, as Odoo formats a group by day (a group's ranges
+        are shared by the week's groups: nothing changes them)."""
         locale = get_lang(self.env).code
         formats = {None: (False, {"week:day": False}, [("week", "=", False)])}
-        for week in weeks - {None}:
+        for number in days - {None}:
+            week = EPOCH + timedelta(days=number)
             start = fields.Date.to_string(week)
             end = fields.Date.to_string(fields.Date.add(week, days=1))
-            formats[week] = (
+            formats[number] = (
                 babel.dates.format_date(
                     week, format=READ_GROUP_DISPLAY_FORMAT["day"], locale=locale
                 ),

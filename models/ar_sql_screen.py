@@ -38,13 +38,21 @@ def gc_paused():
     of thousands of groups (dicts and lists that hold no cycle, freed by
     their reference counts): its full passes over the whole server's heap,
     which those allocations set off, were a third of the forecast pivot's
-    time. Restored afterwards, whatever happens."""
+    time. Restored afterwards, whatever happens.
+
+    Re-enabled as it is, the collector's next young-generation pass would
+    still walk every object made meanwhile (41 ms for the pivot's 53,000
+    cells) to move them to the old generation; ``freeze`` then ``unfreeze``
+    moves them there at once, without walking them. The old generation is
+    still collected as usual (its full passes), so nothing leaks."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

@@ -262,6 +262,19 @@ class TestForecastPivot(ArInstrumentCommon):
         finally:
             gc.enable()
 
+    def test_gc_paused_hands_its_objects_to_the_old_generation(self):
+        """What was built while paused is not left for the young generation's
+        next pass to walk: it is in the oldest generation on the way out."""
+        with gc_paused():
+            cells = [{"cell": [i]} for i in range(20000)]
+        self.assertTrue(gc.isenabled())
+        # a young pass, had it walked them, would have left them in the middle
+        # generation
+        middle = {id(thing) for thing in gc.get_objects(generation=1)}
+        oldest = {id(thing) for thing in gc.get_objects(generation=2)}
+        self.assertNotIn(id(cells[-1]), middle)
+        self.assertIn(id(cells[-1]), oldest)
+
     def test_week_is_the_monday_on_or_before(self):
         """The forecast's week: the Monday on or before the predicted date,
         on every weekday, across years and a leap day, and before 1900."""
