@@ -436,7 +436,7 @@ def tab_specification(env):
 
 
 def screens(env, manager, company, today):
-    """{name: (call as the manager, bare query)}."""
+    """{name: (call as the manager, bare query[, untimed setup])}."""
     # importable once setup_odoo has set the addons path
     from odoo.addons.account_receivable_management.models import sql_tools
 
@@ -566,6 +566,20 @@ def screens(env, manager, company, today):
     spec = tab_specification(me)
     partner = env["res.partner"].browse(partner_id)
     drafts = partner._ar_rules(company)[partner_id].include_draft_invoices
+    env["ar.partner.exposure"]._open_items(company, today, [partner_id])
+    env.cr.commit()  # pylint: disable=invalid-commit
+
+    def tab():
+        return me["res.partner"].browse(partner_id).web_read(spec)
+
+    tab_bare = bare_query(
+        TAB_BARE,
+        partner=partner_id,
+        company=company.id,
+        company_key=str(company.id),
+        accounts=accounts,
+        drafts=drafts,
+    )
     return {
         "dashboard get_data": (
             lambda: me["ar.dashboard"].get_data(),
@@ -621,28 +635,37 @@ def screens(env, manager, company, today):
                 grade=SQL("AND m.risk_grade IN ('D', 'E')"),
             ),
         ),
-        "customer tab, most invoices": (
-            lambda: me["res.partner"].browse(partner_id).web_read(spec),
-            bare_query(
-                TAB_BARE,
-                partner=partner_id,
-                company=company.id,
-                company_key=str(company.id),
-                accounts=accounts,
-                drafts=drafts,
+        # The tab's first read of the day computes the customer's open items
+        # and keeps them in their cache (``ar.partner.exposure``) for the
+        # day; each later read of the tab, by anyone, reads the cache. The
+        # rollback after each call would discard that row: the first case
+        # drops it before each call, the second keeps it (committed below).
+        "customer tab, most invoices, first read today": (
+            tab,
+            tab_bare,
+            lambda: env.execute_query(
+                SQL(
+                    "DELETE FROM ar_partner_exposure"
+                    " WHERE partner_id = %s AND company_id = %s",
+                    partner_id,
+                    company.id,
+                )
             ),
         ),
+        "customer tab, most invoices, read again": (tab, tab_bare),
     }
 
 
 def measure(env, calls, reps):
     results = {}
-    for name, (ours, bare) in calls.items():
+    for name, (ours, bare, *setup) in calls.items():
         times = {"ours": [], "bare": []}
         for rep in range(reps + 1):
             for label, func in (("bare", bare), ("ours", ours)):
                 env.invalidate_all()
                 env.cr.execute("SAVEPOINT screen")
+                for step in setup:  # untimed: the state the call starts from
+                    step()
                 elapsed = timed(func)[0]
                 env.cr.execute("ROLLBACK TO SAVEPOINT screen")
                 env.invalidate_all()
@@ -651,7 +674,7 @@ def measure(env, calls, reps):
         results[name] = (median(times["ours"]), median(times["bare"]))
         ours_ms, bare_ms = results[name]
         print(
-            f"  {name:36} {ours_ms:8.1f} ms  bare {bare_ms:7.1f} ms"
+            f"  {name:48} {ours_ms:8.1f} ms  bare {bare_ms:7.1f} ms"
             f"  {ours_ms / bare_ms:5.1f} x",
             flush=True,
         )
