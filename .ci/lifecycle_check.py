@@ -339,6 +339,15 @@ def upgraded(db):
                 and "('company_id', 'in', company_ids)" in rules.domain_force,
                 f"{wizard} has its owner's rule: {rules.mapped('domain_force')}",
             )
+        # 18.0.1.11.0: an early warning's activity is the warning's, not its
+        # customer's (every employee reads a customer's activities)
+        activities = env["ar.risk.warning"].search([]).activity_id
+        on_customers = activities.filtered(lambda a: a.res_model == "res.partner")
+        check(
+            not on_customers,
+            f"{len(activities) - len(on_customers)} warnings' activities on their"
+            f" warning, {len(on_customers)} on a customer",
+        )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()
     same(db)

@@ -2,7 +2,7 @@
 to core models, and the check a Credit Manager's step makes on the server (a
 hidden button is no check)."""
 
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 MANAGER_GROUP = "account_receivable_management.group_ar_manager"
 COLLECTOR_GROUP = "account_receivable_management.group_ar_collector"
@@ -42,6 +42,27 @@ def require_company(env, company, step):
                 "You do not work for %(company)s: %(step)s in one of your companies.",
                 company=company.sudo().name,
                 step=step,
+            )
+        )
+
+
+def check_credit_member(env, user, company):
+    """Refuse ``user`` to follow credit work in ``company`` (a customer's
+    collector, an early warning's assignee) unless an active internal user of
+    the credit team (a Credit Controller or Manager) who works for it, with a
+    ``UserError`` that says so. No user at all is no one to refuse."""
+    if user and not (
+        not user.share
+        and user.active
+        and user.has_group(COLLECTOR_GROUP)
+        and company in user.company_ids
+    ):
+        raise UserError(
+            env._(
+                "%(user)s is not a Credit Controller or Credit Manager of "
+                "%(company)s: choose one who is.",
+                user=user.sudo().name,
+                company=company.sudo().name,
             )
         )
 

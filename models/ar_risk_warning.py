@@ -2,17 +2,21 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from .access import MANAGER_GROUP
+from .access import MANAGER_GROUP, check_credit_member
 
 
 class ArRiskWarning(models.Model):
     """An early warning: a customer's grade worsened, or it started paying later
     while still within terms. Raised once per change by the metrics run, with
-    one activity for the customer's collector (or a Credit Manager)."""
+    one activity for the customer's collector (or a Credit Manager).
+
+    The activity is the warning's, not the customer's: what it says (the
+    grade, the trend) is the credit team's to read, and everything on a
+    customer (its activities, its chatter) is every employee's."""
 
     _name = "ar.risk.warning"
     _description = "Early Warning"
-    _inherit = ["ar.workflow.guard"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "ar.workflow.guard"]
     _order = "date desc, id desc"
     _rec_name = "message"
     # Raised by the metrics run; a user may only hand it to someone else.
@@ -64,9 +68,8 @@ class ArRiskWarning(models.Model):
         )
         activity_type = self.env.ref("mail.mail_activity_data_todo")
         summary = self.env._("Early warning")
-        partner_model = self.env["ir.model"]._get_id("res.partner")
         deadline = fields.Date.context_today(self)
-        records, activities = [], []
+        records = []
         for partner_id, kind, before, after in warnings:  # risk_score.EarlyWarning
             partner = partner_of[partner_id]
             if kind == "grade":
@@ -84,19 +87,6 @@ class ArRiskWarning(models.Model):
                     days=round(before),
                 )
             user = partner.ar_collector_id or manager
-            # What activity_schedule() would create for the partner.
-            activities.append(
-                {
-                    "activity_type_id": activity_type.id,
-                    "summary": summary,
-                    "automated": True,
-                    "note": message,
-                    "date_deadline": deadline,
-                    "res_model_id": partner_model,
-                    "res_id": partner_id,
-                    "user_id": user.id or self.env.uid,
-                }
-            )
             records.append(
                 {
                     "partner_id": partner_id,
@@ -107,28 +97,49 @@ class ArRiskWarning(models.Model):
                     "user_id": user.id,
                 }
             )
+        created = (
+            self.sudo()
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(records)
+        )
         if not self.env.context.get("mail_activity_automation_skip"):
-            for index, activity_id in self._create_activities(activities).items():
-                records[index]["activity_id"] = activity_id
-        return self.sudo().create(records)
-
-    @api.model
-    def _create_activities(self, vals_list):
-        """Create these activities; return {index in ``vals_list``: activity
-        id}. One create per round of distinct records: Odoo subscribes the
-        users of one create to their records in one insert, which a record
-        there twice (a grade and a trend warning) would break."""
-        created = {}
-        pending = list(enumerate(vals_list))
-        while pending:
-            now, later, seen = [], [], set()
-            for index, vals in pending:
-                (later if vals["res_id"] in seen else now).append((index, vals))
-                seen.add(vals["res_id"])
-            activities = self.env["mail.activity"].sudo().create([v for _i, v in now])
-            created.update(zip([i for i, _v in now], activities.ids, strict=True))
-            pending = later
+            # What activity_schedule() would create on each warning, in one
+            # create (it gives every record of a call the same note and
+            # assignee; a night's hundred warnings are one insert here).
+            model_id = self.env["ir.model"]._get_id(self._name)
+            activities = (
+                self.env["mail.activity"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "activity_type_id": activity_type.id,
+                            "summary": summary,
+                            "automated": True,
+                            "note": warning.message,
+                            "date_deadline": deadline,
+                            "res_model_id": model_id,
+                            "res_id": warning.id,
+                            "user_id": warning.user_id.id or self.env.uid,
+                        }
+                        for warning in created
+                    ]
+                )
+            )
+            for warning, activity in zip(created, activities, strict=True):
+                warning._ar_workflow_write({"activity_id": activity.id})
         return created
+
+    def write(self, vals):
+        if vals.get("user_id"):
+            user = self.env["res.users"].browse(vals["user_id"])
+            for company in self.company_id:
+                check_credit_member(self.env, user, company)
+        res = super().write(vals)
+        if vals.get("user_id"):
+            # handed to someone else: its open activity goes with it
+            self.activity_id.sudo().user_id = vals["user_id"]
+        return res
 
     @api.model
     def _cron_send_digest(self):

@@ -1,8 +1,6 @@
-from markupsafe import Markup
-
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL
 
 from . import credit_rules
 from .access import (
@@ -10,6 +8,7 @@ from .access import (
     CREDIT_GROUPS,
     HOLD_GROUPS,
     MANAGER_GROUP,
+    check_credit_member,
     require_manager,
 )
 from .account_move import OPEN_INVOICE_DOMAIN
@@ -23,6 +22,11 @@ CREDIT_FIELDS = {
     "ar_no_reminders",
     "ar_no_late_charges",
 }
+# What a change of is noted in the customer's chatter, old and new values
+# (``_ar_log_credit_settings``); unticking the partner's own limit changes
+# the limit too.
+CREDIT_SETTINGS = ("credit_limit", "ar_policy_id")
+CREDIT_SETTINGS_WRITTEN = {*CREDIT_SETTINGS, "use_partner_credit_limit"}
 # Stored hold state, written by the hold engine only.
 HOLD_STATE_FIELDS = {
     "ar_credit_hold",
@@ -430,6 +434,7 @@ class ResPartner(models.Model):
                         )
                         policy.check_access("read")  # one of their companies
                     return self.sudo().write(vals)
+        self._ar_check_collector(vals)
         reason = (vals.get("ar_credit_change_reason") or "").strip()
         tracked = self._ar_credit_settings_before(vals)
         entities_before = self.env["ar.hold"]._before_commercial_move(self, vals)
@@ -443,8 +448,20 @@ class ResPartner(models.Model):
             )
         return res
 
+    def _ar_check_collector(self, vals):
+        """A collector given in ``vals`` (the current company's) is one of
+        its credit team, however it is written."""
+        if vals.get("ar_collector_id"):
+            check_credit_member(
+                self.env,
+                self.env["res.users"].browse(vals["ar_collector_id"]),
+                self.env.company,
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._ar_check_collector(vals)
         if not self.env.su:
             for vals in vals_list:
                 if any(vals.get(name) for name in CONTACT_FIELDS):
@@ -615,49 +632,55 @@ class ResPartner(models.Model):
     # Audit of credit settings
     # ------------------------------------------------------------------
     def _ar_credit_settings_before(self, vals):
-        if not vals.keys() & {"credit_limit", "ar_policy_id"}:
+        if not vals.keys() & CREDIT_SETTINGS_WRITTEN:
             return {}
         me = self.sudo()
         return {
-            partner.id: (partner.credit_limit, partner.ar_policy_id.display_name or "")
+            partner.id: {name: partner[name] for name in CREDIT_SETTINGS}
             for partner in me
         }
 
     def _ar_log_credit_settings(self, before, reason=""):
-        """One chatter note per partner whose limit or policy changed: old and
-        new values, and why (the author and date are the note's own)."""
+        """One chatter note per partner whose limit or policy changed, in the
+        current company: their old and new values and why, as tracking
+        values of their own fields. Odoo shows a tracking value only to the
+        users who may read its field (``mail.tracking.value``): the limit to
+        accounting users, the policy and the reason to the credit team. The
+        customer's chatter is every employee's; the note's text names the
+        company and no figure."""
         company = self.env.company
+        Tracking = self.env["mail.tracking.value"].sudo()
+        names = [*CREDIT_SETTINGS, "ar_credit_change_reason"]
+        infos = self.sudo().fields_get(names, attributes=["type", "selection"])
         for partner in self.sudo():
-            old_limit, old_policy = before[partner.id]
-            changes = []
-            if partner.credit_limit != old_limit:
-                changes.append(
-                    self.env._(
-                        "Credit limit in %(company)s: %(old)s → %(new)s",
-                        company=company.name,
-                        old=format_amount(self.env, old_limit, company.currency_id),
-                        new=format_amount(
-                            self.env, partner.credit_limit, company.currency_id
-                        ),
-                    )
+            changed = [
+                name
+                for name in CREDIT_SETTINGS
+                if partner[name] != before[partner.id][name]
+            ]
+            if not changed:
+                continue
+            values = [
+                Tracking._create_tracking_values(
+                    before[partner.id][name], partner[name], name, infos[name], partner
                 )
-            new_policy = partner.ar_policy_id.display_name or ""
-            if new_policy != old_policy:
-                changes.append(
-                    self.env._(
-                        "Credit policy in %(company)s: %(old)s → %(new)s",
-                        company=company.name,
-                        old=old_policy or self.env._("company default"),
-                        new=new_policy or self.env._("company default"),
-                    )
+                for name in changed
+            ]
+            values.append(
+                Tracking._create_tracking_values(
+                    False,
+                    reason or self.env._("no reason given"),
+                    "ar_credit_change_reason",
+                    infos["ar_credit_change_reason"],
+                    partner,
                 )
-            if changes:
-                changes.append(
-                    self.env._("Why: %(reason)s", reason=reason)
-                    if reason
-                    else self.env._("Why: no reason given")
-                )
-                partner.message_post(body=Markup("<br/>").join(changes))
+            )
+            partner._message_log(
+                body=self.env._(
+                    "Credit settings changed in %(company)s.", company=company.name
+                ),
+                tracking_value_ids=[Command.create(vals) for vals in values],
+            )
 
     # ------------------------------------------------------------------
     # Figures and rules

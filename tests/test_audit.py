@@ -4,6 +4,7 @@ and every approval, is in a chatter with who made it, when, and why."""
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common_instruments import ArInstrumentCommon
@@ -25,6 +26,20 @@ class TestAudit(ArInstrumentCommon):
         self.assertTrue(messages.date)
         return messages
 
+    def _tracked(self, note, user=None):
+        """{field: (old, new)} of ``note``'s tracking values, those ``user``
+        may see as Odoo's chatter filters them (all without a user)."""
+        values = note.sudo().tracking_value_ids
+        if user:
+            values = values._filter_has_field_access(self.env(user=user))
+        return {
+            value.field_id.name: (
+                value.old_value_char or value.old_value_float,
+                value.new_value_char or value.new_value_float,
+            )
+            for value in values
+        }
+
     def test_limit_and_policy_changes_say_who_and_why(self):
         strict = self.env["ar.credit.policy"].create({"name": "Strict"})
         self.customer.with_user(self.manager).write(
@@ -34,19 +49,64 @@ class TestAudit(ArInstrumentCommon):
                 "ar_credit_change_reason": "Audited accounts received",
             }
         )
-        note = self._note(self.customer, "Credit limit")
+        note = self._note(self.customer, "Credit settings changed")
         self.assertEqual(note.author_id, self.manager.partner_id)
-        self.assertIn("2,500.00", note.body)
-        self.assertIn("1,000.00", note.body)
-        self.assertIn("Strict", note.body)
-        # one line per change, then why
-        self.assertIn("<br>Why: Audited accounts received", note.body)
+        self.assertIn(self.company.name, note.body)
+        self.assertEqual(
+            self._tracked(note),
+            {
+                "credit_limit": (1000.0, 2500.0),
+                "ar_policy_id": (0.0, "Strict"),
+                "ar_credit_change_reason": (0.0, "Audited accounts received"),
+            },
+        )
         # Without a reason it says so.
         self.customer.with_user(self.manager).credit_limit = 3000.0
-        self.assertIn("no reason given", self._note(self.customer, "3,000.00").body)
+        later = self.customer.message_ids.filtered(
+            lambda m: m.date >= self.started and m != note and m.tracking_value_ids
+        )
+        self.assertEqual(
+            self._tracked(later),
+            {
+                "credit_limit": (2500.0, 3000.0),
+                "ar_credit_change_reason": (0.0, "no reason given"),
+            },
+        )
         # The reason is not kept on the customer.
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.ar_credit_change_reason)
+
+    def test_credit_settings_note_shows_each_reader_its_own_fields(self):
+        """The customer's chatter is every employee's: the note names no
+        figure, and each change shows to those who read its field (the
+        limit to accounting users, the policy and why to the credit team)."""
+        strict = self.env["ar.credit.policy"].create({"name": "Strict"})
+        self.customer.with_user(self.manager).write(
+            {
+                "credit_limit": 2500.0,
+                "ar_policy_id": strict.id,
+                "ar_credit_change_reason": "Bank guarantee renewed",
+            }
+        )
+        note = self._note(self.customer, "Credit settings changed")
+        billing = self._user("ar_audit_billing", "account.group_account_invoice")
+        self.assertEqual(self._tracked(note, self.salesman), {})
+        self.assertEqual(set(self._tracked(note, billing)), {"credit_limit"})
+        self.assertEqual(
+            set(self._tracked(note, self.collector)),
+            {"credit_limit", "ar_policy_id", "ar_credit_change_reason"},
+        )
+        # what a salesperson reads of the customer's messages
+        [body] = (
+            self.env["mail.message"]
+            .with_user(self.salesman)
+            .search([("id", "=", note.id)])
+            .mapped("body")
+        )
+        for secret in ("2,500", "2500", "Strict", "Bank guarantee"):
+            self.assertNotIn(secret, body)
+        with self.assertRaises(AccessError):
+            note.with_user(self.salesman).tracking_value_ids.read(["new_value_float"])
 
     def test_policy_edits_are_tracked(self):
         # (the test base switches tracking off; the product has it on). Odoo

@@ -710,6 +710,26 @@ class TestWorklistContacts(ArInstrumentCommon):
                 {"partner_ids": [Command.set(self.customer.ids)]}
             ).action_assign()
 
+    def test_a_collector_is_of_the_credit_team_however_written(self):
+        """Written on the customer directly (as the Credit Manager or as the
+        system), not through the wizard, a collector must still be of the
+        company's credit team: the portal's requests and the warnings go to
+        them."""
+        customer = self.customer.with_company(self.company)
+        for env in (self.env(user=self.manager), self.env(su=True)):
+            with (
+                self.subTest(su=env.su),
+                self.assertRaisesRegex(UserError, "is not a Credit Controller"),
+            ):
+                customer.with_env(env).ar_collector_id = self.salesman
+        self.assertFalse(customer.ar_collector_id)
+        with self.assertRaisesRegex(UserError, "is not a Credit Controller"):
+            self.env["res.partner"].create(
+                {"name": "New Customer", "ar_collector_id": self.salesman.id}
+            )
+        customer.with_user(self.manager).ar_collector_id = self.collector
+        self.assertEqual(customer.ar_collector_id, self.collector)
+
     def test_priority_scale_is_the_nightly_run_s(self):
         """The scale is written by the run and the day's first read only; on
         a read-only cursor yesterday's scale serves."""

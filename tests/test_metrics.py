@@ -130,19 +130,16 @@ class TestMetrics(ArInstrumentCommon):
         # late: covariance 6400 / variance 60200 (sums), per 30 days.
         self.assertAlmostEqual(row.trend_slope, 6400 / 60200 * 30, places=2)
         self.assertAlmostEqual(row.avg_days_late, 10.0)
-        activities = self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
-        )
-        self.assertEqual(len(activities), 1)
-        self.assertIn("20 days later", activities.note)
-        self._run()
-        self._run(incremental=True)
-        activities = self.env["mail.activity"].search(
-            [("res_model", "=", "res.partner"), ("res_id", "=", partner.id)]
-        )
-        self.assertEqual(len(activities), 1)
         warning = self.env["ar.risk.warning"].search([("partner_id", "=", partner.id)])
         self.assertEqual(warning.kind, "trend")
+        self.assertIn("20 days later", warning.activity_ids.note)
+        self._run()
+        self._run(incremental=True)
+        self.assertEqual(
+            self.env["ar.risk.warning"].search([("partner_id", "=", partner.id)]),
+            warning,
+        )
+        self.assertEqual(len(warning.activity_ids), 1)
         # Largest factor first: the trend (20/30 x 20 = 13.3) beats the days
         # late (10/60 x 30 = 5).
         self.assertTrue(row.risk_explanation.startswith("+13 pays 20 days later"))
@@ -176,8 +173,9 @@ class TestMetrics(ArInstrumentCommon):
             activity = warning.activity_id
             partner = warning.partner_id
             self.assertEqual(
-                (activity.res_model, activity.res_id), (partner._name, partner.id)
+                (activity.res_model, activity.res_id), (warning._name, warning.id)
             )
+            self.assertEqual(warning.activity_ids, activity)
             self.assertIn(partner.name, activity.note)
             self.assertRecordValues(
                 activity,
@@ -196,6 +194,31 @@ class TestMetrics(ArInstrumentCommon):
         )
         fallback = warnings.filtered(lambda w: w.partner_id == second).user_id
         self.assertTrue(fallback.has_group(MANAGER_GROUP), "a Credit Manager")
+        # What a warning says (the grade, the trend) is the credit team's:
+        # nothing of it on the customers, which every employee reads.
+        partners = first | second
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+            )
+        )
+        Activity = self.env["mail.activity"].with_user(self.salesman)
+        self.assertFalse(Activity.search([("id", "in", warnings.activity_id.ids)]))
+        with self.assertRaises(AccessError):
+            warnings.activity_id.with_user(self.salesman).read(["note"])
+        self.assertEqual(
+            warnings.activity_id.with_user(self.collector)
+            .filtered(lambda a: a.user_id == self.collector)
+            .mapped("res_id"),
+            warnings.filtered(lambda w: w.user_id == self.collector).ids,
+        )
+        # handed to a Credit Manager, the warning's activity follows
+        mine = warnings.filtered(lambda w: w.user_id == self.collector)[:1]
+        mine.with_user(self.collector).user_id = self.manager
+        self.assertEqual(mine.activity_id.user_id, self.manager)
+        # nor to someone outside the credit team, who could not read it
+        with self.assertRaises(UserError):
+            mine.with_user(self.manager).user_id = self.salesman
 
     def test_grade_worsens_once_and_grade_rule_holds(self):
         partner = self._sliding_customer()

@@ -5,7 +5,12 @@ and the worklist."""
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.access import COLLECTOR_GROUP, require_collector, require_company
+from ..models.access import (
+    COLLECTOR_GROUP,
+    check_credit_member,
+    require_collector,
+    require_company,
+)
 from ..models.client_actions import notification_action
 
 # The models the action is bound to -> the field of their rows' customer.
@@ -98,20 +103,7 @@ class ArCollectorAssign(models.TransientModel):
             raise UserError(self.env._("Select the customers to assign."))
         customers.check_access("read")
         collector = self.collector_id
-        if collector and not (
-            not collector.share
-            and collector.active
-            and collector.has_group(COLLECTOR_GROUP)
-            and company in collector.company_ids
-        ):
-            raise UserError(
-                self.env._(
-                    "%(user)s is not a Credit Controller or Credit Manager of "
-                    "%(company)s: choose one who is.",
-                    user=collector.name,
-                    company=company.name,
-                )
-            )
+        check_credit_member(self.env, collector, company)
         customers.sudo().with_company(company).write(
             {"ar_collector_id": collector.id or False}
         )
