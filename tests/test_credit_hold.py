@@ -235,4 +235,11 @@ class TestCreditHold(ArCommon):
         )
         form.save()
         self.assertEqual(self.customer.ar_policy_id.name, "Lenient")
-        self.assertIn("Credit policy", self.customer.message_ids[0].body)
+        note = self.customer.message_ids[0]
+        self.assertIn("Credit settings changed", note.body)
+        self.assertEqual(
+            note.sudo().tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "ar_policy_id"
+            ).new_value_char,
+            "Lenient",
+        )
