@@ -253,7 +253,6 @@ class ArBarter(models.Model):
             netted=currency.format(netted),
         )
         self.message_post(body=body)
-        self.partner_id.sudo().message_post(body=body)
         bill.message_post(body=body)
 
     def _bill_vals(self):

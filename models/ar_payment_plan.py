@@ -300,9 +300,9 @@ class ArPaymentPlan(models.Model):
                     "date_activated": fields.Date.context_today(self),
                 }
             )
-            # on the customer's chatter, which a Credit Manager without the
-            # right to edit contacts may still write to (the author stays them)
-            plan.partner_id.sudo().message_post(
+            # on the plan, the credit team's: the customer's chatter is every
+            # employee's
+            plan.message_post(
                 body=self.env._(
                     "Payment plan %(name)s activated: %(amount)s in %(count)s "
                     "installments.",
@@ -961,7 +961,7 @@ class ArPaymentPlan(models.Model):
                 user_id=(plan.user_id or self.env.user).id,
                 summary=summary,
             )
-            plan.partner_id.message_post(body=summary)
+            plan.message_post(body=summary)
 
     def _ar_refresh_partner_holds(self):
         for company, plans in self.grouped("company_id").items():

@@ -339,7 +339,9 @@ class ArPromise(models.Model):
                 summary=summary,
                 note=note,
             )
-            promise.partner_id.message_post(
+            # on the promise, the credit team's (the customer's chatter is
+            # every employee's; its hold says what a salesperson may know)
+            promise.message_post(
                 body=self.env._("%(summary)s: %(note)s", summary=summary, note=note)
             )
 

@@ -431,7 +431,6 @@ class ArReturn(models.Model):
             move=credit_note.name,
         )
         self.message_post(body=body)
-        self.partner_id.sudo().message_post(body=body)
 
     def _fee_line_vals(self, lines):
         """One negative line per tax set and account: the restocking fee the

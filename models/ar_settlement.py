@@ -271,7 +271,6 @@ class ArSettlement(models.Model):
             ].lower(),
         )
         self.message_post(body=body)
-        self.partner_id.sudo().message_post(body=body)
         if self.part_ways:
             # placed in the name of the Credit Manager who approved it
             self.env["ar.hold"]._place_manual(

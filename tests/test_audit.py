@@ -207,6 +207,12 @@ class TestAudit(ArInstrumentCommon):
             )
         )
         plan.with_user(self.manager).action_activate()
-        note = self._note(self.customer, plan.name)
+        note = self._note(plan, "activated")
         self.assertEqual(note.author_id, self.manager.partner_id)
+        self.assertFalse(
+            self.customer.message_ids.filtered(
+                lambda m: plan.name in (m.body or "") and m.date >= self.started
+            ),
+            "nothing of the plan on the customer's chatter, every employee's",
+        )
         self.assertEqual(plan.activated_by_id, self.manager)

@@ -250,7 +250,7 @@ class TestConcurrentPromiseEvaluation(_CommittingCase):
             activities = env["mail.activity"].search_count(
                 [("res_model", "=", "ar.promise"), ("res_id", "=", promise.id)]
             )
-            notes = partner.message_ids.filtered(
+            notes = promise.message_ids.filtered(
                 lambda m: "Broken promise" in (m.body or "")
             )
             return (

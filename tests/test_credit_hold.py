@@ -238,8 +238,8 @@ class TestCreditHold(ArCommon):
         note = self.customer.message_ids[0]
         self.assertIn("Credit settings changed", note.body)
         self.assertEqual(
-            note.sudo().tracking_value_ids.filtered(
-                lambda t: t.field_id.name == "ar_policy_id"
-            ).new_value_char,
+            note.sudo()
+            .tracking_value_ids.filtered(lambda t: t.field_id.name == "ar_policy_id")
+            .new_value_char,
             "Lenient",
         )

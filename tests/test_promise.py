@@ -75,7 +75,10 @@ class TestPromise(ArCommon):
         self.assertEqual(activities.user_id, self.collector)
         self.assertEqual(self.customer.ar_promise_broken_count, 1)
         self.assertEqual(self.customer.ar_last_broken_promise_date, after)
-        self.assertIn("Broken promise", self.customer.message_ids[0].body)
+        self.assertIn("Broken promise", promise.message_ids[0].body)
+        self.assertNotIn(
+            "Broken promise", "".join(self.customer.message_ids.mapped("body"))
+        )
         # A late payment does not mend a broken promise.
         self._pay(self.invoice, 500.0)
         self.assertEqual(promise.state, "broken")

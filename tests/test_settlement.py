@@ -50,6 +50,18 @@ class TestSettlement(ArInstrumentCommon):
 
         self.assertEqual(settlement.state, "done")
         self.assertPaid(big + small)
+        # what was forgiven is said on the settlement, the credit team's, not
+        # on the customer's chatter, which every employee reads
+        self.assertIn("525.00 forgiven", settlement.message_ids[0].body)
+        said = (
+            self.env["mail.message"]
+            .with_user(self.salesman)
+            .search_read(
+                [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)],
+                ["body"],
+            )
+        )
+        self.assertFalse([m for m in said if "forgiven" in m["body"]])
         refunds = self._instrument_moves(settlement).filtered(
             lambda m: m.move_type == "out_refund"
         )
