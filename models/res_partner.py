@@ -22,9 +22,9 @@ CREDIT_FIELDS = {
     "ar_no_reminders",
     "ar_no_late_charges",
 }
-# What a change of is noted in the customer's chatter, old and new values
-# (``_ar_log_credit_settings``); unticking the partner's own limit changes
-# the limit too.
+# The settings whose changes are noted in the customer's chatter, old and
+# new values (``_ar_log_credit_settings``); unticking the partner's own
+# limit changes the limit too.
 CREDIT_SETTINGS = ("credit_limit", "ar_policy_id")
 CREDIT_SETTINGS_WRITTEN = {*CREDIT_SETTINGS, "use_partner_credit_limit"}
 # Stored hold state, written by the hold engine only.
