@@ -23,10 +23,9 @@ CREDIT_FIELDS = {
     "ar_no_late_charges",
 }
 # The settings whose changes are noted in the customer's chatter, old and
-# new values (``_ar_log_credit_settings``); unticking the partner's own
-# limit changes the limit too.
+# new values (``_ar_log_credit_settings``). Unticking the partner's own limit
+# writes the limit through Odoo's inverse, which is noted there.
 CREDIT_SETTINGS = ("credit_limit", "ar_policy_id")
-CREDIT_SETTINGS_WRITTEN = {*CREDIT_SETTINGS, "use_partner_credit_limit"}
 # Stored hold state, written by the hold engine only.
 HOLD_STATE_FIELDS = {
     "ar_credit_hold",
@@ -632,7 +631,7 @@ class ResPartner(models.Model):
     # Audit of credit settings
     # ------------------------------------------------------------------
     def _ar_credit_settings_before(self, vals):
-        if not vals.keys() & CREDIT_SETTINGS_WRITTEN:
+        if not vals.keys() & set(CREDIT_SETTINGS):
             return {}
         me = self.sudo()
         return {

@@ -76,6 +76,24 @@ class TestAudit(ArInstrumentCommon):
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.ar_credit_change_reason)
 
+    def test_unticking_the_partner_limit_is_noted(self):
+        """Unticking *Partner Limit* puts the company's default limit back
+        (Odoo's inverse writes it): a change of the limit, noted once."""
+        self.customer.with_user(self.manager).write({"use_partner_credit_limit": False})
+        note = self._note(self.customer, "Credit settings changed")
+        self.assertEqual(
+            self._tracked(note),
+            {
+                "credit_limit": (
+                    1000.0,
+                    self.customer._fields[
+                        "credit_limit"
+                    ].get_company_dependent_fallback(self.customer),
+                ),
+                "ar_credit_change_reason": (0.0, "no reason given"),
+            },
+        )
+
     def test_credit_settings_note_shows_each_reader_its_own_fields(self):
         """The customer's chatter is every employee's: the note names no
         figure, and each change shows to those who read its field (the
