@@ -341,12 +341,14 @@ def upgraded(db):
             )
         # 18.0.1.11.0: an early warning's activity is the warning's, not its
         # customer's (every employee reads a customer's activities)
-        activities = env["ar.risk.warning"].search([]).activity_id
-        on_customers = activities.filtered(lambda a: a.res_model == "res.partner")
+        on_warnings = env["ar.risk.warning"].search([]).activity_ids
+        on_customers = env["mail.activity"].search(
+            [("res_model", "=", "res.partner"), ("summary", "=", "Early warning")]
+        )
         check(
-            not on_customers,
-            f"{len(activities) - len(on_customers)} warnings' activities on their"
-            f" warning, {len(on_customers)} on a customer",
+            on_warnings and not on_customers,
+            f"{len(on_warnings)} warnings' activities on their warning,"
+            f" {len(on_customers)} on a customer",
         )
         env["ar.partner.metrics"]._run()
         env["ar.hold"]._cron_refresh()

@@ -26,7 +26,6 @@ class ArRiskWarning(models.Model):
         "date",
         "kind",
         "message",
-        "activity_id",
     )
 
     partner_id = fields.Many2one(
@@ -39,7 +38,6 @@ class ArRiskWarning(models.Model):
     )
     message = fields.Char(required=True)
     user_id = fields.Many2one("res.users", string="Assigned To")
-    activity_id = fields.Many2one("mail.activity", readonly=True)
 
     @api.model
     def _manager_domain(self, company):
@@ -107,38 +105,36 @@ class ArRiskWarning(models.Model):
             # create (it gives every record of a call the same note and
             # assignee; a night's hundred warnings are one insert here).
             model_id = self.env["ir.model"]._get_id(self._name)
-            activities = (
-                self.env["mail.activity"]
-                .sudo()
-                .create(
-                    [
-                        {
-                            "activity_type_id": activity_type.id,
-                            "summary": summary,
-                            "automated": True,
-                            "note": warning.message,
-                            "date_deadline": deadline,
-                            "res_model_id": model_id,
-                            "res_id": warning.id,
-                            "user_id": warning.user_id.id or self.env.uid,
-                        }
-                        for warning in created
-                    ]
-                )
+            self.env["mail.activity"].sudo().create(
+                [
+                    {
+                        "activity_type_id": activity_type.id,
+                        "summary": summary,
+                        "automated": True,
+                        "note": warning.message,
+                        "date_deadline": deadline,
+                        "res_model_id": model_id,
+                        "res_id": warning.id,
+                        "user_id": warning.user_id.id or self.env.uid,
+                    }
+                    for warning in created
+                ]
             )
-            for warning, activity in zip(created, activities, strict=True):
-                warning._ar_workflow_write({"activity_id": activity.id})
         return created
 
     def write(self, vals):
-        if vals.get("user_id"):
-            user = self.env["res.users"].browse(vals["user_id"])
-            for company in self.company_id:
-                check_credit_member(self.env, user, company)
+        if not vals.get("user_id"):
+            return super().write(vals)
+        user = self.env["res.users"].browse(vals["user_id"])
+        for company in self.company_id:
+            check_credit_member(self.env, user, company)
+        # handed to someone else: what was the previous assignee's to do on
+        # it goes along (not a to-do someone added for another)
+        handed = self.activity_ids.filtered(
+            lambda a: a.user_id == self.browse(a.res_id).user_id
+        )
         res = super().write(vals)
-        if vals.get("user_id"):
-            # handed to someone else: its open activity goes with it
-            self.activity_id.sudo().user_id = vals["user_id"]
+        handed.sudo().user_id = user
         return res
 
     @api.model

@@ -168,14 +168,11 @@ class TestMetrics(ArInstrumentCommon):
         self.assertEqual(
             sorted(warnings.mapped("kind")), ["grade", "grade", "trend", "trend"]
         )
-        self.assertEqual(len(warnings.activity_id), 4)
+        self.assertEqual(len(warnings.activity_ids), 4)
         for warning in warnings:
-            activity = warning.activity_id
+            activity = warning.activity_ids
             partner = warning.partner_id
-            self.assertEqual(
-                (activity.res_model, activity.res_id), (warning._name, warning.id)
-            )
-            self.assertEqual(warning.activity_ids, activity)
+            self.assertEqual(len(activity), 1)
             self.assertIn(partner.name, activity.note)
             self.assertRecordValues(
                 activity,
@@ -203,19 +200,23 @@ class TestMetrics(ArInstrumentCommon):
             )
         )
         Activity = self.env["mail.activity"].with_user(self.salesman)
-        self.assertFalse(Activity.search([("id", "in", warnings.activity_id.ids)]))
+        self.assertFalse(Activity.search([("id", "in", warnings.activity_ids.ids)]))
         with self.assertRaises(AccessError):
-            warnings.activity_id.with_user(self.salesman).read(["note"])
+            warnings.activity_ids.with_user(self.salesman).read(["note"])
         self.assertEqual(
-            warnings.activity_id.with_user(self.collector)
+            warnings.activity_ids.with_user(self.collector)
             .filtered(lambda a: a.user_id == self.collector)
             .mapped("res_id"),
             warnings.filtered(lambda w: w.user_id == self.collector).ids,
         )
         # handed to a Credit Manager, the warning's activity follows
         mine = warnings.filtered(lambda w: w.user_id == self.collector)[:1]
+        added = mine.activity_schedule(
+            "mail.mail_activity_data_call", user_id=self.env.user.id
+        )
         mine.with_user(self.collector).user_id = self.manager
-        self.assertEqual(mine.activity_id.user_id, self.manager)
+        self.assertEqual((mine.activity_ids - added).user_id, self.manager)
+        self.assertEqual(added.user_id, self.env.user, "another's to-do stays theirs")
         # nor to someone outside the credit team, who could not read it
         with self.assertRaises(UserError):
             mine.with_user(self.manager).user_id = self.salesman
