@@ -18,9 +18,10 @@ def migrate(cr, version):
              JOIN mail_activity a ON a.id = w.activity_id
             WHERE a.res_model = 'res.partner'"""
     )
+    moved = cr.fetchall()
     model_id = env["ir.model"]._get_id("ar.risk.warning")
     Activity = env["mail.activity"].with_context(mail_activity_quick_update=True)
-    for warning_id, activity_id in cr.fetchall():
+    for warning_id, activity_id in moved:
         Activity.browse(activity_id).write(
             {"res_model_id": model_id, "res_id": warning_id}
         )
