@@ -32,6 +32,8 @@ step, date and the unanswered count.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .ar_workflow_guard import check_derived_fields, without_derived_defaults
+
 # Lines sent per batch (and per call of the sending job).
 SEND_BATCH = 200
 
@@ -99,6 +101,15 @@ class ArReminderStep(models.Model):
         help="Only once the invoice has had this many reminders with no payment "
         "and no promise since: 'call after two emails'.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_derived_fields(self, set().union(*vals_list))
+        return super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
+
+    def write(self, vals):
+        check_derived_fields(self, vals)
+        return super().write(vals)
 
     @api.constrains("days", "min_unanswered")
     def _check_numbers(self):

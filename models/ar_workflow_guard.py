@@ -29,6 +29,71 @@ def check_workflow_fields(records, names, workflow_fields):
         )
 
 
+def derived_fields(model):
+    """The stored fields this addon gives ``model`` that follow from other
+    fields (``related``, or computed and read-only, without an inverse): the
+    customer and company of a dispute follow its invoice, a plan line's
+    company its plan, who pays an order its invoice address."""
+    return {
+        name
+        for name, field in model._fields.items()
+        if field.store
+        and field.compute
+        and field.readonly
+        and not field.inverse
+        and field._module == "account_receivable_management"
+    }
+
+
+def check_derived_fields(records, names):
+    """Refuse a user (not code running as the superuser) who gives
+    ``records`` a value for a field that follows from their others: what was
+    given would stand until the source changes (a dispute shown on another
+    customer's portal, an order counted in another customer's exposure)."""
+    if records.env.su:
+        return
+    given = derived_fields(records).intersection(names)
+    if not given:
+        return
+    depends = records.pool.field_depends
+    sources = {
+        path.split(".")[0] for name in given for path in depends[records._fields[name]]
+    } - given
+    source_names = ", ".join(
+        sorted(
+            records._fields[name].string for name in sources if name in records._fields
+        )
+    )
+    raise AccessError(
+        records.env._(
+            "%(fields)s: taken from the %(sources)s of the %(what)s, never written "
+            "directly. Change the %(sources)s instead.",
+            fields=", ".join(sorted(records._fields[name].string for name in given)),
+            what=records._description,
+            sources=source_names,
+        )
+    )
+
+
+def without_derived_defaults(records):
+    """``records`` without context defaults for their derived fields: Odoo
+    would store a ``default_partner_id`` as the dispute's customer, whatever
+    its invoice's customer."""
+    derived = derived_fields(records)
+    context = records.env.context
+    dropped = {
+        key
+        for key in context
+        if key.startswith("default_") and key.removeprefix("default_") in derived
+    }
+    if not dropped:
+        return records
+    # the context without those keys: keyword arguments can only add to it
+    return records.with_context(  # pylint: disable=context-overridden
+        {key: value for key, value in context.items() if key not in dropped}
+    )
+
+
 def _lock_date(company):
     """The last day of ``company``'s books closed to the current user, for
     what a sales document posts (None when nothing is locked)."""
@@ -69,6 +134,7 @@ class ArWorkflowGuard(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_derived_fields(self, set().union(*vals_list))
         defaults = {
             key.removeprefix("default_")
             for key in self.env.context
@@ -82,9 +148,10 @@ class ArWorkflowGuard(models.AbstractModel):
             self[field].browse(
                 {vals[field] for vals in vals_list if vals.get(field)}
             )._ar_check_terms_unlocked({"line_ids"})
-        return super().create(vals_list)
+        return super(ArWorkflowGuard, without_derived_defaults(self)).create(vals_list)
 
     def write(self, vals):
+        check_derived_fields(self, vals)
         self._ar_check_workflow_fields(vals)
         self._ar_check_input(vals)
         if self._ar_document_field:

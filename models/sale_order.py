@@ -8,7 +8,11 @@ from odoo.tools import SQL, format_amount
 
 from . import credit_rules
 from .access import HOLD_GROUPS, require_manager
-from .ar_workflow_guard import check_workflow_fields
+from .ar_workflow_guard import (
+    check_derived_fields,
+    check_workflow_fields,
+    without_derived_defaults,
+)
 
 OVERRIDE_FIELDS = {
     "ar_override_amount",
@@ -167,7 +171,7 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._ar_check_override_access(set().union(*vals_list))
-        orders = super().create(vals_list)
+        orders = super(SaleOrder, without_derived_defaults(self)).create(vals_list)
         confirmed = orders.filtered(lambda o: o.state == "sale")
         if confirmed:
             confirmed._ar_check_credit()._ar_refresh_partner_holds()
@@ -261,6 +265,7 @@ class SaleOrder(models.Model):
                 )
             )
         check_workflow_fields(self, keys, self._ar_workflow_fields)
+        check_derived_fields(self, keys)
 
     def _ar_amount_company(self):
         """The order's total in company currency."""

@@ -10,6 +10,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
+from ..models.ar_workflow_guard import derived_fields
 from .common import OrmCalls, RpcCalls
 from .common_instruments import ArInstrumentCommon
 
@@ -551,6 +552,102 @@ class SeparationScenarios:
             self.collector, "res.partner", "read", ["ar_risk_grade"], ids=partner
         )
         self.assertTrue(row["ar_risk_grade"])
+
+    def test_what_follows_from_a_source_is_never_given(self):
+        """A dispute's customer and company follow its invoice, a plan line's
+        company its plan, who pays an order its invoice address. Given by a
+        user, they stood until the source changed: a controller moved a
+        dispute onto another customer's portal, a salesperson counted an order
+        in another customer's exposure."""
+        invoice = self._invoice(self.customer, 900.0, days_old=40)
+        rival = self.env["res.partner"].create(
+            {"name": "Rival Traders", "is_company": True}
+        )
+        reason = self.env.ref("account_receivable_management.dispute_reason_price")
+        vals = {"move_id": invoice.id, "amount": 300.0, "reason_id": reason.id}
+        Dispute = self.env["ar.dispute"]
+        # given by name at creation: refused, nothing created
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.dispute",
+            "create",
+            {**vals, "partner_id": rival.id},
+        )
+        self.assertIn("taken from the Invoice", message)
+        self.assertFalse(Dispute.search([]))
+        # a default from the context (a customer's Disputes button) gives way
+        # to the invoice's customer
+        [dispute_id] = self._call(
+            self.collector,
+            "ar.dispute",
+            "create",
+            vals,
+            context={"default_partner_id": rival.id},
+        )
+        dispute = Dispute.browse(dispute_id)
+        self.assertEqual(dispute.partner_id, self.customer)
+        for field, value in (("partner_id", rival.id), ("company_id", False)):
+            self.assertRefused(
+                AccessError,
+                self._call,
+                self.collector,
+                "ar.dispute",
+                "write",
+                {field: value},
+                ids=dispute.ids,
+            )
+        self.assertEqual(dispute.partner_id, self.customer)
+        self.assertEqual(dispute.company_id, self.company)
+        self.assertFalse(Dispute.search([("partner_id", "=", rival.id)]))
+        # a plan's installments stay in the plan's company
+        plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
+        other = self.env["res.company"].create({"name": "Other Trading Co"})
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.payment.plan.line",
+            "write",
+            {"company_id": other.id},
+            ids=plan.line_ids[:1].ids,
+        )
+        self.assertIn("taken from the Plan", message)
+        self.assertEqual(plan.line_ids.company_id, self.company)
+        # a reminder step stays in its policy's company, even for a manager
+        step = self.env["ar.reminder.step"].search(
+            [("policy_id", "=", self.policy.id)], limit=1
+        )
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.manager,
+            "ar.reminder.step",
+            "write",
+            {"company_id": other.id},
+            ids=step.ids,
+        )
+        self.assertIn("taken from the Policy", message)
+        self.assertEqual(step.company_id, self.company)
+        # who pays an order follows its invoice address
+        order = self._order(self.customer, 400.0)
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.salesman,
+            "sale.order",
+            "write",
+            {"ar_payer_id": rival.id},
+            ids=order.ids,
+        )
+        self.assertIn("taken from the Invoice Address", message)
+        self.assertEqual(order.sudo().ar_payer_id, self.customer)
+        # and the return lines' goods follow the invoice lines they return
+        self.assertLessEqual(
+            {"company_id", "invoice_id", "product_id", "sale_line_id"},
+            derived_fields(self.env["ar.return.line"]),
+        )
 
     # ------------------------------------------------------------------
     # 4. Input that makes no sense
