@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .account_move import OPEN_INVOICE_DOMAIN
+from .ar_workflow_guard import check_workflow_fields
 
 # The invoices a document covers: each model declares its own relation table.
 INVOICES_FIELD = {
@@ -74,12 +75,19 @@ class ArDocumentMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                vals["name"] = (
-                    self.env["ir.sequence"].next_by_code(self._ar_sequence_code) or "/"
-                )
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        # the reference comes from the sequence only: one a user gave could
+        # repeat another document's on what the customer is sent
+        Sequence = self.env["ir.sequence"]
+        for record in records:
+            record._ar_workflow_write(
+                {"name": Sequence.next_by_code(self._ar_sequence_code) or "/"}
+            )
+        return records
+
+    def _ar_check_workflow_fields(self, names):
+        check_workflow_fields(self, names, ("name",))
+        return super()._ar_check_workflow_fields(names)
 
     def _ar_print_status(self):
         """The band a printed document carries, or None: (kind, text) for a

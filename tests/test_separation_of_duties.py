@@ -553,6 +553,44 @@ class SeparationScenarios:
         )
         self.assertTrue(row["ar_risk_grade"])
 
+    def test_a_reference_comes_from_the_sequence(self):
+        """A document's reference is on what the customer is sent: a user
+        gave another document's, or renamed one after the fact."""
+        invoice = self._invoice(self.customer, 900.0, days_old=40)
+        first = self._promise(invoice, 100.0)
+        self.assertRegex(first.name, r"\d")
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.promise",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount": 200.0,
+                "promised_date": str(self.today + timedelta(days=7)),
+                "name": first.name,
+            },
+        )
+        self.assertIn("Reference", message)
+        self.assertEqual(self.env["ar.promise"].search_count([]), 1)
+        settlement = self._settlement(invoice, 500.0)
+        reference = settlement.name
+        self.assertRefused(
+            AccessError,
+            self._call,
+            self.collector,
+            "ar.settlement",
+            "write",
+            {"name": first.name},
+            ids=settlement.ids,
+        )
+        self.assertEqual(settlement.name, reference)
+        self.assertNotEqual(reference, first.name)
+        second = self._promise(invoice, 50.0)
+        self.assertNotIn(second.name, (first.name, "/"))
+
     def test_what_follows_from_a_source_is_never_given(self):
         """A dispute's customer and company follow its invoice, a plan line's
         company its plan, who pays an order its invoice address. Given by a
