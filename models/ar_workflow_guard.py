@@ -64,11 +64,20 @@ def check_derived_fields(records, names):
             records._fields[name].string for name in sources if name in records._fields
         )
     )
+    names = ", ".join(sorted(records._fields[name].string for name in given))
+    if not source_names:
+        raise AccessError(
+            records.env._(
+                "%(fields)s of the %(what)s: computed, never written directly.",
+                fields=names,
+                what=records._description,
+            )
+        )
     raise AccessError(
         records.env._(
             "%(fields)s: taken from the %(sources)s of the %(what)s, never written "
             "directly. Change the %(sources)s instead.",
-            fields=", ".join(sorted(records._fields[name].string for name in given)),
+            fields=names,
             what=records._description,
             sources=source_names,
         )
