@@ -164,8 +164,13 @@ class ArWorkflowGuard(models.AbstractModel):
         self._ar_check_workflow_fields(vals)
         self._ar_check_input(vals)
         if self._ar_document_field:
+            field = self._ar_document_field
             if vals.keys() - set(self._ar_workflow_fields):
-                self[self._ar_document_field]._ar_check_terms_unlocked({"line_ids"})
+                self[field]._ar_check_terms_unlocked({"line_ids"})
+            if vals.get(field):
+                # moved to another document: that one's lines change too (a
+                # line moved into an active plan changed its binding schedule)
+                self[field].browse(vals[field])._ar_check_terms_unlocked({"line_ids"})
         else:
             self._ar_check_terms_unlocked(vals)
         return super().write(vals)

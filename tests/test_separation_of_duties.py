@@ -271,6 +271,18 @@ class SeparationScenarios:
             {"installment_count": 12},
             ids=plan.ids,
         )
+        # nor does a draft plan's installment move into it
+        draft = self._plan(self._taxed_invoice(900.0, days_old=60))
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.payment.plan.line",
+            "write",
+            {"plan_id": plan.id},
+            ids=draft.line_ids[:1].ids,
+        )
+        self.assertEqual(len(draft.line_ids), 3)
         self.assertRecordValues(
             line, [{"amount_paid": 0.0, "date_due": plan.line_ids[-1].date_due}]
         )
@@ -403,6 +415,18 @@ class SeparationScenarios:
             "unlink",
             ids=line.ids,
         )
+        # nor by moving a draft barter's line into it
+        draft = self._barter(4000.0)
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "write",
+            {"barter_id": barter.id},
+            ids=draft.line_ids.ids,
+        )
+        self.assertEqual(draft.line_ids.barter_id, draft)
         self._call(self.collector, "ar.barter", "action_settle", ids=barter.ids)
         self.assertRecordValues(
             barter, [{"state": "done", "amount_total": 500.0, "amount_netted": 500.0}]
