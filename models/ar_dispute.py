@@ -215,11 +215,29 @@ class ArDispute(models.Model):
         if "resolution" in vals and not self.env.su:
             # what the customer was told stays as it was when decided
             self._ar_check_running()
+        if vals.get("move_id"):
+            self._ar_check_same_customer(vals["move_id"])
         res = super().write(vals)
         if {"move_id", "amount"} & set(vals):
             for dispute in self:
                 dispute._ar_check()
         return res
+
+    def _ar_check_same_customer(self, move_id):
+        """A dispute may move to another invoice of its customer, never to
+        another customer's: its description, in the customer's words, would
+        show on that customer's portal."""
+        customer = self.env["account.move"].browse(move_id).sudo().commercial_partner_id
+        moved = self.filtered(lambda d: d.partner_id != customer)
+        if moved:
+            raise UserError(
+                self.env._(
+                    "Dispute %(name)s is %(customer)s's: choose another invoice of "
+                    "theirs, or open a new dispute on the other customer's invoice.",
+                    name=moved[0].name,
+                    customer=moved[0].partner_id.name,
+                )
+            )
 
     def _ar_refresh_holds(self):
         """The overdue hold rules may leave the invoice out while disputed

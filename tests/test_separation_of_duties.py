@@ -662,7 +662,28 @@ class SeparationScenarios:
             )
         self.assertEqual(dispute.partner_id, self.customer)
         self.assertEqual(dispute.company_id, self.company)
+        # nor does it follow an invoice of another customer: it may move to
+        # another invoice of its own customer only
+        message = self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.dispute",
+            "write",
+            {"move_id": self._invoice(rival, 500.0, days_old=40).id},
+            ids=dispute.ids,
+        )
+        self.assertIn("new dispute", message)
         self.assertFalse(Dispute.search([("partner_id", "=", rival.id)]))
+        second = self._invoice(self.customer, 400.0, days_old=40)
+        self._call(
+            self.collector,
+            "ar.dispute",
+            "write",
+            {"move_id": second.id},
+            ids=dispute.ids,
+        )
+        self.assertEqual(dispute.move_id, second)
         # a plan's installments stay in the plan's company
         plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
         other = self.env["res.company"].create({"name": "Other Trading Co"})
