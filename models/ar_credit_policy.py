@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import aging, credit_rules, risk_score
+from .ar_workflow_guard import check_company_kept
 
 
 class ArCreditPolicy(models.Model):
@@ -469,6 +470,7 @@ class ArCreditPolicy(models.Model):
             vals["late_charges_since"] = fields.Date.context_today(self)
 
     def write(self, vals):
+        check_company_kept(self, vals)
         if (vals.get("late_interest_rate") or vals.get("late_fee_amount")) and (
             "late_charges_since" not in vals
         ):

@@ -103,6 +103,26 @@ def without_derived_defaults(records):
     )
 
 
+def check_company_kept(records, vals):
+    """Refuse a user who moves ``records`` to another company: Odoo checks a
+    company's record rules when a record is created in it, not when one is
+    written into it, so a Credit Manager of one company could hand its
+    default policy to a company they do not work in (and lose it)."""
+    if records.env.su or "company_id" not in vals:
+        return
+    moved = records.filtered(lambda r: r.company_id.id != vals["company_id"])
+    if moved:
+        raise UserError(
+            records.env._(
+                "%(what)s %(name)s stays in %(company)s: create a new one in the "
+                "other company instead.",
+                what=records._description,
+                name=moved[0].display_name,
+                company=moved[0].company_id.name,
+            )
+        )
+
+
 def _lock_date(company):
     """The last day of ``company``'s books closed to the current user, for
     what a sales document posts (None when nothing is locked)."""
@@ -162,6 +182,7 @@ class ArWorkflowGuard(models.AbstractModel):
     def write(self, vals):
         check_derived_fields(self, vals)
         self._ar_check_workflow_fields(vals)
+        check_company_kept(self, vals)
         self._ar_check_input(vals)
         if self._ar_document_field:
             field = self._ar_document_field

@@ -615,6 +615,37 @@ class SeparationScenarios:
         second = self._promise(invoice, 50.0)
         self.assertNotIn(second.name, (first.name, "/"))
 
+    def test_a_record_stays_in_its_company(self):
+        """Odoo checks a company's record rules on what is created in it,
+        not on what is written into it: a Credit Manager of this company
+        handed its default policy to a company they do not work in, and its
+        customers were judged by a policy no one here could open."""
+        other = self.env["res.company"].create({"name": "Other Trading Co"})
+        message = self.assertRefused(
+            UserError,
+            self._call,
+            self.manager,
+            "ar.credit.policy",
+            "write",
+            {"company_id": other.id},
+            ids=self.policy.ids,
+        )
+        self.assertIn("create a new one in the other company", message)
+        self.assertEqual(self.policy.company_id, self.company)
+        self.assertEqual(self.company.ar_policy_id, self.policy)
+        # nor does a document move, even a draft
+        plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.payment.plan",
+            "write",
+            {"company_id": other.id},
+            ids=plan.ids,
+        )
+        self.assertEqual(plan.company_id, self.company)
+
     def test_what_follows_from_a_source_is_never_given(self):
         """A dispute's customer and company follow its invoice, a plan line's
         company its plan, who pays an order its invoice address. Given by a
