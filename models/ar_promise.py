@@ -137,6 +137,20 @@ class ArPromise(models.Model):
                     )
                 )
 
+    @api.constrains("partner_id", "contact_id")
+    def _check_contact(self):
+        for promise in self.sudo().filtered("contact_id"):
+            customer = promise.partner_id.commercial_partner_id
+            if promise.contact_id.commercial_partner_id != customer:
+                raise ValidationError(
+                    self.env._(
+                        "%(contact)s is not a contact of %(customer)s: choose who "
+                        "promised among the customer's own contacts.",
+                        contact=promise.contact_id.display_name,
+                        customer=customer.name,
+                    )
+                )
+
     @api.constrains("promised_date")
     def _check_promised_date(self):
         for promise in self:

@@ -155,6 +155,12 @@ class TestPromise(ArCommon):
             "belongs to Other Co": {"invoices": other_invoice},
             "only have": {"amount": 800.01},
             "in the past": {"days": -1},
+            # who promised is one of the customer's people, not another's
+            "is not a contact of Acme Retail": {
+                "contact_id": self.env["res.partner"]
+                .create({"name": "Olga Other", "parent_id": other.id})
+                .id
+            },
         }
         for message, kwargs in cases.items():
             with self.subTest(message), self.assertRaises(ValidationError) as caught:
@@ -162,6 +168,10 @@ class TestPromise(ArCommon):
             self.assertIn(message, str(caught.exception))
         with self.assertRaises(ValidationError):
             self._promise(100.0, partner_id=self.contact.id)
+        self.assertEqual(
+            self._promise(100.0, contact_id=self.contact.id).contact_id, self.contact
+        )
+        self.env["ar.promise"].search([]).unlink()
         self.assertFalse(
             self.env["ar.promise"].search(
                 [("partner_id", "in", (self.customer | other).ids)]
