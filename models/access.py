@@ -67,6 +67,15 @@ def check_credit_member(env, user, company):
         )
 
 
+def check_credit_owners(records):
+    """Each of ``records`` (collections documents, disputes) is followed by
+    someone of its company's credit team (``check_credit_member``): its
+    collector or owner follows it and is notified of its messages, so a
+    portal user (another customer) or a salesperson there would read them."""
+    for record in records.sudo().filtered("user_id"):
+        check_credit_member(records.env, record.user_id, record.company_id)
+
+
 def manager_reason(record, policy, worth, limit=None):
     """Why only a Credit Manager may decide ``record`` (a settlement, a
     return, a barter, a dispute credited, a payment plan), worth ``worth`` in

@@ -21,7 +21,13 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, float_round, format_amount
 
-from .access import CREDIT_GROUPS, MANAGER_GROUP, manager_reason, require_collector
+from .access import (
+    CREDIT_GROUPS,
+    MANAGER_GROUP,
+    check_credit_owners,
+    manager_reason,
+    require_collector,
+)
 from .account_move import OPEN_INVOICE_DOMAIN
 
 
@@ -222,6 +228,10 @@ class ArDispute(models.Model):
             for dispute in self:
                 dispute._ar_check()
         return res
+
+    @api.constrains("user_id", "company_id")
+    def _check_owner(self):
+        check_credit_owners(self)
 
     def _ar_check_same_customer(self, move_id):
         """A dispute may move to another invoice of its customer, never to

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .access import check_credit_owners
 from .account_move import OPEN_INVOICE_DOMAIN
 from .ar_workflow_guard import check_workflow_fields
 
@@ -63,6 +64,10 @@ class ArDocumentMixin(models.AbstractModel):
         data loaded with the addon) nor a portal user."""
         user = self.env.user
         return self.env["res.users"] if user._is_superuser() or user.share else user
+
+    @api.constrains("user_id", "company_id")
+    def _check_collector(self):
+        check_credit_owners(self)
 
     @api.depends("invoice_ids")
     def _compute_currency_id(self):

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .access import check_credit_member
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -37,6 +39,11 @@ class ResCompany(models.Model):
     def _ar_init_policies(self):
         """At install: a default credit policy for every company."""
         self.sudo().search([])._ar_ensure_policy()  # pylint: disable=no-search-all
+
+    @api.constrains("ar_dispute_user_id")
+    def _check_dispute_user(self):
+        for company in self.sudo():
+            check_credit_member(self.env, company.ar_dispute_user_id, company)
 
     def write(self, vals):
         scale = {"ar_worklist_scale", "ar_worklist_scale_date"} & vals.keys()

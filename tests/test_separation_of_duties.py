@@ -615,6 +615,65 @@ class SeparationScenarios:
         second = self._promise(invoice, 50.0)
         self.assertNotIn(second.name, (first.name, "/"))
 
+    def test_a_document_is_followed_by_the_credit_team_only(self):
+        """A document's collector (a dispute's owner) follows it and is
+        notified of what is posted on it: a customer's portal user there read
+        another customer's promise, a salesperson the credit team's notes."""
+        portal = self._user("ar_portal_other", "base.group_portal")
+        invoice = self._invoice(self.customer, 900.0, days_old=40)
+        vals = {
+            "partner_id": self.customer.id,
+            "invoice_ids": [Command.set(invoice.ids)],
+            "amount": 100.0,
+            "promised_date": str(self.today + timedelta(days=7)),
+        }
+        message = self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.promise",
+            "create",
+            {**vals, "user_id": portal.id},
+        )
+        self.assertIn("is not a Credit Controller or Credit Manager", message)
+        self.assertFalse(self.env["ar.promise"].search([]))
+        promise = self._promise(invoice, 100.0)
+        self.assertEqual(promise.user_id, self.collector)
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.promise",
+            "write",
+            {"user_id": self.salesman.id},
+            ids=promise.ids,
+        )
+        self.assertEqual(promise.user_id, self.collector)
+        self.assertNotIn(self.salesman.partner_id, promise.message_partner_ids)
+        reason = self.env.ref("account_receivable_management.dispute_reason_price")
+        [dispute_id] = self._call(
+            self.collector,
+            "ar.dispute",
+            "create",
+            {"move_id": invoice.id, "amount": 50.0, "reason_id": reason.id},
+        )
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.dispute",
+            "write",
+            {"user_id": portal.id},
+            ids=[dispute_id],
+        )
+        self.assertNotIn(
+            portal.partner_id,
+            self.env["ar.dispute"].browse(dispute_id).message_partner_ids,
+        )
+        with self.assertRaises(UserError):
+            self.company.ar_dispute_user_id = self.salesman
+        self.company.ar_dispute_user_id = self.manager
+
     def test_a_record_stays_in_its_company(self):
         """Odoo checks a company's record rules on what is created in it,
         not on what is written into it: a Credit Manager of this company
