@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import aging, credit_rules, risk_score
-from .ar_workflow_guard import check_company_kept
+from .ar_workflow_guard import check_company_kept, check_field_domains
 
 
 class ArCreditPolicy(models.Model):
@@ -449,6 +449,7 @@ class ArCreditPolicy(models.Model):
         for vals in vals_list:
             self._ar_date_late_charges(vals)
         policies = super().create(vals_list)
+        check_field_domains(policies, set().union(*vals_list))
         policies.filtered(lambda p: not p.reminder_step_ids)._ar_default_reminders()
         return policies
 
@@ -480,6 +481,7 @@ class ArCreditPolicy(models.Model):
                     {"late_charges_since": fields.Date.context_today(self)}
                 )
         res = super().write(vals)
+        check_field_domains(self, vals)
         if vals.keys() & set(credit_rules.POLICY_FIELDS):
             # every customer of the companies whose rules changed
             for company in self.company_id:

@@ -32,7 +32,11 @@ step, date and the unanswered count.
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .ar_workflow_guard import check_derived_fields, without_derived_defaults
+from .ar_workflow_guard import (
+    check_derived_fields,
+    check_field_domains,
+    without_derived_defaults,
+)
 
 # Lines sent per batch (and per call of the sending job).
 SEND_BATCH = 200
@@ -105,11 +109,15 @@ class ArReminderStep(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_derived_fields(self, set().union(*vals_list))
-        return super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
+        steps = super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
+        check_field_domains(steps, set().union(*vals_list))
+        return steps
 
     def write(self, vals):
         check_derived_fields(self, vals)
-        return super().write(vals)
+        res = super().write(vals)
+        check_field_domains(self, vals)
+        return res
 
     @api.constrains("days", "min_unanswered")
     def _check_numbers(self):

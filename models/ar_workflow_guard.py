@@ -1,3 +1,4 @@
+import ast
 from datetime import date, timedelta
 
 from odoo import api, fields, models
@@ -103,6 +104,38 @@ def without_derived_defaults(records):
     )
 
 
+def check_field_domains(records, names):
+    """Refuse a value of ``names`` outside the domain the form offers for it
+    (a sales journal as a barter's netting journal, the receivable account on
+    a barter line, a sales journal for a return's freight): a field's domain
+    only filters the form's dropdown. Domains that name other fields are
+    checked where the document is judged."""
+    for name in names:
+        field = records._fields.get(name)
+        if not (field and field.type == "many2one" and field.domain):
+            continue
+        domain = field.domain
+        if isinstance(domain, str):
+            try:
+                domain = ast.literal_eval(domain)
+            except (ValueError, SyntaxError):  # it names another field
+                continue
+        if not isinstance(domain, list):
+            continue
+        values = records.sudo()[name].with_context(active_test=False)
+        refused = values - values.filtered_domain(domain)
+        if refused:
+            raise ValidationError(
+                records.env._(
+                    "%(value)s cannot be the %(field)s of a %(what)s: choose one "
+                    "the form offers.",
+                    value=refused[0].display_name,
+                    field=field.string,
+                    what=records._description,
+                )
+            )
+
+
 def check_company_kept(records, vals):
     """Refuse a user who moves ``records`` to another company: Odoo checks a
     company's record rules when a record is created in it, not when one is
@@ -177,7 +210,11 @@ class ArWorkflowGuard(models.AbstractModel):
             self[field].browse(
                 {vals[field] for vals in vals_list if vals.get(field)}
             )._ar_check_terms_unlocked({"line_ids"})
-        return super(ArWorkflowGuard, without_derived_defaults(self)).create(vals_list)
+        records = super(ArWorkflowGuard, without_derived_defaults(self)).create(
+            vals_list
+        )
+        check_field_domains(records, set().union(*vals_list))
+        return records
 
     def write(self, vals):
         check_derived_fields(self, vals)
@@ -194,7 +231,9 @@ class ArWorkflowGuard(models.AbstractModel):
                 self[field].browse(vals[field])._ar_check_terms_unlocked({"line_ids"})
         else:
             self._ar_check_terms_unlocked(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        check_field_domains(self, vals)
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked_document(self):

@@ -674,6 +674,67 @@ class SeparationScenarios:
             self.company.ar_dispute_user_id = self.salesman
         self.company.ar_dispute_user_id = self.manager
 
+    def test_a_choice_the_form_does_not_offer_is_refused(self):
+        """A field's domain only filters the form's dropdown: a sales journal
+        netted a barter, a receivable account took a barter line's value."""
+        sales = self.company_data["default_journal_sale"]
+        receivable = self.company_data["default_account_receivable"]
+        cases = [
+            (
+                self.collector,
+                "ar.barter",
+                {
+                    "partner_id": self.customer.id,
+                    "kind": "goods",
+                    "netting_journal_id": sales.id,
+                },
+                "Netting Journal",
+            ),
+            (
+                self.collector,
+                "ar.barter",
+                {
+                    "partner_id": self.customer.id,
+                    "kind": "goods",
+                    "line_ids": [
+                        Command.create(
+                            {
+                                "name": "Pallets",
+                                "quantity": 1,
+                                "price_unit": 10.0,
+                                "account_id": receivable.id,
+                            }
+                        )
+                    ],
+                },
+                "Expense Account",
+            ),
+            (
+                self.collector,
+                "ar.return",
+                {"partner_id": self.customer.id, "freight_journal_id": sales.id},
+                "Freight Journal",
+            ),
+        ]
+        for user, model, vals, field in cases:
+            with self.subTest(model=model, field=field):
+                message = self.assertRefused(
+                    ValidationError, self._call, user, model, "create", vals
+                )
+                self.assertIn(f"cannot be the {field}", message)
+                self.assertFalse(self.env[model].search([]))
+        message = self.assertRefused(
+            ValidationError,
+            self._call,
+            self.manager,
+            "ar.credit.policy",
+            "write",
+            {"netting_journal_id": sales.id},
+            ids=self.policy.ids,
+        )
+        self.assertIn(sales.name, message)
+        self.assertNotEqual(self.policy.netting_journal_id, sales)
+
     def test_a_record_stays_in_its_company(self):
         """Odoo checks a company's record rules on what is created in it,
         not on what is written into it: a Credit Manager of this company
