@@ -108,6 +108,8 @@ class ArDispute(models.Model):
         "resolved_by_id",
     )
     _ar_terms_fields = ("move_id", "amount", "reason_id", "description")
+    # said in its own words by _ar_check (not posted, paid, a bill)
+    _ar_judged_fields = ("move_id",)
     _ar_editable_states = ("open",)
 
     name = fields.Char(

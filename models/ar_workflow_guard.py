@@ -108,9 +108,10 @@ def check_field_domains(records, names):
     """Refuse a value of ``names`` outside the domain the form offers for it
     (a sales journal as a barter's netting journal, the receivable account on
     a barter line, a sales journal for a return's freight): a field's domain
-    only filters the form's dropdown. Domains that name other fields are
-    checked where the document is judged."""
-    for name in names:
+    only filters the form's dropdown. Domains that name other fields, and
+    the fields a model judges itself with its own words
+    (``_ar_judged_fields``: a dispute's invoice), are checked there."""
+    for name in set(names) - set(getattr(records, "_ar_judged_fields", ())):
         field = records._fields.get(name)
         if not (field and field.type == "many2one" and field.domain):
             continue
