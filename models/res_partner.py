@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from . import credit_rules
@@ -427,13 +427,10 @@ class ResPartner(models.Model):
                     # A Credit Manager may set the credit terms of any customer
                     # they can see, without the right to edit contacts.
                     self.check_access("read")
-                    if vals.get("ar_policy_id"):
-                        policy = self.env["ar.credit.policy"].browse(
-                            vals["ar_policy_id"]
-                        )
-                        policy.check_access("read")  # one of their companies
+                    self._ar_check_policy(vals)
                     return self.sudo().write(vals)
         self._ar_check_collector(vals)
+        self._ar_check_policy(vals)
         reason = (vals.get("ar_credit_change_reason") or "").strip()
         tracked = self._ar_credit_settings_before(vals)
         entities_before = self.env["ar.hold"]._before_commercial_move(self, vals)
@@ -457,10 +454,30 @@ class ResPartner(models.Model):
                 self.env.company,
             )
 
+    def _ar_check_policy(self, vals):
+        """A policy given in ``vals`` (the current company's setting) is one
+        of the current company's, and one the user may read: another
+        company's would judge the customer here by rules no one here sees."""
+        if not vals.get("ar_policy_id"):
+            return
+        policy = self.env["ar.credit.policy"].browse(vals["ar_policy_id"])
+        policy.check_access("read")
+        if policy.company_id != self.env.company:
+            raise UserError(
+                self.env._(
+                    "Policy %(policy)s is %(owner)s's: choose one of %(company)s's "
+                    "policies for its customers there.",
+                    policy=policy.display_name,
+                    owner=policy.company_id.name,
+                    company=self.env.company.name,
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             self._ar_check_collector(vals)
+            self._ar_check_policy(vals)
         if not self.env.su:
             for vals in vals_list:
                 if any(vals.get(name) for name in CONTACT_FIELDS):

@@ -77,6 +77,19 @@ class TestMultiCompany(_TwoCompanies):
         # nor give a customer another company's policy
         with self.assertRaises(AccessError):
             self.customer.with_user(self.manager_b).ar_policy_id = policy_a
+        # not even a manager of both companies: in A, a customer is judged by
+        # one of A's policies
+        customer_a = self.customer.with_user(self.manager).with_context(
+            allowed_company_ids=(self.company_a | self.company_b).ids
+        )
+        with self.assertRaisesRegex(UserError, "choose one of .*'s policies"):
+            customer_a.write(
+                {"ar_policy_id": policy_b.id, "ar_credit_change_reason": "Group terms"}
+            )
+        self.assertEqual(
+            self.customer.with_company(self.company_a).ar_policy_id,
+            self.env["ar.credit.policy"],
+        )
 
     def test_limits_exposure_and_holds_stay_in_their_company(self):
         self._invoice(self.customer, 900.0)  # USD, company A
