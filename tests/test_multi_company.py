@@ -82,14 +82,21 @@ class TestMultiCompany(_TwoCompanies):
         customer_a = self.customer.with_user(self.manager).with_context(
             allowed_company_ids=(self.company_a | self.company_b).ids
         )
-        with self.assertRaisesRegex(UserError, "choose one of .*'s policies"):
+        with self.assertRaises(UserError) as caught:
             customer_a.write(
                 {"ar_policy_id": policy_b.id, "ar_credit_change_reason": "Group terms"}
             )
+        self.assertIn("Company B's: choose one of", str(caught.exception))
         self.assertEqual(
             self.customer.with_company(self.company_a).ar_policy_id,
             self.env["ar.credit.policy"],
         )
+        # nor is a company's default policy another company's
+        with self.assertRaises(UserError) as caught:
+            self.company_a.ar_policy_id = policy_b
+        self.assertIn("as its default", str(caught.exception))
+        self.company_a.invalidate_recordset()  # read back what was kept
+        self.assertEqual(self.company_a.ar_policy_id, policy_a)
 
     def test_limits_exposure_and_holds_stay_in_their_company(self):
         self._invoice(self.customer, 900.0)  # USD, company A
