@@ -541,6 +541,20 @@ class ArCreditPolicy(models.Model):
                     )
                 )
 
+    @api.constrains("reminder_risky_step_id")
+    def _check_risky_step(self):
+        for policy in self.filtered("reminder_risky_step_id"):
+            if policy.reminder_risky_step_id.policy_id != policy:
+                raise ValidationError(
+                    self.env._(
+                        "Policy %(name)s: risky customers start at one of its own "
+                        "reminder steps, not %(step)s of policy %(other)s.",
+                        name=policy.display_name,
+                        step=policy.reminder_risky_step_id.display_name,
+                        other=policy.reminder_risky_step_id.policy_id.display_name,
+                    )
+                )
+
     @api.constrains("aging_limits")
     def _check_aging_limits(self):
         for policy in self:

@@ -3,7 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, TransactionCase, tagged, users
 
 from .common import shown_lines
@@ -290,7 +290,12 @@ class TestReminders(ArInstrumentCommon):
         self.assertEqual(invoice.ar_reminder_count, 1)
         self._pay(invoice, 100.0)  # a payment answers
         self.assertEqual(invoice.ar_reminder_count, 0)
-        # a customer of grade D starts at the second reminder
+        # a customer of grade D starts at the second reminder: one of this
+        # policy's steps, never another policy's
+        other = self.env["ar.credit.policy"].create({"name": "Other Terms"})
+        with self.assertRaises(ValidationError) as caught:
+            self.policy.reminder_risky_step_id = other.reminder_step_ids[-1]
+        self.assertIn("one of its own reminder steps", str(caught.exception))
         self.policy.reminder_risky_step_id = self.steps["Second reminder"]
         risky = self.env["res.partner"].create(
             {"name": "Risky Ltd", "is_company": True, "email": "r@example.com"}
