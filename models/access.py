@@ -46,17 +46,25 @@ def require_company(env, company, step):
         )
 
 
+def is_credit_member(user, company):
+    """Whether ``user`` is an active internal user of the credit team (a
+    Credit Controller or Manager) who works for ``company``."""
+    user = user.sudo()
+    return bool(
+        user
+        and not user.share
+        and user.active
+        and user.has_group(COLLECTOR_GROUP)
+        and company in user.company_ids
+    )
+
+
 def check_credit_member(env, user, company):
     """Refuse ``user`` to follow credit work in ``company`` (a customer's
     collector, an early warning's assignee) unless an active internal user of
     the credit team (a Credit Controller or Manager) who works for it, with a
     ``UserError`` that says so. No user at all is no one to refuse."""
-    if user and not (
-        not user.share
-        and user.active
-        and user.has_group(COLLECTOR_GROUP)
-        and company in user.company_ids
-    ):
+    if user and not is_credit_member(user, company):
         raise UserError(
             env._(
                 "%(user)s is not a Credit Controller or Credit Manager of "

@@ -9,6 +9,7 @@ from .access import (
     HOLD_GROUPS,
     MANAGER_GROUP,
     check_credit_member,
+    is_credit_member,
     require_manager,
 )
 from .account_move import OPEN_INVOICE_DOMAIN
@@ -523,15 +524,21 @@ class ResPartner(models.Model):
     def _ar_credit_contact(self, company):
         """Who in ``company`` hears of what this customer asks (a dispute, a
         promise or a plan from the portal): its collector, else the company's
-        dispute owner, else a Credit Manager of the company."""
+        dispute owner, else a Credit Manager of the company; a collector or
+        owner who has left the credit team since is skipped."""
         self.ensure_one()
         partner = self.commercial_partner_id.sudo().with_company(company)
-        contact = partner.ar_collector_id or company.sudo().ar_dispute_user_id
+        contact = next(
+            (
+                user
+                for user in (partner.ar_collector_id, company.sudo().ar_dispute_user_id)
+                if is_credit_member(user, company)
+            ),
+            self.env["res.users"],
+        )
         if not contact:
             managers = self.env.ref(MANAGER_GROUP).sudo().users
-            contact = managers.filtered(
-                lambda u: company in u.company_ids and not u.share
-            )[:1]
+            contact = managers.filtered(lambda u: is_credit_member(u, company))[:1]
         return contact
 
     def _ar_reminder_recipient(self):

@@ -673,6 +673,12 @@ class SeparationScenarios:
         with self.assertRaises(UserError):
             self.company.ar_dispute_user_id = self.salesman
         self.company.ar_dispute_user_id = self.manager
+        # a collector who has left the credit team since no longer hears of
+        # what the customer asks on the portal: the dispute owner does
+        self.customer.sudo().ar_collector_id = self.collector
+        self.assertEqual(self.customer._ar_credit_contact(self.company), self.collector)
+        self.collector.sudo().active = False
+        self.assertEqual(self.customer._ar_credit_contact(self.company), self.manager)
 
     def test_a_choice_the_form_does_not_offer_is_refused(self):
         """A field's domain only filters the form's dropdown: a sales journal
