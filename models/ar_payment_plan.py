@@ -12,6 +12,7 @@ from . import plan_schedule
 from .access import (
     COLLECTOR_GROUP,
     MANAGER_GROUP,
+    is_credit_member,
     manager_reason,
     require_collector,
     require_manager,
@@ -599,7 +600,13 @@ class ArPaymentPlan(models.Model):
                 "default_partner_id": self.partner_id.id,
                 "default_company_id": self.company_id.id,
                 "default_invoice_ids": invoices.ids,
-                "default_user_id": self.user_id.id,
+                # the same collector, unless they have left the credit team
+                # (then the user restructuring, as for any new plan)
+                **(
+                    {"default_user_id": self.user_id.id}
+                    if is_credit_member(self.user_id, self.company_id)
+                    else {}
+                ),
                 "default_funding_source": self.funding_source,
                 "default_overhead_cuts": self.overhead_cuts,
                 "default_business_changes": self.business_changes,

@@ -154,6 +154,12 @@ class TestPaymentPlan(ArCommon):
         with freeze_time(third.date_due + timedelta(days=6)):
             self.env["ar.payment.plan"]._cron_evaluate_plans()
             self.assertEqual(plan.state, "defaulted")
+            # its collector has left since: the new plan is the restructurer's
+            departed = self._user(
+                "ar_departed", "account_receivable_management.group_ar_collector"
+            )
+            plan.user_id = departed
+            departed.active = False
             action = plan.with_user(self.collector).action_restructure()
             with Form(
                 self.env["ar.payment.plan"]
@@ -172,6 +178,7 @@ class TestPaymentPlan(ArCommon):
                     "amount_invoices": 300.0,
                     "funding_source": "Spring season",
                     "overhead_cuts": "A van",
+                    "user_id": self.collector.id,
                 }
             ],
         )
