@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .access import check_credit_owners
+from .access import check_credit_owners, is_credit_member
 from .account_move import OPEN_INVOICE_DOMAIN
 from .ar_workflow_guard import check_workflow_fields
 
@@ -68,6 +68,19 @@ class ArDocumentMixin(models.AbstractModel):
     @api.constrains("user_id", "company_id")
     def _check_collector(self):
         check_credit_owners(self)
+
+    def copy_data(self, default=None):
+        """A copy keeps its collector while still of the credit team; else it
+        is the copying user's, as a new document (``_check_collector`` would
+        refuse the copy)."""
+        vals_list = super().copy_data(default)
+        if "user_id" not in (default or {}):
+            for record, vals in zip(self, vals_list, strict=True):
+                if record.user_id and not is_credit_member(
+                    record.user_id, record.company_id
+                ):
+                    vals.pop("user_id", None)
+        return vals_list
 
     @api.depends("invoice_ids")
     def _compute_currency_id(self):

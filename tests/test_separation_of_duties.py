@@ -679,6 +679,9 @@ class SeparationScenarios:
         self.assertEqual(self.customer._ar_credit_contact(self.company), self.collector)
         self.collector.sudo().active = False
         self.assertEqual(self.customer._ar_credit_contact(self.company), self.manager)
+        # and a copy of their promise is the copying user's
+        [copy_id] = self._call(self.manager, "ar.promise", "copy", ids=promise.ids)
+        self.assertEqual(self.env["ar.promise"].browse(copy_id).user_id, self.manager)
 
     def test_a_choice_the_form_does_not_offer_is_refused(self):
         """A field's domain only filters the form's dropdown: a sales journal
