@@ -40,20 +40,6 @@ class ResCompany(models.Model):
         """At install: a default credit policy for every company."""
         self.sudo().search([])._ar_ensure_policy()  # pylint: disable=no-search-all
 
-    @api.constrains("ar_policy_id")
-    def _check_default_policy(self):
-        for company in self.sudo().filtered("ar_policy_id"):
-            if company.ar_policy_id.company_id != company:
-                raise UserError(
-                    self.env._(
-                        "Policy %(policy)s is %(owner)s's: choose one of "
-                        "%(company)s's policies as its default.",
-                        policy=company.ar_policy_id.display_name,
-                        owner=company.ar_policy_id.company_id.name,
-                        company=company.name,
-                    )
-                )
-
     @api.constrains("ar_dispute_user_id")
     def _check_dispute_user(self):
         for company in self.sudo():

@@ -764,7 +764,7 @@ class SeparationScenarios:
         self.assertEqual(self.company.ar_policy_id, self.policy)
         # nor does a document move, even a draft
         plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
-        self.assertRefused(
+        message = self.assertRefused(
             UserError,
             self._call,
             self.collector,
@@ -773,6 +773,7 @@ class SeparationScenarios:
             {"company_id": other.id},
             ids=plan.ids,
         )
+        self.assertIn("stays in", message)
         self.assertEqual(plan.company_id, self.company)
 
     def test_what_follows_from_a_source_is_never_given(self):
