@@ -235,6 +235,13 @@ class _Calls:
             self.env.invalidate_all(flush=False)  # nothing of it is kept
         self.fail(f"{error.__name__} not raised")
 
+    def assertWriteRefused(self, error, user, records, vals):
+        """``user`` writing ``vals`` on ``records`` is refused with ``error``
+        and nothing is kept. Returns the message the user reads."""
+        return self.assertRefused(
+            error, self._call, user, records._name, "write", vals, ids=records.ids
+        )
+
 
 class OrmCalls(_Calls):
     """Calls made through the ORM as a user: ``self._call(user, model, method,

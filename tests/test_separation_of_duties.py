@@ -109,18 +109,15 @@ class SeparationScenarios:
         settlement = self._settlement(invoice, 2250.0)  # 15,000 forgiven
         self.assertTrue(settlement.needs_manager)
         moves = self._moves_count()
-        self.assertRefused(
+        self.assertWriteRefused(
             AccessError,
-            self._call,
             self.collector,
-            "ar.settlement",
-            "write",
+            settlement,
             {
                 "state": "approved",
                 "approved_by_id": self.manager.id,
                 "date_approved": "2026-01-01 00:00:00",
             },
-            ids=settlement.ids,
         )
         self.assertRecordValues(
             settlement, [{"state": "draft", "approved_by_id": False}]
@@ -189,14 +186,11 @@ class SeparationScenarios:
         self._invoice(self.customer, 800.0, days_old=10)
         barter = self._barter(500.0)
         for state in ("approved", "done"):
-            self.assertRefused(
+            self.assertWriteRefused(
                 AccessError,
-                self._call,
                 self.collector,
-                "ar.barter",
-                "write",
+                barter,
                 {"state": state, "approved_by_id": self.manager.id},
-                ids=barter.ids,
             )
         self.assertEqual(barter.state, "draft")
         self.assertRefused(
@@ -212,14 +206,11 @@ class SeparationScenarios:
         invoice = self._taxed_invoice(2000.0, days_old=60)
         plan = self._plan(invoice)
         for user in (self.collector, self.manager):
-            self.assertRefused(
+            self.assertWriteRefused(
                 AccessError,
-                self._call,
                 user,
-                "ar.payment.plan",
-                "write",
+                plan,
                 {"state": "active", "activated_by_id": self.manager.id},
-                ids=plan.ids,
             )
         self.assertRecordValues(
             plan,
@@ -244,43 +235,31 @@ class SeparationScenarios:
         self._call(self.manager, "ar.payment.plan", "action_activate", ids=plan.ids)
         self.assertTrue(plan.fee_invoice_id)
         line = plan.line_ids[-1]
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.manager,
-            "ar.payment.plan.line",
-            "write",
+            line,
             {"date_due": line.date_due + timedelta(days=365)},
-            ids=line.ids,
         )
-        self.assertRefused(
+        self.assertWriteRefused(
             AccessError,
-            self._call,
             self.manager,
-            "ar.payment.plan.line",
-            "write",
+            line,
             {"amount_paid": line.amount},
-            ids=line.ids,
         )
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.manager,
-            "ar.payment.plan",
-            "write",
+            plan,
             {"installment_count": 12},
-            ids=plan.ids,
         )
         # nor does a draft plan's installment move into it
         draft = self._plan(self._taxed_invoice(900.0, days_old=60))
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.payment.plan.line",
-            "write",
+            draft.line_ids[:1],
             {"plan_id": plan.id},
-            ids=draft.line_ids[:1].ids,
         )
         self.assertEqual(len(draft.line_ids), 3)
         self.assertRecordValues(
@@ -297,14 +276,11 @@ class SeparationScenarios:
             {"date_judged": self.today},
             {"date_recorded": self.today - timedelta(days=30)},
         ):
-            self.assertRefused(
+            self.assertWriteRefused(
                 AccessError,
-                self._call,
                 self.collector,
-                "ar.promise",
-                "write",
+                promise,
                 vals,
-                ids=promise.ids,
             )
         self.assertRecordValues(
             promise,
@@ -320,14 +296,11 @@ class SeparationScenarios:
         # the one judgement a collector makes: the promise is off
         self._call(self.collector, "ar.promise", "action_cancel", ids=promise.ids)
         self.assertEqual(promise.state, "cancelled")
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.promise",
-            "write",
+            promise,
             {"amount": 100.0},
-            ids=promise.ids,
         )
 
     # ------------------------------------------------------------------
@@ -347,14 +320,11 @@ class SeparationScenarios:
             {"date": str(self.today - timedelta(days=1))},
             {"part_ways": True},
         ):
-            self.assertRefused(
+            self.assertWriteRefused(
                 UserError,
-                self._call,
                 self.collector,
-                "ar.settlement",
-                "write",
+                settlement,
                 vals,
-                ids=settlement.ids,
             )
         # what is not a term still changes
         self._call(
@@ -376,23 +346,17 @@ class SeparationScenarios:
         barter = self._barter(500.0)
         self._call(self.collector, "ar.barter", "action_approve", ids=barter.ids)
         line = barter.line_ids
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.barter.line",
-            "write",
+            line,
             {"price_unit": 4900.0},
-            ids=line.ids,
         )
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.barter",
-            "write",
+            barter,
             {"line_ids": [Command.update(line.id, {"quantity": 10})]},
-            ids=barter.ids,
         )
         self.assertRefused(
             UserError,
@@ -417,14 +381,11 @@ class SeparationScenarios:
         )
         # nor by moving a draft barter's line into it
         draft = self._barter(4000.0)
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.barter.line",
-            "write",
+            draft.line_ids,
             {"barter_id": barter.id},
-            ids=draft.line_ids.ids,
         )
         self.assertEqual(draft.line_ids.barter_id, draft)
         self._call(self.collector, "ar.barter", "action_settle", ids=barter.ids)
@@ -601,14 +562,11 @@ class SeparationScenarios:
         self.assertEqual(self.env["ar.promise"].search_count([]), 1)
         settlement = self._settlement(invoice, 500.0)
         reference = settlement.name
-        self.assertRefused(
+        self.assertWriteRefused(
             AccessError,
-            self._call,
             self.collector,
-            "ar.settlement",
-            "write",
+            settlement,
             {"name": first.name},
-            ids=settlement.ids,
         )
         self.assertEqual(settlement.name, reference)
         self.assertNotEqual(reference, first.name)
@@ -639,14 +597,11 @@ class SeparationScenarios:
         self.assertFalse(self.env["ar.promise"].search([]))
         promise = self._promise(invoice, 100.0)
         self.assertEqual(promise.user_id, self.collector)
-        self.assertRefused(
+        self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.promise",
-            "write",
+            promise,
             {"user_id": self.salesman.id},
-            ids=promise.ids,
         )
         self.assertEqual(promise.user_id, self.collector)
         self.assertNotIn(self.salesman.partner_id, promise.message_partner_ids)
@@ -732,14 +687,11 @@ class SeparationScenarios:
                 )
                 self.assertIn(f"cannot be the {field}", message)
                 self.assertFalse(self.env[model].search([]))
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             ValidationError,
-            self._call,
             self.manager,
-            "ar.credit.policy",
-            "write",
+            self.policy,
             {"netting_journal_id": sales.id},
-            ids=self.policy.ids,
         )
         self.assertIn(sales.name, message)
         self.assertNotEqual(self.policy.netting_journal_id, sales)
@@ -750,28 +702,22 @@ class SeparationScenarios:
         handed its default policy to a company they do not work in, and its
         customers were judged by a policy no one here could open."""
         other = self.env["res.company"].create({"name": "Other Trading Co"})
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             UserError,
-            self._call,
             self.manager,
-            "ar.credit.policy",
-            "write",
+            self.policy,
             {"company_id": other.id},
-            ids=self.policy.ids,
         )
         self.assertIn("create a new one in the other company", message)
         self.assertEqual(self.policy.company_id, self.company)
         self.assertEqual(self.company.ar_policy_id, self.policy)
         # nor does a document move, even a draft
         plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.payment.plan",
-            "write",
+            plan,
             {"company_id": other.id},
-            ids=plan.ids,
         )
         self.assertIn("stays in", message)
         self.assertEqual(plan.company_id, self.company)
@@ -812,27 +758,21 @@ class SeparationScenarios:
         dispute = Dispute.browse(dispute_id)
         self.assertEqual(dispute.partner_id, self.customer)
         for field, value in (("partner_id", rival.id), ("company_id", False)):
-            self.assertRefused(
+            self.assertWriteRefused(
                 AccessError,
-                self._call,
                 self.collector,
-                "ar.dispute",
-                "write",
+                dispute,
                 {field: value},
-                ids=dispute.ids,
             )
         self.assertEqual(dispute.partner_id, self.customer)
         self.assertEqual(dispute.company_id, self.company)
         # nor does it follow an invoice of another customer: it may move to
         # another invoice of its own customer only
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             UserError,
-            self._call,
             self.collector,
-            "ar.dispute",
-            "write",
+            dispute,
             {"move_id": self._invoice(rival, 500.0, days_old=40).id},
-            ids=dispute.ids,
         )
         self.assertIn("new dispute", message)
         self.assertFalse(Dispute.search([("partner_id", "=", rival.id)]))
@@ -848,14 +788,11 @@ class SeparationScenarios:
         # a plan's installments stay in the plan's company
         plan = self._plan(self._invoice(self.customer, 600.0, days_old=40))
         other = self.env["res.company"].create({"name": "Other Trading Co"})
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             AccessError,
-            self._call,
             self.collector,
-            "ar.payment.plan.line",
-            "write",
+            plan.line_ids[:1],
             {"company_id": other.id},
-            ids=plan.line_ids[:1].ids,
         )
         self.assertIn("taken from the Plan", message)
         self.assertEqual(plan.line_ids.company_id, self.company)
@@ -863,27 +800,21 @@ class SeparationScenarios:
         step = self.env["ar.reminder.step"].search(
             [("policy_id", "=", self.policy.id)], limit=1
         )
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             AccessError,
-            self._call,
             self.manager,
-            "ar.reminder.step",
-            "write",
+            step,
             {"company_id": other.id},
-            ids=step.ids,
         )
         self.assertIn("taken from the Policy", message)
         self.assertEqual(step.company_id, self.company)
         # who pays an order follows its invoice address
         order = self._order(self.customer, 400.0)
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             AccessError,
-            self._call,
             self.salesman,
-            "sale.order",
-            "write",
+            order,
             {"ar_payer_id": rival.id},
-            ids=order.ids,
         )
         self.assertIn("taken from the Invoice Address", message)
         self.assertEqual(order.sudo().ar_payer_id, self.customer)
@@ -955,14 +886,11 @@ class SeparationScenarios:
         # the books are locked until ten days ago: nothing is dated before
         self.company.fiscalyear_lock_date = self.today - timedelta(days=10)
         settlement = self._settlement(invoice, 500.0)
-        message = self.assertRefused(
+        message = self.assertWriteRefused(
             ValidationError,
-            self._call,
             self.collector,
-            "ar.settlement",
-            "write",
+            settlement,
             {"date": str(self.today - timedelta(days=20))},
-            ids=settlement.ids,
         )
         self.assertIn(str(self.today - timedelta(days=9)), message)
         self.assertEqual(settlement.date, self.today)
