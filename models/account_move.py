@@ -5,7 +5,7 @@ from odoo.tools.sql import column_exists
 
 from . import paid_facts
 from .access import ACCOUNTING_GROUPS, CREDIT_GROUPS, HOLD_GROUPS, require_manager
-from .ar_workflow_guard import check_workflow_fields
+from .ar_workflow_guard import as_created, check_workflow_fields
 
 # An open customer invoice: posted, not paid (nor in payment). What promises,
 # plans and settlements cover, the worklist chases and the forecast predicts.
@@ -277,7 +277,9 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_workflow_fields(self, set().union(*vals_list), self._ar_workflow_fields)
+        check_workflow_fields(
+            self, set().union(*as_created(self, vals_list)), self._ar_workflow_fields
+        )
         return super().create(vals_list)
 
     def write(self, vals):

@@ -7,7 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from .access import CREDIT_GROUPS
-from .ar_workflow_guard import check_workflow_fields
+from .ar_workflow_guard import as_created, check_workflow_fields
 
 
 class AccountMoveLine(models.Model):
@@ -42,7 +42,9 @@ class AccountMoveLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_workflow_fields(self, set().union(*vals_list), self._ar_workflow_fields)
+        check_workflow_fields(
+            self, set().union(*as_created(self, vals_list)), self._ar_workflow_fields
+        )
         return super().create(vals_list)
 
     def write(self, vals):

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import aging, credit_rules, risk_score
-from .ar_workflow_guard import check_company_kept, check_field_domains
+from .ar_workflow_guard import as_created, check_company_kept, check_field_domains
 
 
 class ArCreditPolicy(models.Model):
@@ -449,7 +449,7 @@ class ArCreditPolicy(models.Model):
         for vals in vals_list:
             self._ar_date_late_charges(vals)
         policies = super().create(vals_list)
-        check_field_domains(policies, set().union(*vals_list))
+        check_field_domains(policies, set().union(*as_created(self, vals_list)))
         policies.filtered(lambda p: not p.reminder_step_ids)._ar_default_reminders()
         return policies
 

@@ -33,6 +33,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .ar_workflow_guard import (
+    as_created,
     check_derived_fields,
     check_field_domains,
     without_derived_defaults,
@@ -108,9 +109,11 @@ class ArReminderStep(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_derived_fields(self, set().union(*vals_list))
-        steps = super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
-        check_field_domains(steps, set().union(*vals_list))
+        me = without_derived_defaults(self)  # those are dropped, not stored
+        given = set().union(*as_created(me, vals_list))
+        check_derived_fields(self, given)
+        steps = super(ArReminderStep, me).create(vals_list)
+        check_field_domains(steps, given)
         return steps
 
     def write(self, vals):

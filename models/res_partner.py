@@ -13,6 +13,7 @@ from .access import (
     require_manager,
 )
 from .account_move import OPEN_INVOICE_DOMAIN
+from .ar_workflow_guard import as_created
 
 # Partner fields only a Credit Manager may change.
 CREDIT_FIELDS = {
@@ -476,11 +477,12 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
+        given = as_created(self, vals_list)  # the context's defaults too
+        for vals in given:
             self._ar_check_collector(vals)
             self._ar_check_policy(vals)
         if not self.env.su:
-            for vals in vals_list:
+            for vals in given:
                 if any(vals.get(name) for name in CONTACT_FIELDS):
                     raise AccessError(
                         self.env._(
@@ -488,21 +490,26 @@ class ResPartner(models.Model):
                             "calls logged: create the customer without them."
                         )
                     )
-        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
-            for vals in vals_list:
-                given = {
-                    name
-                    for name in vals.keys() & (CREDIT_FIELDS | HOLD_STATE_FIELDS)
-                    if vals[name]
-                }
-                if given:
+                if any(vals.get(name) for name in HOLD_STATE_FIELDS):
+                    # as in write: the hold engine's and the promises' own
                     raise AccessError(
                         self.env._(
-                            "Only a Credit Manager sets a customer's credit limit, "
-                            "credit policy or hold: create the customer without "
+                            "The credit hold and the promises kept and broken are "
+                            "recorded by their workflows: create the customer "
+                            "without them, then use Place Credit Hold."
+                        )
+                    )
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            for vals in given:
+                credit = {name for name in vals.keys() & CREDIT_FIELDS if vals[name]}
+                if credit:
+                    raise AccessError(
+                        self.env._(
+                            "Only a Credit Manager sets a customer's credit limit "
+                            "or credit policy: create the customer without "
                             "%(fields)s.",
                             fields=", ".join(
-                                sorted(self._fields[name].string for name in given)
+                                sorted(self._fields[name].string for name in credit)
                             ),
                         )
                     )

@@ -371,6 +371,17 @@ class SeparationScenarios:
                 "account_id": self.advertising.id,
             },
         )
+        # nor with the barter given as the context's default
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.collector,
+            "ar.barter.line",
+            "create",
+            {"name": "Spots", "price_unit": 4400.0, "account_id": self.advertising.id},
+            context={"default_barter_id": barter.id},
+        )
+        self.assertEqual(barter.line_ids, line)
         self.assertRefused(
             UserError,
             self._call,
@@ -823,6 +834,112 @@ class SeparationScenarios:
             {"company_id", "invoice_id", "product_id", "sale_line_id"},
             derived_fields(self.env["ar.return.line"]),
         )
+
+    def test_a_default_in_the_context_is_a_value_given(self):
+        """Over JSON-RPC the context is the caller's: a ``default_*`` key
+        gives a field its value as surely as the values do. A salesperson
+        forged a Credit Manager's override that way and confirmed an order
+        over the limit; an invoice was marked as a late charge, a customer
+        put on hold without the hold engine."""
+        Order = self.env["sale.order"]
+        orders = Order.search_count([])
+        forged = {
+            "default_ar_override_user_id": self.manager.id,
+            "default_ar_override_amount": 1e9,
+            "default_ar_override_currency_id": self.company.currency_id.id,
+            "default_ar_override_reason": "approved, trust me",
+        }
+        line = {
+            "product_id": self.product.id,
+            "product_uom_qty": 1,
+            "price_unit": 5000.0,  # the limit is 1,000
+            "tax_id": [Command.clear()],
+        }
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.salesman,
+            "sale.order",
+            "create",
+            {"partner_id": self.customer.id, "order_line": [Command.create(line)]},
+            context=forged,
+        )
+        self.assertIn("Approve Credit Override", message)
+        self.assertEqual(Order.search_count([]), orders)
+        # an invoice and its lines
+        moves = self._moves_count()
+        invoice_vals = {
+            "move_type": "out_invoice",
+            "partner_id": self.customer.id,
+            "invoice_line_ids": [
+                Command.create({"name": "Widget", "quantity": 1, "price_unit": 100.0})
+            ],
+        }
+        for key, value in (
+            ("default_ar_is_late_charge", True),
+            ("default_ar_reminder_count", 3),
+        ):
+            message = self.assertRefused(
+                AccessError,
+                self._call,
+                self.manager,
+                "account.move",
+                "create",
+                invoice_vals,
+                context={key: value},
+            )
+            self.assertIn("set by its workflow", message)
+        self.assertEqual(self._moves_count(), moves)
+        draft = self._invoice(self.customer, 300.0, post=False)
+        source = self._invoice(self.customer, 200.0, days_old=90)
+        lines = len(draft.line_ids)
+        message = self.assertRefused(
+            AccessError,
+            self._call,
+            self.manager,
+            "account.move.line",
+            "create",
+            {"move_id": draft.id, "name": "Interest", "price_unit": 40.0},
+            context={"default_ar_charge_source_id": source.id},
+        )
+        self.assertIn("set by its workflow", message)
+        self.assertEqual(len(draft.line_ids), lines)
+        # a customer: the hold and the promises' record are their workflows'
+        Partner = self.env["res.partner"]
+        partners = Partner.search_count([])
+        for key, value, words in (
+            ("default_ar_credit_hold", True, "Place Credit Hold"),
+            ("default_ar_promise_broken_count", 4, "Place Credit Hold"),
+            ("default_ar_last_contact_date", str(self.today), "calls logged"),
+        ):
+            message = self.assertRefused(
+                AccessError,
+                self._call,
+                self.manager,
+                "res.partner",
+                "create",
+                {"name": "Front Company", "is_company": True},
+                context={key: value},
+            )
+            self.assertIn(words, message)
+        self.assertEqual(Partner.search_count([]), partners)
+        # a promised day out of reach, given as a default
+        invoice = self._invoice(self.customer, 900.0, days_old=40)
+        message = self.assertRefused(
+            ValidationError,
+            self._call,
+            self.collector,
+            "ar.promise",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoice.ids)],
+                "amount": 900.0,
+            },
+            context={"default_promised_date": "9999-12-31"},
+        )
+        self.assertIn("must be from", message)
+        self.assertFalse(self.env["ar.promise"].search([]))
 
     # ------------------------------------------------------------------
     # 4. Input that makes no sense
