@@ -1,6 +1,8 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from .ar_workflow_guard import workflow_flag
+
 
 class ArCommitmentMixin(models.AbstractModel):
     """What a customer commits to about some of its open invoices: a promise to
@@ -25,7 +27,7 @@ class ArCommitmentMixin(models.AbstractModel):
             "invoice_ids",
             "promised_date",
             "line_ids",
-        } & vals.keys() and not self.env.context.get("ar_defer_predictions"):
+        } & vals.keys() and not workflow_flag(self, "ar_defer_predictions"):
             self._ar_refresh_predictions()
         return res
 

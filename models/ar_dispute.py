@@ -29,6 +29,7 @@ from .access import (
     require_collector,
 )
 from .account_move import OPEN_INVOICE_DOMAIN
+from .ar_workflow_guard import workflow_flag
 
 
 def parse_amount(env, value):
@@ -186,7 +187,7 @@ class ArDispute(models.Model):
         for vals in vals_list:
             self._ar_check_positive(vals.get("amount") or 0.0)
         disputes = super().create(vals_list)
-        portal = self.env.context.get("ar_portal_channel")
+        portal = workflow_flag(self, "ar_portal_channel")
         for dispute in disputes:
             dispute._ar_workflow_write(
                 {

@@ -19,7 +19,7 @@ from .access import (
 )
 from .account_move import OPEN_INVOICE_DOMAIN
 from .ar_document_mixin import INVOICES_FIELD
-from .ar_workflow_guard import DATE_WINDOW_YEARS
+from .ar_workflow_guard import DATE_WINDOW_YEARS, workflow_flag
 
 FREQUENCIES = [
     ("weekly", "Weekly"),
@@ -416,8 +416,8 @@ class ArPaymentPlan(models.Model):
         res = super()._ar_check_terms_unlocked(names)
         # new terms need a new approval before the customer signs them (not
         # the fee invoice that activating the plan adds to its invoices)
-        if set(self._ar_terms_fields).intersection(names) and not self.env.context.get(
-            "ar_activating"
+        if set(self._ar_terms_fields).intersection(names) and not workflow_flag(
+            self, "ar_activating"
         ):
             approved = self.sudo().filtered(
                 lambda p: p.state == "draft" and p.approved_by_id

@@ -11,6 +11,7 @@ from . import credit_rules
 from .access import MANAGER_GROUP
 from .account_move import open_invoice_sql
 from .ar_reminder_step import ESCALATIONS
+from .ar_workflow_guard import workflow_flag
 
 
 class ArReminderLine(models.Model):
@@ -555,7 +556,7 @@ class ArReminderLineInvoice(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if "excluded" in vals and not self.env.context.get("ar_reminder_sending"):
+        if "excluded" in vals and not workflow_flag(self, "ar_reminder_sending"):
             # The message lists what is left.
             for line in self.line_id:
                 line._ar_workflow_write(

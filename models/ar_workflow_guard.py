@@ -47,6 +47,15 @@ def as_created(records, vals_list):
     return [{**defaults, **vals} for vals in vals_list]
 
 
+def workflow_flag(records, key):
+    """``key`` of the context when the workflow set it for its own writes,
+    made as the superuser (``_ar_workflow_write``); None for anyone else.
+    Over JSON-RPC the context is the caller's: a Controller who sent
+    ``ar_activating`` changed an approved plan's terms and kept its
+    approval."""
+    return records.env.context.get(key) if records.env.su else None
+
+
 def derived_fields(model):
     """The stored fields this addon gives ``model`` that follow from other
     fields (``related``, or computed and read-only, without an inverse): the

@@ -941,6 +941,39 @@ class SeparationScenarios:
         self.assertIn("must be from", message)
         self.assertFalse(self.env["ar.promise"].search([]))
 
+    def test_a_workflow_flag_is_not_the_callers(self):
+        """The flags the workflow puts in the context for its own writes
+        count for those only: sent by a user, they changed nothing. A
+        Controller who sent ``ar_activating`` changed the terms of a plan
+        approved for signature and kept the approval."""
+        invoice = self._taxed_invoice(1000.0, days_old=60)
+        plan = self._plan(invoice)
+        self._call(
+            self.collector, "ar.payment.plan", "action_approve_signature", ids=plan.ids
+        )
+        self.assertEqual(plan.approved_by_id, self.collector)
+        self._call(
+            self.collector,
+            "ar.payment.plan",
+            "write",
+            {"installment_count": 24},
+            ids=plan.ids,
+            context={"ar_activating": True},
+        )
+        self.assertRecordValues(
+            plan, [{"installment_count": 24, "approved_by_id": False}]
+        )
+        # nor is a dispute the customer's own words because the call says so
+        reason = self.env.ref("account_receivable_management.dispute_reason_price")
+        [dispute_id] = self._call(
+            self.collector,
+            "ar.dispute",
+            "create",
+            {"move_id": invoice.id, "amount": 300.0, "reason_id": reason.id},
+            context={"ar_portal_channel": True},
+        )
+        self.assertEqual(self.env["ar.dispute"].browse(dispute_id).channel, "internal")
+
     # ------------------------------------------------------------------
     # 4. Input that makes no sense
     # ------------------------------------------------------------------
