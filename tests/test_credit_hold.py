@@ -105,6 +105,30 @@ class TestCreditHold(ArCommon):
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
+    def test_holds_judged_on_those_in_force_whatever_the_context(self):
+        """A call sent with ``active_test`` off (over JSON-RPC the context is
+        the caller's) made the refresh take a released hold for one in force:
+        the customer, overdue again, was not held, and the released hold's
+        end was rewritten."""
+        self.policy.write({"overdue_days_rule": True, "overdue_days": 10})
+        self._pay(self._invoice(self.customer, 400.0, days_old=60))
+        released = (
+            self.env["ar.hold"]
+            .with_context(active_test=False)
+            .search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertRecordValues(released, [{"active": False}])
+        ended = released.date_end
+        invoice = self._invoice(self.customer, 300.0, days_old=60, post=False)
+        invoice.with_context(active_test=False).action_post()
+        self.assertHeld(self.customer, "overdue_days")
+        self.assertEqual(self.customer.ar_hold_reason_ids.reason, "overdue_days")
+        self.assertNotEqual(self.customer.ar_hold_reason_ids, released)
+        self.assertEqual(released.date_end, ended)
+        # paid again, the hold in force is released
+        self._pay(invoice.with_context(active_test=False))
+        self.assertNotHeld(self.customer)
+
     def test_reversal_lifts_hold(self):
         invoice = self._invoice(self.customer, 1500.0)
         self.assertHeld(self.customer, "over_limit")
