@@ -13,6 +13,7 @@ from .ar_workflow_guard import (
     check_derived_fields,
     check_workflow_fields,
     without_derived_defaults,
+    workflow_flag,
 )
 
 OVERRIDE_FIELDS = {
@@ -201,7 +202,7 @@ class SaleOrder(models.Model):
         online): an order the credit check refuses waits for a credit review
         instead of failing in front of the customer (``_ar_ask_credit_review``);
         the others are confirmed."""
-        if self.env.context.get("ar_review_over_limit"):
+        if workflow_flag(self, "ar_review_over_limit"):
             review = self.filtered(
                 lambda o: o.state in ("draft", "sent") and o._ar_credit_problem()
             )

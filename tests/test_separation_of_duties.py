@@ -973,6 +973,22 @@ class SeparationScenarios:
             context={"ar_portal_channel": True},
         )
         self.assertEqual(self.env["ar.dispute"].browse(dispute_id).channel, "internal")
+        # nor confirmed online by the customer: an order over the limit is
+        # refused to the salesperson, not set aside for a credit review
+        order = self._order(self.customer, 5000.0)  # the limit is 1,000
+        self.assertRefused(
+            UserError,
+            self._call,
+            self.salesman,
+            "sale.order",
+            "action_confirm",
+            ids=order.ids,
+            context={"ar_review_over_limit": True},
+        )
+        self.assertRecordValues(
+            order.sudo(), [{"state": "draft", "ar_credit_review": False}]
+        )
+        self.assertFalse(order.activity_ids)
 
     # ------------------------------------------------------------------
     # 4. Input that makes no sense
