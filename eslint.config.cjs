@@ -8,7 +8,12 @@ module.exports = [
         languageOptions: {
             ecmaVersion: 2024,
             sourceType: "module",
-            globals: { ...globals.browser, odoo: "readonly", owl: "readonly" },
+            globals: {
+                ...globals.browser,
+                luxon: "readonly",
+                odoo: "readonly",
+                owl: "readonly",
+            },
         },
         rules: {
             "no-undef": "error",

@@ -12,13 +12,11 @@ class TestCreditManagerTour(HttpCase):
 
     def test_credit_manager_morning(self):
         company = self.env.company
-        manager = new_test_user(
+        manager = _tour_user(
             self.env,
             login="ar_tour_manager",
             groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
             "base.group_partner_manager,account_receivable_management.group_ar_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
         )
         customer = self.env["res.partner"].create(
             {"name": "Tour Held Customer", "is_company": True}
@@ -70,14 +68,11 @@ class TestReminderRunTour(HttpCase):
     reviewed (one message edited, one customer left out) and sent."""
 
     def test_collector_reviews_and_sends_a_run(self):
-        company = self.env.company
-        collector = new_test_user(
+        collector = _tour_user(
             self.env,
             login="ar_tour_collector",
             groups="base.group_user,account.group_account_invoice,"
             "account_receivable_management.group_ar_collector",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
         )
         today = fields.Date.context_today(collector)
         invoices = {}
@@ -143,13 +138,11 @@ class TestPortalTours(HttpCase):
         cls.customer = cls.env["res.partner"].create(
             {"name": "Tour Portal Customer", "is_company": True}
         )
-        cls.collector = new_test_user(
+        cls.collector = _tour_user(
             cls.env,
             login="ar_tour_collector2",
             groups="base.group_user,account.group_account_invoice,"
             "account_receivable_management.group_ar_collector",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
         )
         cls.customer.with_company(cls.company).ar_collector_id = cls.collector
         cls.invoices = cls.env["account.move"]
@@ -179,14 +172,12 @@ class TestPortalTours(HttpCase):
         contact = self.env["res.partner"].create(
             {"name": "Tour Portal Contact", "parent_id": self.customer.id}
         )
-        return new_test_user(
+        return _tour_user(
             self.env,
             login="ar_tour_portal",
             name="Tour Portal Contact",
             groups="base.group_portal",
             partner_id=contact.id,
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
         )
 
     def test_portal_customer_promises_and_disputes(self):
@@ -314,18 +305,15 @@ class TestWorklistTour(HttpCase):
     invoice and records a promise from the invoice form."""
 
     def test_worklist_row_to_invoice_to_promise(self):
-        company = self.env.company
         today = fields.Date.context_today(self.env.user)
         customer = self.env["res.partner"].create(
             {"name": "Tour Worklist Customer", "is_company": True}
         )
-        new_test_user(
+        _tour_user(
             self.env,
             login="ar_tour_worklist",
             groups="base.group_user,account.group_account_invoice,"
             "account_receivable_management.group_ar_collector",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
         )
         # the most urgent row of the list: a large invoice long overdue
         invoice = self.env["account.move"].create(
@@ -358,16 +346,31 @@ class TestWorklistTour(HttpCase):
         self.assertEqual(promise.promised_date, today + timedelta(days=5))
 
 
-def _tour_collector(env, login):
-    """A Credit Controller of the current company, for a tour."""
+def _tour_user(env, login, groups, **values):
+    """A user of the current company for a tour, in the time zone the test
+    counts its days in: the web client sends the user's zone with every
+    call, and a user without one gets the browser's. Between 23:00 and
+    midnight UTC the tours then saw yesterday where the test, in its own
+    user's zone (Brussels), expected today."""
     company = env.company
     return new_test_user(
         env,
         login=login,
-        groups="base.group_user,account.group_account_invoice,"
-        "account_receivable_management.group_ar_collector",
+        groups=groups,
         company_id=company.id,
         company_ids=[Command.set(company.ids)],
+        tz=env.user.tz or "UTC",
+        **values,
+    )
+
+
+def _tour_collector(env, login):
+    """A Credit Controller of the current company, for a tour."""
+    return _tour_user(
+        env,
+        login=login,
+        groups="base.group_user,account.group_account_invoice,"
+        "account_receivable_management.group_ar_collector",
     )
 
 
@@ -433,13 +436,11 @@ class TestApprovalRequestTour(HttpCase):
     def test_request_and_grant(self):
         company = self.env.company
         _tour_collector(self.env, "ar_tour_asker")
-        new_test_user(
+        _tour_user(
             self.env,
             login="ar_tour_approver",
             groups="base.group_user,account.group_account_invoice,"
             "account_receivable_management.group_ar_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
         )
         company._ar_ensure_policy().instrument_approval_amount = 500.0
         customer = self.env["res.partner"].create(

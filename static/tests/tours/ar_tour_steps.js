@@ -3,10 +3,13 @@
  * Steps the addon's tours share.
  */
 
+import { user } from "@web/core/user";
+
 /**
  * Record the promise the dialog opened with: its amount (as shown) is
- * checked, its date set ``daysAhead`` days from today (in the web client's
- * MM/DD/YYYY), then it is saved and the dialog closes.
+ * checked, its date set ``daysAhead`` days from the user's today (in the
+ * user's time zone, which the server counts its days in, not the browser's;
+ * in the web client's MM/DD/YYYY), then it is saved and the dialog closes.
  */
 export function promiseDialogSteps(amountShown, daysAhead) {
     return [
@@ -18,10 +21,10 @@ export function promiseDialogSteps(amountShown, daysAhead) {
             content: "Promised in a few days",
             trigger: ".modal div[name='promised_date'] input",
             run() {
-                const day = new Date(Date.now() + daysAhead * 86400000);
-                const month = String(day.getMonth() + 1).padStart(2, "0");
-                const date = String(day.getDate()).padStart(2, "0");
-                this.anchor.value = `${month}/${date}/${day.getFullYear()}`;
+                const today = luxon.DateTime.now().setZone(user.tz || "local");
+                this.anchor.value = today
+                    .plus({ days: daysAhead })
+                    .toFormat("MM/dd/yyyy");
                 this.anchor.dispatchEvent(new Event("input", { bubbles: true }));
                 this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
             },
