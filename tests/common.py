@@ -235,6 +235,13 @@ class _Calls:
             self.env.invalidate_all(flush=False)  # nothing of it is kept
         self.fail(f"{error.__name__} not raised")
 
+    def assertCreateRefused(self, error, user, model, vals, **kwargs):
+        """``user`` creating a ``model`` of ``vals`` is refused with ``error``
+        and nothing is kept. Returns the message the user reads."""
+        return self.assertRefused(
+            error, self._call, user, model, "create", vals, **kwargs
+        )
+
     def assertWriteRefused(self, error, user, records, vals):
         """``user`` writing ``vals`` on ``records`` is refused with ``error``
         and nothing is kept. Returns the message the user reads."""

@@ -143,21 +143,17 @@ class SeparationScenarios:
             "journal_id": self.bank.id,
         }
         for user in (self.collector, self.manager):
-            self.assertRefused(
+            self.assertCreateRefused(
                 AccessError,
-                self._call,
                 user,
                 "ar.settlement",
-                "create",
                 {**vals, "state": "approved", "approved_by_id": user.id},
             )
             # a default of the context is a value given too
-            self.assertRefused(
+            self.assertCreateRefused(
                 AccessError,
-                self._call,
                 user,
                 "ar.settlement",
-                "create",
                 vals,
                 context={"default_state": "approved"},
             )
@@ -193,12 +189,10 @@ class SeparationScenarios:
                 {"state": state, "approved_by_id": self.manager.id},
             )
         self.assertEqual(barter.state, "draft")
-        self.assertRefused(
+        self.assertCreateRefused(
             AccessError,
-            self._call,
             self.manager,
             "ar.return",
-            "create",
             {"partner_id": self.customer.id, "state": "received"},
         )
 
@@ -216,12 +210,10 @@ class SeparationScenarios:
             plan,
             [{"state": "draft", "activated_by_id": False, "fee_invoice_id": False}],
         )
-        self.assertRefused(
+        self.assertCreateRefused(
             AccessError,
-            self._call,
             self.collector,
             "ar.payment.plan",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoice.ids)],
@@ -358,12 +350,10 @@ class SeparationScenarios:
             barter,
             {"line_ids": [Command.update(line.id, {"quantity": 10})]},
         )
-        self.assertRefused(
+        self.assertCreateRefused(
             UserError,
-            self._call,
             self.collector,
             "ar.barter.line",
-            "create",
             {
                 "barter_id": barter.id,
                 "name": "More spots",
@@ -372,12 +362,10 @@ class SeparationScenarios:
             },
         )
         # nor with the barter given as the context's default
-        self.assertRefused(
+        self.assertCreateRefused(
             UserError,
-            self._call,
             self.collector,
             "ar.barter.line",
-            "create",
             {"name": "Spots", "price_unit": 4400.0, "account_id": self.advertising.id},
             context={"default_barter_id": barter.id},
         )
@@ -555,12 +543,10 @@ class SeparationScenarios:
         invoice = self._invoice(self.customer, 900.0, days_old=40)
         first = self._promise(invoice, 100.0)
         self.assertRegex(first.name, r"\d")
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             AccessError,
-            self._call,
             self.collector,
             "ar.promise",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoice.ids)],
@@ -596,12 +582,10 @@ class SeparationScenarios:
             "amount": 100.0,
             "promised_date": str(self.today + timedelta(days=7)),
         }
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             UserError,
-            self._call,
             self.collector,
             "ar.promise",
-            "create",
             {**vals, "user_id": portal.id},
         )
         self.assertIn("is not a Credit Controller or Credit Manager", message)
@@ -747,12 +731,10 @@ class SeparationScenarios:
         vals = {"move_id": invoice.id, "amount": 300.0, "reason_id": reason.id}
         Dispute = self.env["ar.dispute"]
         # given by name at creation: refused, nothing created
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             AccessError,
-            self._call,
             self.collector,
             "ar.dispute",
-            "create",
             {**vals, "partner_id": rival.id},
         )
         self.assertIn("taken from the Invoice", message)
@@ -855,12 +837,10 @@ class SeparationScenarios:
             "price_unit": 5000.0,  # the limit is 1,000
             "tax_id": [Command.clear()],
         }
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             AccessError,
-            self._call,
             self.salesman,
             "sale.order",
-            "create",
             {"partner_id": self.customer.id, "order_line": [Command.create(line)]},
             context=forged,
         )
@@ -879,12 +859,10 @@ class SeparationScenarios:
             ("default_ar_is_late_charge", True),
             ("default_ar_reminder_count", 3),
         ):
-            message = self.assertRefused(
+            message = self.assertCreateRefused(
                 AccessError,
-                self._call,
                 self.manager,
                 "account.move",
-                "create",
                 invoice_vals,
                 context={key: value},
             )
@@ -893,12 +871,10 @@ class SeparationScenarios:
         draft = self._invoice(self.customer, 300.0, post=False)
         source = self._invoice(self.customer, 200.0, days_old=90)
         lines = len(draft.line_ids)
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             AccessError,
-            self._call,
             self.manager,
             "account.move.line",
-            "create",
             {"move_id": draft.id, "name": "Interest", "price_unit": 40.0},
             context={"default_ar_charge_source_id": source.id},
         )
@@ -912,12 +888,10 @@ class SeparationScenarios:
             ("default_ar_promise_broken_count", 4, "Place Credit Hold"),
             ("default_ar_last_contact_date", str(self.today), "calls logged"),
         ):
-            message = self.assertRefused(
+            message = self.assertCreateRefused(
                 AccessError,
-                self._call,
                 self.manager,
                 "res.partner",
-                "create",
                 {"name": "Front Company", "is_company": True},
                 context={key: value},
             )
@@ -925,12 +899,10 @@ class SeparationScenarios:
         self.assertEqual(Partner.search_count([]), partners)
         # a promised day out of reach, given as a default
         invoice = self._invoice(self.customer, 900.0, days_old=40)
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             ValidationError,
-            self._call,
             self.collector,
             "ar.promise",
-            "create",
             {
                 "partner_id": self.customer.id,
                 "invoice_ids": [Command.set(invoice.ids)],
@@ -1039,12 +1011,10 @@ class SeparationScenarios:
                 self.assertFalse(self.env[model].search([]))
         # a record 0 is no record
         barter = self._barter(100.0)
-        message = self.assertRefused(
+        message = self.assertCreateRefused(
             ValidationError,
-            self._call,
             self.collector,
             "ar.barter.line",
-            "create",
             {"barter_id": barter.id, "name": "Spots", "product_id": 0, "price_unit": 1},
         )
         self.assertIn("no record 0", message)
