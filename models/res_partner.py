@@ -262,6 +262,7 @@ class ResPartner(models.Model):
         holds = (
             self.env["ar.hold"]
             .sudo()
+            .with_context(active_test=True)  # in force, whatever the caller's
             .search(
                 [
                     ("partner_id", "in", self.commercial_partner_id.ids),

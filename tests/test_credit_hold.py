@@ -125,6 +125,13 @@ class TestCreditHold(ArCommon):
         self.assertEqual(self.customer.ar_hold_reason_ids.reason, "overdue_days")
         self.assertNotEqual(self.customer.ar_hold_reason_ids, released)
         self.assertEqual(released.date_end, ended)
+        # its reasons are the holds in force, whichever context reads them
+        in_force = self.customer.ar_hold_reason_ids
+        self.customer.invalidate_recordset(["ar_hold_reason_ids"])
+        self.assertEqual(
+            self.customer.with_context(active_test=False).ar_hold_reason_ids,
+            in_force,
+        )
         # paid again, the hold in force is released
         self._pay(invoice.with_context(active_test=False))
         self.assertNotHeld(self.customer)
