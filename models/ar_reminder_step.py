@@ -109,10 +109,9 @@ class ArReminderStep(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        me = without_derived_defaults(self)  # those are dropped, not stored
-        given = set().union(*as_created(me, vals_list))
+        given = set().union(*as_created(self, vals_list))
         check_derived_fields(self, given)
-        steps = super(ArReminderStep, me).create(vals_list)
+        steps = super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
         check_field_domains(steps, given)
         return steps
 

@@ -32,16 +32,19 @@ def check_workflow_fields(records, names, workflow_fields):
 
 def as_created(records, vals_list):
     """``vals_list`` as ``create`` stores them: each with the context's
-    ``default_*`` values of the fields of ``records`` it leaves out. A user's
-    create is judged on these: over JSON-RPC the context is the caller's, and
-    a ``default_ar_override_user_id`` forged a credit override as surely as
-    the field given by name."""
+    ``default_*`` values of the fields of ``records`` it leaves out (but
+    those of derived fields, which ``without_derived_defaults`` drops). A
+    user's create is judged on these: over JSON-RPC the context is the
+    caller's, and a ``default_ar_override_user_id`` forged a credit override
+    as surely as the field given by name."""
     defaults = {
         name: value
         for key, value in records.env.context.items()
         if key.startswith("default_")
         and (name := key.removeprefix("default_")) in records._fields
     }
+    for name in derived_fields(records).intersection(defaults):
+        del defaults[name]
     if not defaults:
         return vals_list
     return [{**defaults, **vals} for vals in vals_list]
@@ -223,8 +226,7 @@ class ArWorkflowGuard(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        me = without_derived_defaults(self)  # those are dropped, not stored
-        given = as_created(me, vals_list)
+        given = as_created(self, vals_list)
         check_derived_fields(self, set().union(*given))
         self._ar_check_workflow_fields(set().union(*given))
         for vals in given:
@@ -234,7 +236,9 @@ class ArWorkflowGuard(models.AbstractModel):
             self[field].browse(
                 {vals[field] for vals in given if vals.get(field)}
             )._ar_check_terms_unlocked({"line_ids"})
-        records = super(ArWorkflowGuard, me).create(vals_list)
+        records = super(ArWorkflowGuard, without_derived_defaults(self)).create(
+            vals_list
+        )
         check_field_domains(records, set().union(*given))
         return records
 

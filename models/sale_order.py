@@ -172,10 +172,9 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        me = without_derived_defaults(self)
         # its context defaults too: a forged override confirmed an order
-        self._ar_check_override_access(set().union(*as_created(me, vals_list)))
-        orders = super(SaleOrder, me).create(vals_list)
+        self._ar_check_override_access(set().union(*as_created(self, vals_list)))
+        orders = super(SaleOrder, without_derived_defaults(self)).create(vals_list)
         confirmed = orders.filtered(lambda o: o.state == "sale")
         if confirmed:
             confirmed._ar_check_credit()._ar_refresh_partner_holds()
