@@ -91,6 +91,20 @@ class TestMultiCompany(_TwoCompanies):
             self.customer.with_company(self.company_a).ar_policy_id,
             self.env["ar.credit.policy"],
         )
+        # nor a new customer, given it by value or as the context's default
+        Partner = self.env["res.partner"]
+        partners = Partner.search_count([])
+        for vals, context in (
+            ({"name": "Group Subsidiary", "ar_policy_id": policy_b.id}, {}),
+            ({"name": "Group Subsidiary"}, {"default_ar_policy_id": policy_b.id}),
+        ):
+            with self.assertRaises(UserError) as caught:
+                Partner.with_user(self.manager).with_context(
+                    allowed_company_ids=(self.company_a | self.company_b).ids,
+                    **context,
+                ).create(vals)
+            self.assertIn("Company B's: choose one of", str(caught.exception))
+        self.assertEqual(Partner.search_count([]), partners)
         # nor is a company's default policy another company's (Odoo's own
         # company check on the field)
         with self.assertRaises(UserError):
