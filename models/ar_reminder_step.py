@@ -34,6 +34,7 @@ from odoo.exceptions import ValidationError
 
 from .ar_workflow_guard import (
     as_created,
+    check_company_kept,
     check_derived_fields,
     check_field_domains,
     without_derived_defaults,
@@ -117,6 +118,7 @@ class ArReminderStep(models.Model):
 
     def write(self, vals):
         check_derived_fields(self, vals)
+        check_company_kept(self, vals)
         res = super().write(vals)
         check_field_domains(self, vals)
         return res

@@ -167,13 +167,26 @@ def check_field_domains(records, names):
 
 
 def check_company_kept(records, vals):
-    """Refuse a user who moves ``records`` to another company: Odoo checks a
-    company's record rules when a record is created in it, not when one is
-    written into it, so a Credit Manager of one company could hand its
-    default policy to a company they do not work in (and lose it)."""
-    if records.env.su or "company_id" not in vals:
+    """Refuse a user who moves ``records`` to another company: by giving
+    another ``company_id``, or, where the company follows a document (a
+    reminder step its policy's, a line its document's, a dispute its
+    invoice's), another document of another company. Odoo checks a company's
+    record rules when a record is created in it, not when one is written into
+    it, so a Credit Manager of one company could hand its default policy, or
+    a step of its reminders, to a company they do not work in (and lose it)."""
+    field = records._fields.get("company_id")
+    if records.env.su or not field:
         return
-    moved = records.filtered(lambda r: r.company_id.id != vals["company_id"])
+    if not field.related:
+        if "company_id" not in vals:
+            return
+        company = records.env["res.company"].browse(vals["company_id"])
+    else:
+        document, _dot, path = field.related.partition(".")
+        if not vals.get(document):
+            return
+        company = records[document].browse(vals[document]).sudo().mapped(path)
+    moved = records.filtered(lambda r: r.company_id != company)
     if moved:
         raise UserError(
             records.env._(

@@ -341,6 +341,68 @@ class TestMultiCompany(_TwoCompanies):
         ).action_confirm()
         self.assertHeld(self.customer, "manual", company=self.company_b)
 
+    def test_nothing_moves_into_another_company_with_its_document(self):
+        """A reminder step, a plan's line and a dispute are in the company of
+        their policy, plan and invoice. A Credit Manager of B who gives them
+        one of company A's is refused: A's reminders, plans and disputes are
+        not theirs to add to, and nothing moves."""
+        as_b = self.env(
+            user=self.manager_b, context={"allowed_company_ids": self.company_b.ids}
+        )
+        step = as_b["ar.reminder.step"].search(
+            [("policy_id", "=", self.company_b.ar_policy_id.id)], limit=1
+        )
+        plan_b = as_b["ar.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(self._invoice_b(900.0, 40).ids)],
+                "first_date": self.today + timedelta(days=30),
+            }
+        )
+        plan_a = self.env["ar.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(self._invoice(self.customer, 600.0).ids)],
+                "first_date": self.today + timedelta(days=30),
+            }
+        )
+        invoice_a = self._invoice(self.customer, 300.0, days_old=40)
+        dispute = as_b["ar.dispute"].create(
+            {
+                "move_id": self._invoice_b(400.0, 40).id,
+                "amount": 100.0,
+                "reason_id": self.env.ref(
+                    "account_receivable_management.dispute_reason_price"
+                ).id,
+                "description": "Billed twice.",
+            }
+        )
+        self.assertTrue(step and plan_b.line_ids and plan_a.state == "draft")
+        moves = (
+            (step, "policy_id", self.company_a.ar_policy_id),
+            (plan_b.line_ids[0], "plan_id", plan_a),
+            (dispute, "move_id", invoice_a),
+        )
+        for record, field, document_a in moves:
+            with self.subTest(model=record._name):
+                with self.assertRaisesRegex(UserError, "stays in Company B"):
+                    record.write({field: document_a.id})
+                self.assertEqual(record[field].company_id, self.company_b)
+                self.assertEqual(record.company_id, self.company_b)
+        self.assertEqual(len(plan_a.line_ids), 3)
+        self.assertFalse(invoice_a.ar_in_dispute)
+        # within its company, a line still moves to another draft plan
+        plan_b2 = as_b["ar.payment.plan"].create(
+            {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(self._invoice_b(300.0, 40).ids)],
+                "first_date": self.today + timedelta(days=30),
+            }
+        )
+        line = plan_b.line_ids[0]
+        line.plan_id = plan_b2
+        self.assertEqual(line.plan_id, plan_b2)
+
 
 @tagged("post_install", "-at_install")
 class TestMultiCompanyRpc(_TwoCompanies, HttpCase):
