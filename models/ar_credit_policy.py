@@ -2,7 +2,12 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import aging, credit_rules, risk_score
-from .ar_workflow_guard import as_created, check_company_kept, check_field_domains
+from .ar_workflow_guard import (
+    as_created,
+    check_company_kept,
+    check_field_domains,
+    check_finite,
+)
 
 
 class ArCreditPolicy(models.Model):
@@ -446,10 +451,13 @@ class ArCreditPolicy(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        created = as_created(self, vals_list)
+        for vals in created:
+            check_finite(self, vals)
         for vals in vals_list:
             self._ar_date_late_charges(vals)
         policies = super().create(vals_list)
-        check_field_domains(policies, set().union(*as_created(self, vals_list)))
+        check_field_domains(policies, set().union(*created))
         policies.filtered(lambda p: not p.reminder_step_ids)._ar_default_reminders()
         return policies
 
@@ -472,6 +480,7 @@ class ArCreditPolicy(models.Model):
 
     def write(self, vals):
         check_company_kept(self, vals)
+        check_finite(self, vals)
         if (vals.get("late_interest_rate") or vals.get("late_fee_amount")) and (
             "late_charges_since" not in vals
         ):

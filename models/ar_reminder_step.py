@@ -37,6 +37,7 @@ from .ar_workflow_guard import (
     check_company_kept,
     check_derived_fields,
     check_field_domains,
+    check_finite,
     without_derived_defaults,
 )
 
@@ -110,8 +111,11 @@ class ArReminderStep(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        given = set().union(*as_created(self, vals_list))
+        created = as_created(self, vals_list)
+        given = set().union(*created)
         check_derived_fields(self, given)
+        for vals in created:
+            check_finite(self, vals)
         steps = super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
         check_field_domains(steps, given)
         return steps
@@ -119,6 +123,7 @@ class ArReminderStep(models.Model):
     def write(self, vals):
         check_derived_fields(self, vals)
         check_company_kept(self, vals)
+        check_finite(self, vals)
         res = super().write(vals)
         check_field_domains(self, vals)
         return res

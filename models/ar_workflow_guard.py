@@ -1,4 +1,5 @@
 import ast
+import math
 from datetime import date, timedelta
 
 from odoo import api, fields, models
@@ -166,6 +167,29 @@ def check_field_domains(records, names):
             )
 
 
+def check_finite(records, vals):
+    """Refuse a number that is none: JSON-RPC carries ``NaN`` and
+    ``Infinity`` (Python's JSON reader takes them), and every comparison
+    with NaN is false, so a NaN weight, limit or amount would pass each
+    check made of it and spoil every figure computed from it."""
+    for name, value in vals.items():
+        field = records._fields.get(name)
+        if (
+            field
+            and field.type in ("float", "monetary", "integer")
+            and isinstance(value, float)
+            and not math.isfinite(value)
+        ):
+            raise ValidationError(
+                records.env._(
+                    "%(field)s of a %(what)s must be a number; %(value)s is none.",
+                    field=field.string,
+                    what=records._description,
+                    value=value,
+                )
+            )
+
+
 def check_company_kept(records, vals):
     """Refuse a user who moves ``records`` to another company: by giving
     another ``company_id``, or, where the company follows a document (a
@@ -285,7 +309,8 @@ class ArWorkflowGuard(models.AbstractModel):
     def _ar_check_input(self, vals):
         """Before anything is written: no record 0, and dates within reach
         (a year 1 or 9999 broke the chatter, the deadline arithmetic and the
-        books further down)."""
+        books further down), numbers that are numbers."""
+        check_finite(self, vals)
         for name, value in vals.items():
             field = self._fields.get(name)
             if (

@@ -13,7 +13,7 @@ from .access import (
     require_manager,
 )
 from .account_move import OPEN_INVOICE_DOMAIN
-from .ar_workflow_guard import as_created
+from .ar_workflow_guard import as_created, check_finite
 
 # Partner fields only a Credit Manager may change.
 CREDIT_FIELDS = {
@@ -406,6 +406,7 @@ class ResPartner(models.Model):
         """Nothing to store: ``write`` puts the reason in the chatter."""
 
     def write(self, vals):
+        check_finite(self, vals)
         if not self.env.su:
             if vals.keys() & HOLD_STATE_FIELDS:
                 raise AccessError(
@@ -480,6 +481,7 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         given = as_created(self, vals_list)  # the context's defaults too
         for vals in given:
+            check_finite(self, vals)
             self._ar_check_collector(vals)
             self._ar_check_policy(vals)
         if not self.env.su:

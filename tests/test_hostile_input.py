@@ -114,6 +114,18 @@ class TestHostileInput(ArInstrumentCommon, HttpCase):
                 self._promise(amount=1e20),
             ),
             (
+                "promise: amount that is no number",
+                ("ValidationError",),
+                "ar.promise",
+                self._promise(amount=float("nan")),
+            ),
+            (
+                "settlement: infinite amount",
+                ("ValidationError",),
+                "ar.settlement",
+                self._settlement(amount_agreed=float("inf")),
+            ),
+            (
                 "promise: date as text",
                 typing,
                 "ar.promise",
@@ -215,6 +227,11 @@ class TestHostileInput(ArInstrumentCommon, HttpCase):
                 ("MissingError", "AccessError", "ValidationError"),
             ),
             (
+                "limit that is no number",
+                {"credit_limit": float("nan")},
+                ("ValidationError",),
+            ),
+            (
                 "hold state written directly",
                 {"ar_credit_hold": False},
                 ("AccessError",),
@@ -222,6 +239,23 @@ class TestHostileInput(ArInstrumentCommon, HttpCase):
         ):
             with self.subTest(label):
                 self._refused(errors, "res.partner", "write", [self.customer.ids, vals])
+        # NaN passes every comparison it is in: a NaN weight made every
+        # score NaN, a NaN trend never warned
+        policy = self.company.ar_policy_id
+        for vals in (
+            {"weight_trend": float("nan")},
+            {"warning_trend_days": float("inf")},
+            {"band_large_limit": float("-inf")},
+        ):
+            with self.subTest(policy=vals):
+                before = policy.read(list(vals))
+                self._refused(
+                    ("ValidationError",),
+                    "ar.credit.policy",
+                    "write",
+                    [policy.ids, vals],
+                )
+                self.assertEqual(policy.read(list(vals)), before)
         with self.subTest("hold without a reason"):
             vals = {"partner_id": self.customer.id, "action": "place", "reason": " "}
             self._refused(
