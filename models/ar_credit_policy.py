@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from . import aging, credit_rules, risk_score
 from .ar_workflow_guard import (
@@ -448,6 +449,38 @@ class ArCreditPolicy(models.Model):
                         company=policy.company_id.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_customers_policy(self):
+        """A policy some customers follow stays: deleted, Odoo would empty
+        their policy without a word in their history, and they would follow
+        the company's default terms from then on, unjudged until the night."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+            SELECT (p.ar_policy_id ->> pol.company_id::text)::int, COUNT(*),
+                   MIN(p.complete_name)
+              FROM res_partner p
+              JOIN ar_credit_policy pol
+                ON pol.id = (p.ar_policy_id ->> pol.company_id::text)::int
+             WHERE pol.id = ANY(%s)
+             GROUP BY 1
+                """,
+                self.ids,
+            )
+        )
+        if rows:
+            policy_id, count, customer = rows[0]
+            raise UserError(
+                self.env._(
+                    "Customers follow policy %(name)s (%(count)s, %(customer)s "
+                    "among them): give them another policy first, or archive it.",
+                    name=self.browse(policy_id).display_name,
+                    count=count,
+                    customer=customer,
+                )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,7 +4,7 @@ and every approval, is in a chatter with who made it, when, and why."""
 from datetime import timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common_instruments import ArInstrumentCommon
@@ -75,6 +75,22 @@ class TestAudit(ArInstrumentCommon):
         # The reason is not kept on the customer.
         self.customer.invalidate_recordset()
         self.assertFalse(self.customer.ar_credit_change_reason)
+
+    def test_a_policy_customers_follow_is_not_deleted(self):
+        """Deleting a policy would empty its customers' policy in SQL,
+        without a note in their history: refused while any follows it, even
+        archived; once they follow another, it goes."""
+        strict = self.env["ar.credit.policy"].create({"name": "Strict"})
+        self.customer.with_user(self.manager).ar_policy_id = strict
+        self.customer.action_archive()
+        Policy = self.env["ar.credit.policy"].with_user(self.manager)
+        with self.assertRaisesRegex(UserError, "Customers follow policy Strict"):
+            Policy.browse(strict.id).unlink()
+        self.assertTrue(strict.exists())
+        self.assertEqual(self.customer.with_company(self.company).ar_policy_id, strict)
+        self.customer.with_user(self.manager).ar_policy_id = False
+        Policy.browse(strict.id).unlink()
+        self.assertFalse(strict.exists())
 
     def test_unticking_the_partner_limit_is_noted(self):
         """Unticking *Partner Limit* puts the company's default limit back
