@@ -10,6 +10,13 @@ from .ar_workflow_guard import (
     check_finite,
 )
 
+# The accounts a forgiven amount may be booked to: a loss or a discount given,
+# never a balance-sheet account (a receivable would keep what was forgiven
+# open, a bank account would book money that never came).
+SETTLEMENT_ACCOUNT_DOMAIN = (
+    "[('account_type', 'in', ('expense', 'expense_direct_cost', 'income_other'))]"
+)
+
 
 class ArCreditPolicy(models.Model):
     _name = "ar.credit.policy"
@@ -167,8 +174,7 @@ class ArCreditPolicy(models.Model):
         string="Settlement Discount Account",
         check_company=True,
         tracking=True,
-        domain="[('account_type', 'in', ('expense', 'expense_direct_cost', "
-        "'income_other'))]",
+        domain=SETTLEMENT_ACCOUNT_DOMAIN,
         help="Where a settlement booked as a write-off puts the forgiven amount, "
         "and where a credit-note settlement puts the cent of rounding the taxes "
         "can leave. Empty: the company's cash discount loss account.",
@@ -177,6 +183,7 @@ class ArCreditPolicy(models.Model):
         "account.account",
         check_company=True,
         tracking=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
         help="Income account of the restocking fee kept on a return. Empty: the fee "
         "reduces the credit on the returned goods' own income account.",
     )
@@ -185,6 +192,7 @@ class ArCreditPolicy(models.Model):
         string="Return Freight Account",
         check_company=True,
         tracking=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
         help="Expense account of the return freight the company pays.",
     )
     netting_journal_id = fields.Many2one(

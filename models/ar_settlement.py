@@ -3,6 +3,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from . import settlement_math
+from .ar_credit_policy import SETTLEMENT_ACCOUNT_DOMAIN
 from .ar_document_mixin import INVOICES_FIELD
 from .ar_instrument_mixin import SETTLE_STATES, ArInstrumentMixin, state_field
 
@@ -97,6 +98,7 @@ class ArSettlement(models.Model):
         store=True,
         readonly=False,
         check_company=True,
+        domain=SETTLEMENT_ACCOUNT_DOMAIN,
         help="Receives the forgiven amount of a write-off, and the cent of tax "
         "rounding a credit note can leave.",
     )

@@ -635,9 +635,11 @@ class SeparationScenarios:
 
     def test_a_choice_the_form_does_not_offer_is_refused(self):
         """A field's domain only filters the form's dropdown: a sales journal
-        netted a barter, a receivable account took a barter line's value."""
+        netted a barter, a receivable account took a barter line's value or
+        a settlement's forgiven amount."""
         sales = self.company_data["default_journal_sale"]
         receivable = self.company_data["default_account_receivable"]
+        invoice = self._invoice(self.customer, 100.0, days_old=40)
         cases = [
             (
                 self.collector,
@@ -674,6 +676,19 @@ class SeparationScenarios:
                 {"partner_id": self.customer.id, "freight_journal_id": sales.id},
                 "Freight Journal",
             ),
+            (
+                # what is forgiven would stay open on the receivable account
+                self.collector,
+                "ar.settlement",
+                {
+                    "partner_id": self.customer.id,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "amount_agreed": 60.0,
+                    "journal_id": self.bank.id,
+                    "writeoff_account_id": receivable.id,
+                },
+                "Settlement Discount Account",
+            ),
         ]
         for user, model, vals, field in cases:
             with self.subTest(model=model, field=field):
@@ -690,6 +705,17 @@ class SeparationScenarios:
         )
         self.assertIn(sales.name, message)
         self.assertNotEqual(self.policy.netting_journal_id, sales)
+        bank_account = self.bank.default_account_id
+        for field, account in (
+            ("settlement_account_id", receivable),
+            ("restocking_fee_account_id", bank_account),
+            ("freight_account_id", receivable),
+        ):
+            with self.subTest(field=field):
+                self.assertWriteRefused(
+                    ValidationError, self.manager, self.policy, {field: account.id}
+                )
+                self.assertNotEqual(self.policy[field], account)
 
     def test_a_record_stays_in_its_company(self):
         """Odoo checks a company's record rules on what is created in it,
