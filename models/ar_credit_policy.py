@@ -21,7 +21,7 @@ SETTLEMENT_ACCOUNT_DOMAIN = (
 class ArCreditPolicy(models.Model):
     _name = "ar.credit.policy"
     _description = "Credit Policy"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "ar.form.guard"]
     _order = "company_id, sequence, id"
     _check_company_auto = True
 

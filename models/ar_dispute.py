@@ -74,6 +74,7 @@ def pausing_disputes_sql():
 
 class ArDisputeReason(models.Model):
     _name = "ar.dispute.reason"
+    _inherit = ["ar.form.guard"]
     _description = "Dispute Reason"
     _order = "sequence, id"
 

@@ -62,6 +62,7 @@ DEFAULT_STEPS = [
 
 class ArReminderStep(models.Model):
     _name = "ar.reminder.step"
+    _inherit = ["ar.form.guard"]
     _description = "Reminder Step"
     _order = "policy_id, days, sequence, id"
     _check_company_auto = True

@@ -2,7 +2,7 @@ import ast
 import math
 from datetime import date, timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 # How far a date a user gives may be from today, in years: an accounting date
@@ -223,6 +223,39 @@ def check_company_kept(records, vals):
         )
 
 
+def named_records(records, values):
+    """{model: ids} of the records ``values`` names (``values`` as a form
+    sends them: ids, and x2many commands, the lines' own values included)."""
+    named = {}
+
+    def walk(model, vals):
+        for name, value in vals.items():
+            field = model._fields.get(name)
+            if not (field and field.relational and value):
+                continue
+            ids = named.setdefault(field.comodel_name, set())
+            if field.type == "many2one":
+                ids.add(value.get("id") if isinstance(value, dict) else value)
+                continue
+            for command in value if isinstance(value, list) else ():
+                if not isinstance(command, (list, tuple)) or not command:
+                    continue
+                if command[0] == Command.SET:
+                    ids.update(command[2])
+                elif command[0] in (Command.UPDATE, Command.LINK):
+                    ids.add(command[1])
+                if command[0] in (Command.CREATE, Command.UPDATE) and isinstance(
+                    command[-1], dict
+                ):
+                    walk(model.env[field.comodel_name], command[-1])
+
+    walk(records, values)
+    return {
+        model: sorted(i for i in ids if isinstance(i, int))
+        for model, ids in named.items()
+    }
+
+
 def _lock_date(company):
     """The last day of ``company``'s books closed to the current user, for
     what a sales document posts (None when nothing is locked)."""
@@ -233,6 +266,26 @@ def _lock_date(company):
         company.user_sale_lock_date or date.min,
     )
     return None if lock == date.min else lock
+
+
+class ArFormGuard(models.AbstractModel):
+    """A form of the addon (a document, a setting, a wizard) computes its
+    live figures for a user who may make or edit it, from records they may
+    read. Odoo runs ``onchange`` without checking either, and computes stored
+    and related figures as the superuser: a salesperson learned any
+    invoice's open amount from a settlement they may not open, and a Credit
+    Manager of one company another company's order totals and credit block
+    from the credit override wizard."""
+
+    _name = "ar.form.guard"
+    _description = "Form Computed for Its User"
+
+    def onchange(self, values, field_names, fields_spec):
+        if not self.env.su:
+            self.check_access("write" if self else "create")
+            for model, ids in named_records(self, values).items():
+                self.env[model].browse(ids).check_access("read")
+        return super().onchange(values, field_names, fields_spec)
 
 
 class ArWorkflowGuard(models.AbstractModel):
@@ -251,6 +304,7 @@ class ArWorkflowGuard(models.AbstractModel):
     """
 
     _name = "ar.workflow.guard"
+    _inherit = ["ar.form.guard"]
     _description = "Document Moved by Its Workflow"
 
     _ar_workflow_fields = ()

@@ -341,6 +341,24 @@ class TestMultiCompany(_TwoCompanies):
         ).action_confirm()
         self.assertHeld(self.customer, "manual", company=self.company_b)
 
+    def test_a_wizard_form_shows_nothing_of_another_company(self):
+        """The credit override wizard's form shows its order's total and
+        credit block. A Credit Manager of B naming an order of A in the form
+        is refused, not told A's figures; their own order's form computes."""
+        order_a = self._order(self.customer, 4321.0)
+        order_b = self._order(self.customer, 1234.0, company=self.company_b)
+        as_b = self.env(
+            user=self.manager_b, context={"allowed_company_ids": self.company_b.ids}
+        )
+        Wizard = as_b["ar.credit.override.wizard"]
+        spec = {"order_id": {}, "amount_total": {}, "block_message": {}}
+        with self.assertRaises(AccessError) as refused:
+            Wizard.onchange({"order_id": order_a.id}, [], spec)
+        self.assertNotIn("4,321", str(refused.exception))
+        self.assertNotIn("4321", str(refused.exception))
+        result = Wizard.onchange({"order_id": order_b.id}, [], spec)
+        self.assertEqual(result["value"]["amount_total"], 1234.0)
+
     def test_nothing_moves_into_another_company_with_its_document(self):
         """A reminder step, a plan's line and a dispute are in the company of
         their policy, plan and invoice. A Credit Manager of B who gives them

@@ -717,6 +717,36 @@ class SeparationScenarios:
                 )
                 self.assertNotEqual(self.policy[field], account)
 
+    def test_the_form_computes_for_those_who_may_make_it(self):
+        """A form's onchange computes a document's figures as the superuser:
+        a salesperson read any invoice's open amount through a settlement
+        they may not open, a collector another company's. Both are refused;
+        the collector's own form still computes."""
+        invoice = self._invoice(self.customer, 700.0, days_old=40)
+        other = self.setup_other_company(name="Onchange Co")["company"]
+        invoice_other = self._invoice(self.customer, 900.0, company=other)
+        spec = {"amount_open": {}, "partner_id": {}, "invoice_ids": {}}
+
+        def onchange(user, invoices):
+            values = {
+                "partner_id": self.customer.id,
+                "invoice_ids": [Command.set(invoices.ids)],
+            }
+            return self._call(
+                user, "ar.settlement", "onchange", values, [], spec, ids=[]
+            )
+
+        for user, invoices in (
+            (self.salesman, invoice),
+            (self.collector, invoice_other),
+            (self.collector, invoice | invoice_other),
+        ):
+            with self.subTest(user=user.login, invoices=invoices.ids):
+                message = self.assertRefused(AccessError, onchange, user, invoices)
+                self.assertNotIn("900", message)
+        result = onchange(self.collector, invoice)
+        self.assertEqual(result["value"]["amount_open"], 700.0)
+
     def test_a_record_stays_in_its_company(self):
         """Odoo checks a company's record rules on what is created in it,
         not on what is written into it: a Credit Manager of this company

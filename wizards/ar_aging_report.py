@@ -97,6 +97,7 @@ class ArAgingReport(models.TransientModel):
     """The options of an aged receivables report, and its actions."""
 
     _name = "ar.aging.report"
+    _inherit = ["ar.form.guard"]
     _description = "Aged Receivables"
 
     company_id = fields.Many2one(

@@ -23,6 +23,7 @@ SOURCES = {
 
 class ArCollectorAssign(models.TransientModel):
     _name = "ar.collector.assign"
+    _inherit = ["ar.form.guard"]
     _description = "Assign a Collector"
 
     company_id = fields.Many2one(

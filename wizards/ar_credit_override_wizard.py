@@ -6,6 +6,7 @@ from ..models.access import require_manager
 
 class ArCreditOverrideWizard(models.TransientModel):
     _name = "ar.credit.override.wizard"
+    _inherit = ["ar.form.guard"]
     _description = "Approve a Credit Override"
 
     order_id = fields.Many2one("sale.order", required=True, ondelete="cascade")

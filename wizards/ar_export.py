@@ -12,6 +12,7 @@ class ArExport(models.TransientModel):
     model's own access rules (its owner), like any other field."""
 
     _name = "ar.export"
+    _inherit = ["ar.form.guard"]
     _description = "Excel Export"
 
     name = fields.Char(string="File Name", required=True)

@@ -7,6 +7,7 @@ from ..models.access import require_company, require_manager
 
 class ArHoldWizard(models.TransientModel):
     _name = "ar.hold.wizard"
+    _inherit = ["ar.form.guard"]
     _description = "Place or Release a Credit Hold"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class ArLateChargeWaive(models.TransientModel):
     _name = "ar.late.charge.waive"
+    _inherit = ["ar.form.guard"]
     _description = "Waive a Late-Payment Charge"
 
     move_id = fields.Many2one(

@@ -26,6 +26,7 @@ REPORTS = {
 
 class ArStatementWizard(models.TransientModel):
     _name = "ar.statement.wizard"
+    _inherit = ["ar.form.guard"]
     _description = "Statements of Account"
 
     company_id = fields.Many2one(
