@@ -31,6 +31,17 @@ def check_workflow_fields(records, names, workflow_fields):
         )
 
 
+def context_defaults(records):
+    """{field: value} of the context's ``default_*`` keys for the fields of
+    ``records``: what Odoo gives a new record the caller leaves them out of."""
+    return {
+        name: value
+        for key, value in records.env.context.items()
+        if key.startswith("default_")
+        and (name := key.removeprefix("default_")) in records._fields
+    }
+
+
 def as_created(records, vals_list):
     """``vals_list`` as ``create`` stores them: each with the context's
     ``default_*`` values of the fields of ``records`` it leaves out (but
@@ -38,12 +49,7 @@ def as_created(records, vals_list):
     user's create is judged on these: over JSON-RPC the context is the
     caller's, and a ``default_ar_override_user_id`` forged a credit override
     as surely as the field given by name."""
-    defaults = {
-        name: value
-        for key, value in records.env.context.items()
-        if key.startswith("default_")
-        and (name := key.removeprefix("default_")) in records._fields
-    }
+    defaults = context_defaults(records)
     for name in derived_fields(records).intersection(defaults):
         del defaults[name]
     if not defaults:
@@ -271,11 +277,12 @@ def _lock_date(company):
 class ArFormGuard(models.AbstractModel):
     """A form of the addon (a document, a setting, a wizard) computes its
     live figures for a user who may make or edit it, from records they may
-    read. Odoo runs ``onchange`` without checking either, and computes stored
-    and related figures as the superuser: a salesperson learned any
-    invoice's open amount from a settlement they may not open, and a Credit
-    Manager of one company another company's order totals and credit block
-    from the credit override wizard."""
+    read, given or as the context's defaults. Odoo runs ``onchange`` without
+    checking either, and computes stored and related figures as the
+    superuser: a salesperson learned any invoice's open amount from a
+    settlement they may not open, and a Credit Manager of one company
+    another company's order totals and credit block from the credit
+    override wizard."""
 
     _name = "ar.form.guard"
     _description = "Form Computed for Its User"
@@ -283,7 +290,8 @@ class ArFormGuard(models.AbstractModel):
     def onchange(self, values, field_names, fields_spec):
         if not self.env.su:
             self.check_access("write" if self else "create")
-            for model, ids in named_records(self, values).items():
+            given = values if self else {**context_defaults(self), **values}
+            for model, ids in named_records(self, given).items():
                 self.env[model].browse(ids).check_access("read")
         return super().onchange(values, field_names, fields_spec)
 

@@ -356,6 +356,9 @@ class TestMultiCompany(_TwoCompanies):
             Wizard.onchange({"order_id": order_a.id}, [], spec)
         self.assertNotIn("4,321", str(refused.exception))
         self.assertNotIn("4321", str(refused.exception))
+        # nor as the context's default, as the order's button opens it
+        with self.assertRaises(AccessError):
+            Wizard.with_context(default_order_id=order_a.id).onchange({}, [], spec)
         result = Wizard.onchange({"order_id": order_b.id}, [], spec)
         self.assertEqual(result["value"]["amount_total"], 1234.0)
 
