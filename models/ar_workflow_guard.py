@@ -262,6 +262,16 @@ def named_records(records, values):
     }
 
 
+def check_named_readable(records, values):
+    """Refuse ``values`` that name a record the user may not read. A company
+    is left to the checks that name it ("You do not work for ..."): the
+    company's record rules when a document is created, ``require_company``
+    when a wizard acts."""
+    for model, ids in named_records(records, values).items():
+        if model != "res.company":
+            records.env[model].browse(ids).check_access("read")
+
+
 def _lock_date(company):
     """The last day of ``company``'s books closed to the current user, for
     what a sales document posts (None when nothing is locked)."""
@@ -275,24 +285,36 @@ def _lock_date(company):
 
 
 class ArFormGuard(models.AbstractModel):
-    """A form of the addon (a document, a setting, a wizard) computes its
-    live figures for a user who may make or edit it, from records they may
-    read, given or as the context's defaults. Odoo runs ``onchange`` without
-    checking either, and computes stored and related figures as the
-    superuser: a salesperson learned any invoice's open amount from a
-    settlement they may not open, and a Credit Manager of one company
-    another company's order totals and credit block from the credit
-    override wizard."""
+    """A record of the addon (a document, a setting, a wizard) names only
+    records its user may read, and its form computes its live figures only
+    for a user who may make or edit it. Odoo checks neither: it computes
+    stored and related figures as the superuser, and runs ``onchange``
+    without checking the model's rights. A salesperson learned any invoice's
+    open amount from a settlement form they may not open, and a Credit
+    Manager of one company another company's order total and credit block
+    from a credit override wizard made for that order."""
 
     _name = "ar.form.guard"
-    _description = "Form Computed for Its User"
+    _description = "Names Only What Its User Reads"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in as_created(self, vals_list):
+                check_named_readable(self, vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            check_named_readable(self, vals)
+        return super().write(vals)
 
     def onchange(self, values, field_names, fields_spec):
         if not self.env.su:
             self.check_access("write" if self else "create")
+            # a new record's form starts from the context's defaults too
             given = values if self else {**context_defaults(self), **values}
-            for model, ids in named_records(self, given).items():
-                self.env[model].browse(ids).check_access("read")
+            check_named_readable(self, given)
         return super().onchange(values, field_names, fields_spec)
 
 

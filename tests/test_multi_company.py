@@ -342,9 +342,10 @@ class TestMultiCompany(_TwoCompanies):
         self.assertHeld(self.customer, "manual", company=self.company_b)
 
     def test_a_wizard_form_shows_nothing_of_another_company(self):
-        """The credit override wizard's form shows its order's total and
-        credit block. A Credit Manager of B naming an order of A in the form
-        is refused, not told A's figures; their own order's form computes."""
+        """The credit override wizard shows its order's total and credit
+        block. A Credit Manager of B naming an order of A, in the form or in
+        a wizard they make, is refused, not told A's figures; their own
+        order's form computes."""
         order_a = self._order(self.customer, 4321.0)
         order_b = self._order(self.customer, 1234.0, company=self.company_b)
         as_b = self.env(
@@ -359,6 +360,14 @@ class TestMultiCompany(_TwoCompanies):
         # nor as the context's default, as the order's button opens it
         with self.assertRaises(AccessError):
             Wizard.with_context(default_order_id=order_a.id).onchange({}, [], spec)
+        # nor made for it, to read its figures after
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            Wizard.create({"order_id": order_a.id, "reason": "to read its total"})
+        self.assertFalse(
+            self.env["ar.credit.override.wizard"].search(
+                [("order_id", "=", order_a.id)]
+            )
+        )
         result = Wizard.onchange({"order_id": order_b.id}, [], spec)
         self.assertEqual(result["value"]["amount_total"], 1234.0)
 
