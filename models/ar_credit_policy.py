@@ -7,7 +7,6 @@ from .ar_workflow_guard import (
     as_created,
     check_company_kept,
     check_field_domains,
-    check_finite,
 )
 
 # The accounts a forgiven amount may be booked to: a loss or a discount given,
@@ -493,8 +492,6 @@ class ArCreditPolicy(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         created = as_created(self, vals_list)
-        for vals in created:
-            check_finite(self, vals)
         for vals in vals_list:
             self._ar_date_late_charges(vals)
         policies = super().create(vals_list)
@@ -521,7 +518,6 @@ class ArCreditPolicy(models.Model):
 
     def write(self, vals):
         check_company_kept(self, vals)
-        check_finite(self, vals)
         if (vals.get("late_interest_rate") or vals.get("late_fee_amount")) and (
             "late_charges_since" not in vals
         ):

@@ -37,7 +37,6 @@ from .ar_workflow_guard import (
     check_company_kept,
     check_derived_fields,
     check_field_domains,
-    check_finite,
     without_derived_defaults,
 )
 
@@ -115,8 +114,6 @@ class ArReminderStep(models.Model):
         created = as_created(self, vals_list)
         given = set().union(*created)
         check_derived_fields(self, given)
-        for vals in created:
-            check_finite(self, vals)
         steps = super(ArReminderStep, without_derived_defaults(self)).create(vals_list)
         check_field_domains(steps, given)
         return steps
@@ -124,7 +121,6 @@ class ArReminderStep(models.Model):
     def write(self, vals):
         check_derived_fields(self, vals)
         check_company_kept(self, vals)
-        check_finite(self, vals)
         res = super().write(vals)
         check_field_domains(self, vals)
         return res

@@ -285,26 +285,29 @@ def _lock_date(company):
 
 
 class ArFormGuard(models.AbstractModel):
-    """A record of the addon (a document, a setting, a wizard) names only
-    records its user may read, and its form computes its live figures only
-    for a user who may make or edit it. Odoo checks neither: it computes
-    stored and related figures as the superuser, and runs ``onchange``
-    without checking the model's rights. A salesperson learned any invoice's
-    open amount from a settlement form they may not open, and a Credit
-    Manager of one company another company's order total and credit block
-    from a credit override wizard made for that order."""
+    """What a user gives a record of the addon (a document, a setting, a
+    wizard): numbers that are numbers (``check_finite``), records they may
+    read, and a form that computes its live figures only for a user who may
+    make or edit the record. Odoo checks none of these: it computes stored
+    and related figures as the superuser, and runs ``onchange`` without
+    checking the model's rights. A salesperson learned any invoice's open
+    amount from a settlement form they may not open, and a Credit Manager of
+    one company another company's order total and credit block from a
+    credit override wizard made for that order."""
 
     _name = "ar.form.guard"
-    _description = "Names Only What Its User Reads"
+    _description = "What a User Gives the Addon's Records"
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su:
-            for vals in as_created(self, vals_list):
+        for vals in as_created(self, vals_list):
+            check_finite(self, vals)
+            if not self.env.su:
                 check_named_readable(self, vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        check_finite(self, vals)
         if not self.env.su:
             check_named_readable(self, vals)
         return super().write(vals)
@@ -393,8 +396,7 @@ class ArWorkflowGuard(models.AbstractModel):
     def _ar_check_input(self, vals):
         """Before anything is written: no record 0, and dates within reach
         (a year 1 or 9999 broke the chatter, the deadline arithmetic and the
-        books further down), numbers that are numbers."""
-        check_finite(self, vals)
+        books further down)."""
         for name, value in vals.items():
             field = self._fields.get(name)
             if (
